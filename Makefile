@@ -1,0 +1,57 @@
+# Conveyor's front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv is installed into the project cache when the machine has none.
+CACHE := $(CURDIR)/.cache
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo $(CACHE)/uv/bin/uv)
+RUN := $(UV) run --frozen
+STACK := $(RUN) python deploy/local/stack.py
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(CACHE)/uv/bin/uv:
+	python3 -m pip install --quiet --target $(CACHE)/uv/lib uv==$(UV_VERSION)
+	mkdir -p $(CACHE)/uv/bin && ln -sf $(CACHE)/uv/lib/bin/uv $(CACHE)/uv/bin/uv
+
+.PHONY: install
+install: $(if $(shell command -v uv 2>/dev/null),,$(CACHE)/uv/bin/uv) ## Install uv (if missing) and the locked Python workspace
+	$(UV) sync --frozen
+
+.PHONY: up
+up: install ## Fetch/build (first time) and start Kafka, FerretDB and Jaeger; create every topic
+	$(STACK) up
+
+.PHONY: down
+down: ## Stop the local servers cleanly
+	$(STACK) down
+
+.PHONY: status
+status: ## Tell which local servers run, on which port
+	$(STACK) status
+
+.PHONY: logs
+logs: ## Show where the servers' logs are, and their last lines
+	$(STACK) logs
+
+.PHONY: lint
+lint: install ## ruff and import-linter
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) lint-imports
+
+.PHONY: typecheck
+typecheck: install ## mypy --strict with the pydantic plugin
+	$(RUN) mypy contracts/src runtime/src services/*/src
+
+.PHONY: fmt
+fmt: install ## Format and auto-fix
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+.PHONY: test
+test: lint typecheck up ## Everything CI checks: lint, types, then all tests against the real servers
+	$(RUN) pytest

@@ -1,0 +1,1 @@
+"""Conveyor wire contracts: event models, topic registry, schema snapshots. Data only, no I/O."""

@@ -1,0 +1,1 @@
+"""Conveyor support service."""
