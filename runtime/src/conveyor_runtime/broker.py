@@ -1,0 +1,31 @@
+"""Kafka broker factory: durable producer settings and trace propagation, in one place."""
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.trace import TracerProvider
+
+
+def build_broker(
+    bootstrap_servers: str, client_id: str, tracer_provider: TracerProvider
+) -> KafkaBroker:
+    """Create a broker whose publishes survive a broker failover and carry the trace context.
+
+    ``acks="all"`` with idempotence means a confirmed publish is on every in-sync replica and a
+    producer retry never writes a duplicate. Topics are never auto-created: they come from the
+    contracts' registry, with their partition counts, so a typo fails instead of inventing one.
+    The telemetry middleware gets the provider passed in, never the global one.
+
+    Args:
+        bootstrap_servers: ``host:port[,host:port]`` of the Kafka cluster.
+        client_id: Shown in broker logs and quotas; the service name.
+        tracer_provider: The process's provider, for publish and consume spans.
+    """
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        allow_auto_create_topics=False,
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        graceful_timeout=15.0,
+    )

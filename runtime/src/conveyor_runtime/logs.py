@@ -1,0 +1,68 @@
+"""JSON-lines logging that carries the current trace, span, event and order ids.
+
+Only ids and technical facts are logged; messages must never include personal data (names,
+addresses, phone numbers, e-mails). The consumer sets ``event_id``/``order_id`` in context vars so
+every line written while handling a message carries them without each call passing them on.
+"""
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from opentelemetry import trace
+
+_event_id: ContextVar[str | None] = ContextVar("event_id", default=None)
+_order_id: ContextVar[str | None] = ContextVar("order_id", default=None)
+
+
+@contextmanager
+def log_context(*, event_id: str | None = None, order_id: str | None = None) -> Iterator[None]:
+    """Tag every log line written inside the block with these ids."""
+    event_token = _event_id.set(event_id)
+    order_token = _order_id.set(order_id)
+    try:
+        yield
+    finally:
+        _event_id.reset(event_token)
+        _order_id.reset(order_token)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, ids, and ``extra`` fields."""
+
+    _reserved = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            line["trace_id"] = format(span_context.trace_id, "032x")
+            line["span_id"] = format(span_context.span_id, "016x")
+        if event_id := _event_id.get():
+            line["event_id"] = event_id
+        if order_id := _order_id.get():
+            line["order_id"] = order_id
+        line.update(
+            (key, value) for key, value in record.__dict__.items() if key not in self._reserved
+        )
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every logger's records to stdout as JSON lines (called once, by ``__main__``)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

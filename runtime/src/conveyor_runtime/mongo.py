@@ -1,0 +1,59 @@
+"""MongoDB access shared by the services: one traced AsyncMongoClient per process, keyed locks."""
+
+import asyncio
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
+
+from opentelemetry.instrumentation.pymongo import CommandTracer
+from opentelemetry.trace import TracerProvider
+from pymongo import AsyncMongoClient
+
+
+def build_mongo_client(
+    url: str, tracer_provider: TracerProvider
+) -> AsyncMongoClient[dict[str, object]]:
+    """Create the process's client; commands become spans of the given provider.
+
+    The tracer is attached as this client's own command listener rather than through the
+    instrumentor's global registration, so tests with their own providers do not see each
+    other's database spans. Statements are not captured: documents can hold personal data.
+    The client connects lazily, on first use, never at construction.
+    """
+    tracer = tracer_provider.get_tracer("pymongo")
+    return AsyncMongoClient(
+        url,
+        event_listeners=[CommandTracer(tracer, capture_statement=False)],
+        serverSelectionTimeoutMS=5000,
+        tz_aware=True,
+        uuidRepresentation="standard",
+    )
+
+
+async def ping(client: AsyncMongoClient[dict[str, object]]) -> None:
+    """Raise unless the server answers."""
+    await client.admin.command("ping")
+
+
+class KeyedLock:
+    """Serialises writers to the same key inside this process.
+
+    FerretDB applies updates without isolation, and even on MongoDB a hot key (one flash-sale
+    SKU) would otherwise see a storm of failing conditional updates. Across processes the
+    database's atomic conditional updates are what keeps state correct.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, asyncio.Lock] = {}
+        self._waiters: dict[Hashable, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiters[key] = self._waiters.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiters[key] -= 1
+            if not self._waiters[key]:  # forget idle keys so the map stays small
+                del self._waiters[key], self._locks[key]

@@ -1,0 +1,179 @@
+"""The transactional outbox, kept inside the changed document, and the relay that drains it.
+
+A state change and the events it emits are written in one single-document atomic update (the
+database has no multi-document transactions to rely on). The relay then publishes each pending
+event with the trace context of the write that produced it, and removes it from the document.
+A crash between publish and removal re-publishes the same event id; consumers dedupe by it.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Protocol
+
+from faststream.kafka import KafkaBroker
+from opentelemetry import context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from pydantic import BaseModel, ConfigDict
+from pymongo.asynchronous.collection import AsyncCollection
+
+from conveyor_runtime.metrics import MessagingMetrics
+from conveyor_runtime.mongo import KeyedLock
+
+log = logging.getLogger(__name__)
+_propagator = TraceContextTextMapPropagator()
+
+OUTBOX_FIELD = "outbox"
+
+
+class OutboxMessage(BaseModel):
+    """An event waiting in its document to be published."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    event_type: str
+    topic: str
+    key: str
+    payload: str
+    trace: dict[str, str] = {}
+
+
+def outbox_message(
+    event: BaseModel, *, event_id: str, event_type: str, topic: str, key: str
+) -> OutboxMessage:
+    """Wrap ``event`` for the outbox, remembering the current trace so the publish continues it."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return OutboxMessage(
+        event_id=event_id,
+        event_type=event_type,
+        topic=topic,
+        key=key,
+        payload=event.model_dump_json(),
+        trace=carrier,
+    )
+
+
+class OutboxStore(Protocol):
+    """Where documents keep their pending events; Mongo in production, a dict in fast tests."""
+
+    async def pending(self, document_id: Hashable) -> list[OutboxMessage]: ...
+
+    async def remove(self, document_id: Hashable, event_ids: list[str]) -> None: ...
+
+    async def documents_with_pending(self) -> list[Hashable]: ...
+
+
+class MongoOutboxStore:
+    """The outbox array of the documents of one collection."""
+
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self.collection = collection
+
+    async def pending(self, document_id: Hashable) -> list[OutboxMessage]:
+        document = await self.collection.find_one({"_id": document_id}, {OUTBOX_FIELD: 1})
+        return [
+            OutboxMessage.model_validate(item) for item in (document or {}).get(OUTBOX_FIELD, [])
+        ]
+
+    async def remove(self, document_id: Hashable, event_ids: list[str]) -> None:
+        await self.collection.update_one(
+            {"_id": document_id}, {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": event_ids}}}}
+        )
+
+    async def documents_with_pending(self) -> list[Hashable]:
+        cursor = self.collection.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
+        return [document["_id"] async for document in cursor]
+
+
+Publish = Callable[[OutboxMessage], Awaitable[None]]
+
+
+def kafka_publisher(broker: KafkaBroker, metrics: MessagingMetrics) -> Publish:
+    """Publish an outbox message, confirmed, as a child of the span that wrote it."""
+
+    async def publish(message: OutboxMessage) -> None:
+        token = context.attach(_propagator.extract(message.trace))
+        try:
+            await broker.publish(
+                message.payload.encode(),
+                topic=message.topic,
+                key=message.key.encode(),
+                correlation_id=message.event_id,
+                headers={"content-type": "application/json", "event-type": message.event_type},
+            )
+        finally:
+            context.detach(token)
+        metrics.produced.labels(message.topic).inc()
+
+    return publish
+
+
+class OutboxRelay:
+    """Publishes what writers left in their documents' outboxes, in order, then removes it.
+
+    Writers call ``notify`` after a successful write so events leave at once; a periodic sweep
+    picks up whatever a crash or an outage left behind. Per document, the relay takes the same
+    keyed lock as the writers, so a publish-then-remove never interleaves with an append.
+    """
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        publish: Publish,
+        locks: KeyedLock,
+        *,
+        sweep_seconds: float = 5.0,
+    ) -> None:
+        self.store = store
+        self.publish = publish
+        self.locks = locks
+        self.sweep_seconds = sweep_seconds
+        self._dirty: dict[Hashable, None] = {}  # insertion-ordered set
+        self._wake = asyncio.Event()
+
+    def notify(self, document_id: Hashable) -> None:
+        """Tell the relay a document has new outbox entries."""
+        self._dirty[document_id] = None
+        self._wake.set()
+
+    async def flush(self, document_id: Hashable) -> None:
+        """Publish and remove every pending entry of one document, oldest first."""
+        async with self.locks.hold(document_id):
+            messages = await self.store.pending(document_id)
+            for message in messages:
+                await self.publish(message)
+            if messages:
+                await self.store.remove(document_id, [message.event_id for message in messages])
+
+    async def run(self) -> None:
+        """Relay until cancelled; failures are retried, never fatal."""
+        await self._sweep()
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
+            except TimeoutError:
+                await self._sweep()
+            self._wake.clear()
+            await self._drain()
+
+    async def _sweep(self) -> None:
+        try:
+            for document_id in await self.store.documents_with_pending():
+                self._dirty[document_id] = None
+        except Exception:
+            log.exception("outbox sweep failed; retrying at the next sweep")
+
+    async def _drain(self) -> None:
+        while self._dirty:
+            document_id = next(iter(self._dirty))
+            del self._dirty[document_id]
+            try:
+                await self.flush(document_id)
+            except Exception:
+                log.exception(
+                    "outbox publish failed; will retry", extra={"document_id": str(document_id)}
+                )
+                self._dirty[document_id] = None
+                await asyncio.sleep(1.0)  # let the broker or database recover

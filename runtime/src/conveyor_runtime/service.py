@@ -1,0 +1,130 @@
+"""The parts every service assembles the same way: infrastructure, lifespan, health and metrics."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Response
+from faststream.kafka import KafkaBroker
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from conveyor_runtime.broker import build_broker
+from conveyor_runtime.logs import configure_logging
+from conveyor_runtime.metrics import MessagingMetrics
+from conveyor_runtime.mongo import KeyedLock, build_mongo_client, ping
+from conveyor_runtime.outbox import OutboxRelay
+from conveyor_runtime.settings import ServiceSettings
+from conveyor_runtime.telemetry import build_tracer_provider
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Infrastructure:
+    """Connections and instruments a service shares across its adapters and entrypoints."""
+
+    settings: ServiceSettings
+    tracer_provider: TracerProvider
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[dict[str, Any]]
+    metrics: MessagingMetrics
+    locks: KeyedLock = field(default_factory=KeyedLock)
+
+    @property
+    def database(self) -> AsyncDatabase[dict[str, Any]]:
+        return self.mongo[self.settings.mongo_database]
+
+
+def build_infrastructure(
+    settings: ServiceSettings, *, span_exporter: SpanExporter | None = None
+) -> Infrastructure:
+    """Build, without connecting, everything a service talks to."""
+    provider = build_tracer_provider(
+        settings.service_name, settings.otlp_endpoint, exporter=span_exporter
+    )
+    return Infrastructure(
+        settings=settings,
+        tracer_provider=provider,
+        broker=build_broker(settings.kafka_bootstrap_servers, settings.service_name, provider),
+        mongo=build_mongo_client(settings.mongo_url, provider),
+        metrics=MessagingMetrics(),
+    )
+
+
+def build_http_app(
+    infra: Infrastructure,
+    *,
+    relays: Sequence[OutboxRelay] = (),
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """The service's process: HTTP API plus the broker and relays, started and stopped together.
+
+    Shutdown (uvicorn turns SIGTERM into it) stops the relays, then lets in-flight handlers finish
+    and commit before the consumers leave their groups, then flushes the remaining spans.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await infra.broker.start()
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay") for relay in relays]
+        log.info("service started", extra={"service": infra.settings.service_name})
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await infra.broker.stop()
+            await infra.mongo.close()
+            infra.tracer_provider.shutdown()
+            log.info("service stopped", extra={"service": infra.settings.service_name})
+
+    app = FastAPI(title=infra.settings.service_name, lifespan=lifespan)
+    app.include_router(_operations_router(infra))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _operations_router(infra: Infrastructure) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(response: Response) -> dict[str, str]:
+        """Readiness: the broker and the database both answer."""
+        checks = {"kafka": "ok", "mongo": "ok"}
+        if not await infra.broker.ping(timeout=2.0):
+            checks["kafka"] = "unreachable"
+        try:
+            await asyncio.wait_for(ping(infra.mongo), timeout=2.0)
+        except Exception as error:
+            checks["mongo"] = f"unreachable: {type(error).__name__}"
+        if any(value != "ok" for value in checks.values()):
+            response.status_code = 503
+        return checks
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        """Prometheus exposition of this service's registry."""
+        return Response(generate_latest(infra.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run until SIGTERM/SIGINT, then shut down gracefully; logs are JSON lines on stdout."""
+    configure_logging(settings.log_level)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)

@@ -1,0 +1,35 @@
+"""Typed settings shared by every service; each service subclasses with its own env prefix."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Endpoints and knobs every service needs.
+
+    A service subclass sets ``model_config = SettingsConfigDict(env_prefix="ORDERS_")`` so that,
+    for example, ``ORDERS_KAFKA_BOOTSTRAP_SERVERS`` configures the orders service only.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    service_name: str = Field(description="OpenTelemetry service.name and Kafka client id.")
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
+    mongo_url: str = Field(default="mongodb://127.0.0.1:27017/")
+    mongo_database: str = Field(description="The service's own database.")
+    otlp_endpoint: str | None = Field(
+        default="http://127.0.0.1:4318",
+        description="OTLP/HTTP collector base URL (Jaeger); None disables export.",
+    )
+    http_host: str = Field(default="127.0.0.1")
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    topic_prefix: str = Field(
+        default="",
+        description="Prepended to every topic and group id; lets tests and tenants share a broker.",
+    )
+    log_level: str = Field(default="INFO")
+    outbox_sweep_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the relay rescans for outbox entries a crash left behind.",
+    )
