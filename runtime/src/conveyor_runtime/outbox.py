@@ -77,7 +77,7 @@ class OutboxStore(Protocol):
 
     async def pending(self, document_id: Hashable) -> list[OutboxMessage]: ...
 
-    async def remove(self, document_id: Hashable, event_ids: list[str]) -> None: ...
+    async def remove(self, document_id: Hashable, messages: list[OutboxMessage]) -> None: ...
 
     async def documents_with_pending(self) -> list[Hashable]: ...
 
@@ -94,9 +94,11 @@ class MongoOutboxStore:
             OutboxMessage.model_validate(item) for item in (document or {}).get(OUTBOX_FIELD, [])
         ]
 
-    async def remove(self, document_id: Hashable, event_ids: list[str]) -> None:
+    async def remove(self, document_id: Hashable, messages: list[OutboxMessage]) -> None:
+        # $pullAll of the exact entries: FerretDB v1 silently ignores $pull with a condition.
+        entries = [message.model_dump() for message in messages]
         await self.collection.update_one(
-            {"_id": document_id}, {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": event_ids}}}}
+            {"_id": document_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
         )
 
     async def documents_with_pending(self) -> list[Hashable]:
@@ -162,7 +164,7 @@ class OutboxRelay:
             for message in messages:
                 await self.publish(message)
             if messages:
-                await self.store.remove(document_id, [message.event_id for message in messages])
+                await self.store.remove(document_id, messages)
 
     async def run(self) -> None:
         """Relay until cancelled; failures are retried, never fatal."""

@@ -1,0 +1,235 @@
+"""Pytest fixtures for the tiers that need real servers (a plugin: ``pytest_plugins``).
+
+Where the servers come from, in order:
+
+1. ``CONVEYOR_TEST_KAFKA``, ``CONVEYOR_TEST_MONGO_URL``, ``CONVEYOR_TEST_OTLP`` and
+   ``CONVEYOR_TEST_JAEGER`` when all are set (a shared or CI-provided stack);
+2. testcontainers, when a Docker engine answers;
+3. the project's local stack (``deploy/local/stack.py up``: Kafka, FerretDB, Jaeger).
+
+When none works the session fails with what was tried; a missing server never skips a test.
+Every test gets its own namespace: topic prefix, consumer groups and database names.
+"""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+SERVER_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Servers:
+    """Where the real servers of this test session answer."""
+
+    kafka: str
+    mongo_url: str
+    otlp: str
+    jaeger: str
+    origin: str  # "environment", "testcontainers" or "local stack": said in failure messages
+
+
+def _from_environment() -> Servers | None:
+    names = (
+        "CONVEYOR_TEST_KAFKA",
+        "CONVEYOR_TEST_MONGO_URL",
+        "CONVEYOR_TEST_OTLP",
+        "CONVEYOR_TEST_JAEGER",
+    )
+    values = [os.environ.get(name) for name in names]
+    if not all(values):
+        return None
+    kafka, mongo_url, otlp, jaeger = (value or "" for value in values)
+    return Servers(kafka, mongo_url, otlp, jaeger, origin="environment")
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+    except Exception:
+        return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _from_testcontainers(stack: ExitStack) -> Servers:
+    """Official images, as in deploy/compose.yaml. Exercised only where a Docker engine exists."""
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.mongodb import MongoDbContainer
+
+    kafka_port = _free_port()  # fixed host port: Kafka must advertise the address clients use
+    kafka = (
+        DockerContainer("apache/kafka:4.1.1")
+        .with_bind_ports(9092, kafka_port)
+        .with_env("KAFKA_NODE_ID", "1")
+        .with_env("KAFKA_PROCESS_ROLES", "broker,controller")
+        .with_env("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093")
+        .with_env("KAFKA_ADVERTISED_LISTENERS", f"PLAINTEXT://127.0.0.1:{kafka_port}")
+        .with_env("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+        .with_env(
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+        )
+        .with_env("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093")
+        .with_env("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+        .with_env("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+        .with_env("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+        .with_env("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+        .with_env("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+    )
+    mongo = MongoDbContainer("mongo:7.0")
+    jaeger = DockerContainer("jaegertracing/jaeger:2.13.0").with_exposed_ports(4318, 16686)
+    for container in (kafka, mongo, jaeger):
+        stack.enter_context(container)
+    host = jaeger.get_container_host_ip()
+    return Servers(
+        kafka=f"127.0.0.1:{kafka_port}",
+        mongo_url=mongo.get_connection_url(),
+        otlp=f"http://{host}:{jaeger.get_exposed_port(4318)}",
+        jaeger=f"http://{host}:{jaeger.get_exposed_port(16686)}",
+        origin="testcontainers",
+    )
+
+
+def repository_root() -> Path:
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "deploy" / "local" / "stack.py").is_file():
+            return folder
+    raise RuntimeError("run the tests from inside the Conveyor repository")
+
+
+def _from_local_stack() -> Servers:
+    """Start (or reuse) the local stack; it is idempotent, so a running stack costs one check."""
+    root = repository_root()
+    done = subprocess.run(
+        [sys.executable, str(root / "deploy" / "local" / "stack.py"), "up"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"`deploy/local/stack.py up` failed:\n{done.stdout}\n{done.stderr}")
+    env = os.environ.get
+    return Servers(
+        kafka=f"127.0.0.1:{env('CONVEYOR_KAFKA_PORT', '9092')}",
+        mongo_url=f"mongodb://127.0.0.1:{env('CONVEYOR_MONGO_PORT', '27017')}/",
+        otlp=f"http://127.0.0.1:{env('CONVEYOR_OTLP_HTTP_PORT', '4318')}",
+        jaeger=f"http://127.0.0.1:{env('CONVEYOR_JAEGER_QUERY_PORT', '16686')}",
+        origin="local stack",
+    )
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    """The real Kafka, MongoDB-compatible database and Jaeger for this session."""
+    with ExitStack() as stack:
+        tried: list[str] = []
+        found = _from_environment()
+        if found is None:
+            tried.append("CONVEYOR_TEST_* variables: not all set")
+            try:
+                found = _from_testcontainers(stack) if _docker_answers() else None
+            except Exception as error:
+                tried.append(f"testcontainers: {error}")
+            else:
+                if found is None:
+                    tried.append("testcontainers: no Docker engine answers")
+        if found is None:
+            try:
+                found = _from_local_stack()
+            except Exception as error:
+                tried.append(f"local stack: {error}")
+        if found is None:
+            pytest.fail("no Kafka/MongoDB/Jaeger for the tests. Tried:\n- " + "\n- ".join(tried))
+        yield found
+
+
+@pytest.fixture(scope="session")
+async def kafka(servers: Servers) -> str:
+    """Bootstrap servers of a Kafka that answers metadata and a group coordinator."""
+    from conveyor_runtime import kafka_admin
+
+    try:
+        await kafka_admin.wait_for_kafka(servers.kafka, timeout=SERVER_TIMEOUT)
+    except Exception as error:
+        pytest.fail(f"Kafka from the {servers.origin} at {servers.kafka} is not ready: {error}")
+    return servers.kafka
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A prefix unique to this test for topics, consumer groups and databases."""
+    return f"t{uuid.uuid4().hex[:10]}-"
+
+
+CreateTopics = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def create_topics(kafka: str, namespace: str) -> CreateTopics:
+    """``await create_topics(spec, ...)`` creates each spec's topic and dead-letter topic here."""
+
+    from conveyor_runtime import kafka_admin
+
+    async def create(*specs: object) -> None:
+        wanted: dict[str, int] = {}
+        for spec in specs:
+            partitions: int = getattr(spec, "partitions")  # noqa: B009 -- any registry spec
+            wanted[namespace + getattr(spec, "name")] = partitions  # noqa: B009
+            wanted[namespace + getattr(spec, "dead_letter")] = partitions  # noqa: B009
+        await kafka_admin.ensure_topics(kafka, wanted)
+
+    return create
+
+
+async def wait_for(
+    check: Callable[[], Awaitable[object]], *, within: float = 30.0, interval: float = 0.2
+) -> object:
+    """Poll ``check`` until it returns something truthy; fail with a message at the deadline."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {within}s: {check.__qualname__}")
+        await asyncio.sleep(interval)
+
+
+async def fetch_trace(
+    jaeger: str, trace_id: str, *, expect_services: set[str], within: float = 30.0
+) -> dict[str, Any]:
+    """Fetch a trace from Jaeger's HTTP API once spans of every expected service have arrived.
+
+    Exporters batch spans, so the trace fills in over a few seconds; flush providers first.
+    """
+    async with httpx.AsyncClient(base_url=jaeger, timeout=5.0) as client:
+
+        async def complete() -> dict[str, Any] | None:
+            response = await client.get(f"/api/traces/{trace_id}")
+            if response.status_code != 200 or not response.json().get("data"):
+                return None
+            trace: dict[str, Any] = response.json()["data"][0]
+            services = {process["serviceName"] for process in trace["processes"].values()}
+            return trace if expect_services <= services else None
+
+        return await wait_for(complete, within=within)  # type: ignore[return-value]

@@ -1,0 +1,86 @@
+"""The outbox relay against an in-memory store: order, removal, recovery after failures."""
+
+import asyncio
+import uuid
+from collections.abc import Hashable
+
+from pydantic import BaseModel
+
+from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.outbox import OutboxMessage, OutboxRelay, derived_event_id, outbox_message
+from conveyor_runtime.testing import wait_for
+
+
+class Note(BaseModel):
+    text: str
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.documents: dict[Hashable, list[OutboxMessage]] = {}
+
+    async def pending(self, document_id: Hashable) -> list[OutboxMessage]:
+        return list(self.documents.get(document_id, []))
+
+    async def remove(self, document_id: Hashable, messages: list[OutboxMessage]) -> None:
+        self.documents[document_id] = [m for m in self.documents[document_id] if m not in messages]
+
+    async def documents_with_pending(self) -> list[Hashable]:
+        return [key for key, messages in self.documents.items() if messages]
+
+
+async def emptied(store: MemoryStore, document_id: Hashable) -> bool:
+    return not store.documents[document_id]
+
+
+def message(text: str) -> OutboxMessage:
+    return outbox_message(
+        Note(text=text), event_id=str(uuid.uuid4()), event_type="Note", topic="notes", key="k"
+    )
+
+
+async def test_a_notified_document_is_published_in_order_and_emptied() -> None:
+    store, published = MemoryStore(), []
+    store.documents["order-1"] = [message("a"), message("b"), message("c")]
+
+    async def publish(item: OutboxMessage) -> None:
+        published.append(Note.model_validate_json(item.payload).text)
+
+    relay = OutboxRelay(store, publish, KeyedLock(), sweep_seconds=60)
+    task = asyncio.create_task(relay.run())
+    relay.notify("order-1")
+    try:
+        await wait_for(lambda: emptied(store, "order-1"), within=5, interval=0.01)
+    finally:
+        task.cancel()
+    assert published == ["a", "b", "c"]
+
+
+async def test_entries_left_by_a_crash_are_found_by_the_sweep_and_a_failed_publish_is_retried() -> (
+    None
+):
+    store, published, failures = MemoryStore(), [], [1]
+    store.documents["order-2"] = [message("left-behind")]
+
+    async def flaky_publish(item: OutboxMessage) -> None:
+        if failures:
+            failures.pop()
+            raise ConnectionError("broker restarting")
+        published.append(item.event_id)
+
+    relay = OutboxRelay(store, flaky_publish, KeyedLock(), sweep_seconds=0.05)
+    task = asyncio.create_task(relay.run())  # nobody notifies: only the sweep can find it
+    try:
+        await wait_for(lambda: emptied(store, "order-2"), within=10, interval=0.01)
+    finally:
+        task.cancel()
+    assert len(published) == 1
+
+
+def test_derived_event_ids_are_stable_per_cause_and_name() -> None:
+    cause = uuid.uuid4()
+    assert derived_event_id(cause, "OrderAccepted") == derived_event_id(cause, "OrderAccepted")
+    assert derived_event_id(cause, "OrderAccepted") != derived_event_id(cause, "OrderRejected")
+    assert derived_event_id(cause, "OrderAccepted") != derived_event_id(
+        uuid.uuid4(), "OrderAccepted"
+    )

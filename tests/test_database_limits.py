@@ -1,0 +1,99 @@
+"""What the local database does with concurrent conditional updates on one document.
+
+FerretDB v1 applies an update by reading the document, changing it in Go and writing it back,
+without isolation: two concurrent "decrement if at least one left" updates can both read the same
+count and both succeed (a lost update). MongoDB evaluates the filter and the change atomically.
+These tests measure it against whichever server the session uses and pin the design's answer:
+writers to one document are serialised inside a process.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+
+from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.testing import Servers
+
+STOCK = 10
+BUYERS = 50
+REPORT = Path(".cache/reports/database-limits.json")
+
+
+async def take_one(stock: AsyncCollection[dict[str, Any]], sku: str) -> bool:
+    result = await stock.update_one(
+        {"_id": sku, "available": {"$gte": 1}}, {"$inc": {"available": -1}}
+    )
+    return result.modified_count == 1
+
+
+async def race(servers: Servers, *, serialised: bool) -> dict[str, Any]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        servers.mongo_url, maxPoolSize=BUYERS
+    )
+    try:
+        database = client[f"limits_{uuid.uuid4().hex[:10]}"]
+        stock = database["stock"]
+        sku = "SKU-HOT-1"
+        await stock.insert_one({"_id": sku, "available": STOCK})
+        locks = KeyedLock()
+
+        async def buyer() -> bool:
+            if serialised:
+                async with locks.hold(sku):
+                    return await take_one(stock, sku)
+            return await take_one(stock, sku)
+
+        outcomes = await asyncio.gather(*(buyer() for _ in range(BUYERS)))
+        document = await stock.find_one({"_id": sku})
+        build = await client.admin.command("buildInfo")
+        await client.drop_database(database.name)
+    finally:
+        await client.close()
+    assert document is not None
+    return {
+        "server": f"ferretdb {build['ferretdbVersion']}"
+        if "ferretdbVersion" in build
+        else f"mongodb {build['version']}",
+        "serialised": serialised,
+        "buyers": BUYERS,
+        "stock": STOCK,
+        "successful_decrements": sum(outcomes),
+        "final_available": document["available"],
+    }
+
+
+def record(measurement: dict[str, Any]) -> None:
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    runs = json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    runs["serialised" if measurement["serialised"] else "concurrent"] = measurement
+    REPORT.write_text(json.dumps(runs, indent=2) + "\n")
+
+
+async def test_concurrent_conditional_decrements_never_go_negative_but_may_oversell_on_ferretdb(
+    servers: Servers, record_property: Callable[[str, object], None]
+) -> None:
+    measurement = await race(servers, serialised=False)
+    record(measurement)
+    record_property("measurement", measurement)
+    assert measurement["final_available"] >= 0
+    if measurement["server"].startswith("ferretdb"):
+        # Lost updates: more buyers can succeed than there were units. The number varies by run.
+        assert measurement["successful_decrements"] >= STOCK
+    else:
+        assert measurement["successful_decrements"] == STOCK
+
+
+async def test_serialising_writers_per_key_in_process_sells_exactly_the_stock(
+    servers: Servers, record_property: Callable[[str, object], None]
+) -> None:
+    measurement = await race(servers, serialised=True)
+    record(measurement)
+    record_property("measurement", measurement)
+    assert measurement["successful_decrements"] == STOCK
+    assert measurement["final_available"] == 0
