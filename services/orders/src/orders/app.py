@@ -1,0 +1,32 @@
+"""Composition root: the only place the orders service is wired together."""
+
+from fastapi import FastAPI
+
+from conveyor_contracts.topics import ORDER_LIFECYCLE
+from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
+from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
+from orders.adapters.mongo_orders import MongoOrders
+from orders.entrypoints.http import orders_router
+from orders.entrypoints.kafka import register_subscribers
+from orders.ports import Topics
+from orders.settings import OrdersSettings
+
+
+def create_app(settings: OrdersSettings, infra: Infrastructure | None = None) -> FastAPI:
+    """Build the service without connecting; connections open when the app starts.
+
+    Tests pass their own ``infra`` (for example with an in-memory span exporter).
+    """
+    infra = infra or build_infrastructure(settings)
+    collection = infra.database["orders"]
+    relay = OutboxRelay(
+        MongoOutboxStore(collection),
+        kafka_publisher(infra.broker, infra.metrics),
+        infra.locks,
+        sweep_seconds=settings.outbox_sweep_seconds,
+    )
+    orders = MongoOrders(collection, infra.locks, relay)
+    register_subscribers(
+        infra, orders, Topics(order_lifecycle=settings.topic(ORDER_LIFECYCLE.name))
+    )
+    return build_http_app(infra, relays=[relay], routers=[orders_router(orders)])
