@@ -1,0 +1,48 @@
+"""``TopicSpec``: what the registry says about one topic."""
+
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar, get_args
+
+from pydantic import TypeAdapter
+
+from conveyor_contracts.envelope import Envelope
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class TopicSpec(Generic[E]):
+    """One topic: its name, key, sizing, who writes and reads it, and the messages it carries.
+
+    Attributes:
+        name: Topic name, ending in the contract version (``.v1``).
+        key: The message field used as the Kafka key; it keeps one order's (or SKU's) events in
+            order on one partition.
+        partitions: Partition count (also used for the dead-letter topic).
+        producer: The only service or outside actor allowed to write (Kafka ACL).
+        consumers: Services and outside actors allowed to read.
+        message: The discriminated union (on ``event_type``) of everything the topic carries.
+        adapter: ``TypeAdapter`` of ``message``: ``adapter.validate_json(raw_bytes)``.
+        description: One sentence for the AsyncAPI document.
+    """
+
+    name: str
+    key: Literal["order_id", "sku"]
+    partitions: int
+    producer: str
+    consumers: tuple[str, ...]
+    message: Any
+    adapter: TypeAdapter[E]
+    description: str
+
+    @property
+    def dead_letter(self) -> str:
+        """The companion topic receiving messages this topic's consumers could not process."""
+        return f"{self.name}.dlq"
+
+    @property
+    def events(self) -> tuple[type[Envelope], ...]:
+        """The message classes of the union, in declaration order."""
+        union = get_args(self.message)[0]  # Annotated[Union[...], discriminator] -> Union[...]
+        members = get_args(union) or (union,)
+        return tuple(member for member in members if issubclass(member, Envelope))
