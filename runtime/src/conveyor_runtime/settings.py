@@ -33,3 +33,7 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="How often the relay rescans for outbox entries a crash left behind.",
     )
+
+    def topic(self, name: str) -> str:
+        """The deployed name of a registry topic (or consumer group): prefix + name."""
+        return self.topic_prefix + name
