@@ -3,15 +3,15 @@
 import asyncio
 import uuid
 from collections.abc import Hashable
+from datetime import UTC, datetime
 
-from pydantic import BaseModel
-
+from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay, derived_event_id, outbox_message
 from conveyor_runtime.testing import wait_for
 
 
-class Note(BaseModel):
+class Note(Envelope):
     text: str
 
 
@@ -34,9 +34,15 @@ async def emptied(store: MemoryStore, document_id: Hashable) -> bool:
 
 
 def message(text: str) -> OutboxMessage:
-    return outbox_message(
-        Note(text=text), event_id=str(uuid.uuid4()), event_type="Note", topic="notes", key="k"
+    note = Note(
+        event_id=uuid.uuid4(),
+        event_type="Note",
+        occurred_at=datetime.now(UTC),
+        correlation_id="flow-1",
+        producer="tests",
+        text=text,
     )
+    return outbox_message(note, topic="notes", key="k")
 
 
 async def test_a_notified_document_is_published_in_order_and_emptied() -> None:

@@ -18,6 +18,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from pydantic import BaseModel, ConfigDict
 from pymongo.asynchronous.collection import AsyncCollection
 
+from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock
 
@@ -56,15 +57,13 @@ class OutboxMessage(BaseModel):
     trace: dict[str, str] = {}
 
 
-def outbox_message(
-    event: BaseModel, *, event_id: str, event_type: str, topic: str, key: str
-) -> OutboxMessage:
+def outbox_message(event: Envelope, *, topic: str, key: str) -> OutboxMessage:
     """Wrap ``event`` for the outbox, remembering the current trace so the publish continues it."""
     carrier: dict[str, str] = {}
     _propagator.inject(carrier)
     return OutboxMessage(
-        event_id=event_id,
-        event_type=event_type,
+        event_id=str(event.event_id),
+        event_type=event.event_type,
         topic=topic,
         key=key,
         payload=event.model_dump_json(),

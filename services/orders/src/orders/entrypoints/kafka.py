@@ -1,7 +1,8 @@
 """Kafka subscribers: translate a contract event into one use case call, nothing more."""
 
 from conveyor_contracts.checkout import CheckoutEvent, OrderPlaced
-from conveyor_contracts.topics import CHECKOUT_ORDERS, GROUP_ORDERS
+from conveyor_contracts.groups import GROUP_ORDERS
+from conveyor_contracts.topics import CHECKOUT_ORDERS
 from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.failures import PermanentError
 from conveyor_runtime.service import Infrastructure

@@ -25,6 +25,12 @@ async def accept_order_on_order_placed(
         causation_id=event.event_id,
         producer="orders",
         order_id=event.order_id,
+        market=event.market,
+        currency=event.currency,
+        service_level=event.service_level,
+        ship_to=event.ship_to,
+        recipient=event.recipient,
+        lines=event.lines,
     )
     order = Order(
         order_id=event.order_id,

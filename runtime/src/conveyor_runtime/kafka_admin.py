@@ -1,0 +1,197 @@
+"""Kafka administration shared by the local stack, test fixtures and deployments.
+
+- ``wait_for_kafka``: ready means the broker answers metadata *and* a group coordinator lookup;
+  an open port or a bare metadata answer is not enough for consumer groups to work.
+- ``ensure_topics``: idempotent creation (existing topics are left as they are), then waits until
+  every partition has a leader, so the caller can produce and subscribe at once.
+- ``registry_topics``: every topic of the contracts' registry plus its dead-letter companion.
+
+Run as a program it creates the registry's topics (used by deploy/compose.yaml)::
+
+    python -m conveyor_runtime.kafka_admin --bootstrap 127.0.0.1:9092
+"""
+
+import argparse
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+# Any group id works: a FindCoordinator request names one but creates nothing. The first lookup
+# makes the broker create __consumer_offsets, so it fails until that topic has a leader.
+_PROBE_GROUP = "conveyor-readiness-probe"
+_ATTEMPT_TIMEOUT = 5.0
+_LEADER_WAIT = 30.0
+_RETRY_INTERVAL = 0.25
+_TOPIC_ALREADY_EXISTS = 36
+
+
+class KafkaNotReadyError(RuntimeError):
+    """Kafka did not answer metadata and a group coordinator lookup before the deadline."""
+
+
+class TopicCreationError(RuntimeError):
+    """The broker refused to create a topic, or its partitions got no leader in time."""
+
+
+# A deadline for a retry loop, not a cancellation: the error must name the last failure seen.
+async def wait_for_kafka(bootstrap: str, timeout: float) -> None:  # noqa: ASYNC109
+    """Wait until Kafka answers cluster metadata and a group coordinator lookup.
+
+    Args:
+        bootstrap: Bootstrap servers, ``host:port[,host:port...]``.
+        timeout: Seconds to keep trying.
+
+    Raises:
+        KafkaNotReadyError: At the deadline, with the last error seen.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            async with asyncio.timeout(_ATTEMPT_TIMEOUT):
+                await _probe(bootstrap)
+            return
+        except (KafkaError, KafkaNotReadyError, OSError, TimeoutError) as error:
+            last_error = error
+        if loop.time() >= deadline:
+            raise KafkaNotReadyError(
+                f"Kafka at {bootstrap} did not answer metadata and a group coordinator lookup "
+                f"within {timeout:.0f}s; last error: {last_error!r}"
+            ) from last_error
+        await asyncio.sleep(_RETRY_INTERVAL)
+
+
+async def _probe(bootstrap: str) -> None:
+    admin = _admin_client(bootstrap)
+    try:
+        await admin.start()
+        cluster: dict[str, Any] = await admin.describe_cluster()
+        if not cluster["brokers"]:
+            raise KafkaNotReadyError(f"Kafka at {bootstrap} reports no broker yet")
+        await admin.find_coordinator(_PROBE_GROUP)
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(
+    bootstrap: str,
+    topics: Mapping[str, int],
+    *,
+    replication_factor: int = 1,
+) -> None:
+    """Create the topics that do not exist yet and wait until all of them have leaders.
+
+    Existing topics are left unchanged, even with another partition count: adding partitions
+    would move keys to other partitions and break per-key order, so that is a deliberate,
+    manual operation.
+
+    Args:
+        bootstrap: Bootstrap servers, ``host:port[,host:port...]``.
+        topics: Topic name -> number of partitions.
+        replication_factor: Replicas per partition; 1 on a single local broker.
+
+    Raises:
+        TopicCreationError: A topic was refused, or has partitions without a leader in time.
+    """
+    if not topics:
+        return
+    admin = _admin_client(bootstrap)
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, partitions, replication_factor)
+            for name, partitions in sorted(topics.items())
+            if name not in existing
+        ]
+        if missing:
+            response = await admin.create_topics(missing, timeout_ms=int(_LEADER_WAIT * 1000))
+            _raise_for_refused(response.to_object()["topic_errors"])
+        await _wait_for_leaders(admin, sorted(topics))
+    finally:
+        await admin.close()
+
+
+def _raise_for_refused(topic_errors: list[dict[str, Any]]) -> None:
+    # Another process may have created the topic since we listed: that is success too.
+    refused = [
+        f"{entry['topic']}: {entry['error_message'] or entry['error_code']}"
+        for entry in topic_errors
+        if entry["error_code"] not in (0, _TOPIC_ALREADY_EXISTS)
+    ]
+    if refused:
+        raise TopicCreationError("Kafka refused to create: " + "; ".join(refused))
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _LEADER_WAIT
+    while True:
+        leaderless = _topics_without_leaders(await admin.describe_topics(names))
+        if not leaderless:
+            return
+        if loop.time() >= deadline:
+            raise TopicCreationError(
+                f"partitions without a leader after {_LEADER_WAIT:.0f}s: {', '.join(leaderless)}"
+            )
+        await asyncio.sleep(_RETRY_INTERVAL)
+
+
+def _topics_without_leaders(described: list[dict[str, Any]]) -> list[str]:
+    return [
+        topic["topic"]
+        for topic in described
+        if topic["error_code"] != 0
+        or not topic["partitions"]
+        or any(partition["leader"] < 0 for partition in topic["partitions"])
+    ]
+
+
+def registry_topics() -> dict[str, int]:
+    """Every topic of the contracts' registry and its dead-letter topic, with their partitions.
+
+    A dead-letter topic gets as many partitions as its topic: the dead-letter publish keeps the
+    message key, so each key's failures stay together and in order, and a replay into the
+    original topic can run with the same parallelism.
+
+    Returns:
+        Topic name -> number of partitions.
+    """
+    # Imported here, not at the top: waiting for Kafka and creating per-test topics must not
+    # depend on the registry module.
+    from conveyor_contracts.topics import TOPICS
+
+    wanted: dict[str, int] = {}
+    for spec in TOPICS:
+        wanted[spec.name] = spec.partitions
+        wanted[spec.dead_letter] = spec.partitions
+    return wanted
+
+
+def _admin_client(bootstrap: str) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="conveyor-admin",
+        request_timeout_ms=int(_ATTEMPT_TIMEOUT * 1000),
+    )
+
+
+async def _create_registry_topics(bootstrap: str, kafka_wait: float) -> None:
+    await wait_for_kafka(bootstrap, kafka_wait)
+    await ensure_topics(bootstrap, registry_topics())
+
+
+def main() -> None:
+    """Wait for Kafka, then create every topic of the contracts' registry."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka bootstrap servers")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for Kafka")
+    arguments = parser.parse_args()
+    asyncio.run(_create_registry_topics(arguments.bootstrap, arguments.timeout))
+
+
+if __name__ == "__main__":
+    main()
