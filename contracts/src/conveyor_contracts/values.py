@@ -6,12 +6,20 @@ the JSON Schema and the AsyncAPI document; a field may still override the descri
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+
+def _whole_example(schema: dict[str, Any], model: type[Any]) -> None:
+    # One complete example per model, assembled from each field's first example, so the JSON
+    # Schema and the AsyncAPI document show a whole message. The tests prove it validates.
+    fields = model.model_fields.items()
+    schema["examples"] = [{name: field.examples[0] for name, field in fields if field.examples}]
+
+
 # Every model on the wire: immutable, and tolerant of fields added by newer producers.
-WIRE_CONFIG = ConfigDict(frozen=True, extra="ignore")
+WIRE_CONFIG = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_whole_example)
 
 _CountryLiteral = Literal["US", "CA", "GB"]
 Market = Annotated[
