@@ -55,3 +55,7 @@ fmt: install ## Format and auto-fix
 .PHONY: test
 test: lint typecheck up ## Everything CI checks: lint, types, then all tests against the real servers
 	$(RUN) pytest
+
+.PHONY: contracts
+contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
+	$(RUN) python -m conveyor_contracts.snapshots
