@@ -1,0 +1,22 @@
+"""Orders in a dict: the repository for fast tests, with the same contract as the Mongo one."""
+
+from collections.abc import Sequence
+
+from conveyor_runtime.outbox import OutboxMessage
+from orders.domain.order import Order
+
+
+class MemoryOrders:
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        self.outboxes: dict[str, list[OutboxMessage]] = {}
+
+    async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:
+        if order.order_id in self.orders:
+            return False
+        self.orders[order.order_id] = order
+        self.outboxes[order.order_id] = list(events)
+        return True
+
+    async def get(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
