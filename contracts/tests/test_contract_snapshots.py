@@ -44,7 +44,8 @@ def test_snapshot_files_are_deterministically_formatted() -> None:
 
 def test_the_committed_asyncapi_document_matches_the_registry(asyncapi: dict[str, Any]) -> None:
     committed = json.loads(snapshots.ASYNCAPI_PATH.read_text(encoding="utf-8"))
-    assert committed == asyncapi, f"contracts/asyncapi.json is out of date: {REGENERATE}"
+    if committed != asyncapi:  # pytest.fail: a diff of two 300 kB documents helps nobody
+        pytest.fail(f"contracts/asyncapi.json is out of date: {REGENERATE}")
 
 
 def test_the_asyncapi_document_names_every_topic_with_its_producer_and_consumers(

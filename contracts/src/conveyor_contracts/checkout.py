@@ -23,6 +23,8 @@ from conveyor_contracts.values import (
     Sku,
 )
 
+EXAMPLE_PRODUCER = "checkout"  # the producer shown in this module's examples
+
 _ADDRESS_EXAMPLE = {
     "address_lines": ["1 Market Street", "Apt 4"],
     "city": "San Francisco",

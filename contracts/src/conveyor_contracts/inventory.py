@@ -20,6 +20,8 @@ from conveyor_contracts.values import (
     WarehouseId,
 )
 
+EXAMPLE_PRODUCER = "inventory"  # the producer shown in this module's examples
+
 
 class WarehouseAllocation(BaseModel):
     """The lines one warehouse reserved: it becomes exactly one shipment."""

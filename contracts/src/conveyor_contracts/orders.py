@@ -9,6 +9,8 @@ from conveyor_contracts.checkout import CancellationReason, PricedOrder
 from conveyor_contracts.envelope import OrderEnvelope, event_type_field
 from conveyor_contracts.values import WIRE_CONFIG, CarrierCode, Detail, TrackingNumber
 
+EXAMPLE_PRODUCER = "orders"  # the producer shown in this module's examples
+
 RejectionCode = Literal[
     "total_mismatch",
     "duplicate_line",

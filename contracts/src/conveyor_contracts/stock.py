@@ -7,6 +7,8 @@ from pydantic import Field, TypeAdapter, model_validator
 from conveyor_contracts.envelope import Envelope, event_type_field
 from conveyor_contracts.values import Sku, StockCount, WarehouseId
 
+EXAMPLE_PRODUCER = "inventory"  # the producer shown in this module's examples
+
 
 class SkuEnvelope(Envelope):
     """Base of every message on a SKU-keyed topic: the SKU is the Kafka key."""

@@ -22,6 +22,8 @@ from conveyor_contracts.values import (
     WarehouseId,
 )
 
+EXAMPLE_PRODUCER = "support"  # the producer shown in this module's examples
+
 
 class _CaseEvent(OrderEnvelope):
     case_id: CaseId

@@ -4,6 +4,7 @@ Each alias carries its own description and examples, so a field typed ``Sku`` do
 the JSON Schema and the AsyncAPI document; a field may still override the description.
 """
 
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
@@ -15,7 +16,13 @@ def _whole_example(schema: dict[str, Any], model: type[Any]) -> None:
     # One complete example per model, assembled from each field's first example, so the JSON
     # Schema and the AsyncAPI document show a whole message. The tests prove it validates.
     fields = model.model_fields.items()
-    schema["examples"] = [{name: field.examples[0] for name, field in fields if field.examples}]
+    whole = {name: field.examples[0] for name, field in fields if field.examples}
+    # Each event module names its usual producer, so a carrier reading the AsyncAPI document
+    # sees "shipping" on a BookShipment rather than the envelope's generic example.
+    producer = getattr(sys.modules[model.__module__], "EXAMPLE_PRODUCER", None)
+    if "producer" in whole and producer:
+        whole["producer"] = producer
+    schema["examples"] = [whole]
 
 
 # Every model on the wire: immutable, and tolerant of fields added by newer producers.

@@ -17,6 +17,8 @@ from conveyor_contracts.values import (
     WarehouseId,
 )
 
+EXAMPLE_PRODUCER = "warehouse"  # the producer shown in this module's examples
+
 WarehouseReference = Annotated[
     str,
     Field(

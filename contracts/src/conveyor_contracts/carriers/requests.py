@@ -20,6 +20,8 @@ from conveyor_contracts.values import (
     TrackingNumber,
 )
 
+EXAMPLE_PRODUCER = "shipping"  # the producer shown in this module's examples
+
 _ADDRESS = {
     "address_lines": ["1 Market Street"],
     "city": "San Francisco",

@@ -13,6 +13,8 @@ from conveyor_contracts.address import PERSONAL
 from conveyor_contracts.envelope import OrderEnvelope, UtcDatetime, event_type_field
 from conveyor_contracts.values import Detail, LocationCode, ShipmentId, TrackingNumber
 
+EXAMPLE_PRODUCER = "carrier:swiftpost"  # the producer shown in this module's examples
+
 CanonicalStatus = Literal[
     "picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed",
     "returned_to_sender", "lost", "exception",

@@ -18,6 +18,8 @@ from conveyor_contracts.values import (
     WarehouseId,
 )
 
+EXAMPLE_PRODUCER = "shipping"  # the producer shown in this module's examples
+
 
 class ShipmentEnvelope(OrderEnvelope):
     """Base of every shipment event: one shipment is one parcel run from one warehouse."""

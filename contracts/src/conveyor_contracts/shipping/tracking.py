@@ -18,6 +18,8 @@ from conveyor_contracts.values import (
     WarehouseId,
 )
 
+EXAMPLE_PRODUCER = "shipping"  # the producer shown in this module's examples
+
 
 class ShipmentDispatched(ShipmentEnvelope):
     """The carrier collected an outbound parcel: inventory commits its reserved stock."""
