@@ -1,0 +1,891 @@
+"""The local stack without Docker: Apache Kafka (KRaft), FerretDB and Jaeger as plain processes.
+
+    python deploy/local/stack.py up | down | status | logs       (make up / down / status / logs)
+
+``up`` fetches or builds each server the first time (pinned versions, everything under the
+git-ignored ``.cache/``), starts the ones not running yet in the background, waits until each one
+really answers, then creates every topic of the contracts' registry. It is idempotent: a running,
+healthy server is left alone, so a second ``up`` costs a few health checks. Tests may call
+``up()`` from Python too; it returns where the servers answer.
+
+Loopback only. Ports (defaults in brackets) can be moved with environment variables:
+CONVEYOR_KAFKA_PORT [9092], CONVEYOR_KAFKA_CONTROLLER_PORT [9093], CONVEYOR_MONGO_PORT [27017],
+CONVEYOR_OTLP_GRPC_PORT [4317], CONVEYOR_OTLP_HTTP_PORT [4318], CONVEYOR_JAEGER_QUERY_PORT
+[16686], CONVEYOR_JAEGER_QUERY_GRPC_PORT [16685], CONVEYOR_JAEGER_HEALTH_PORT [13133];
+CONVEYOR_STACK_HOST [127.0.0.1]; CONVEYOR_STACK_START_TIMEOUT [120] seconds per server.
+
+Needs Java 17+ with Maven (Kafka) and Go 1.24+ (FerretDB, Jaeger) on PATH, and this workspace's
+Python environment (aiokafka, pymongo).
+"""
+
+import argparse
+import asyncio
+import base64
+import concurrent.futures
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, TextIO
+
+import pymongo
+import pymongo.errors
+
+from conveyor_runtime import kafka_admin
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "deploy" / "local"
+CACHE = ROOT / ".cache"
+BIN_DIR = CACHE / "bin"
+DATA_DIR = CACHE / "data"
+LOG_DIR = CACHE / "logs"
+RUN_DIR = CACHE / "run"
+
+FERRETDB_VERSION = "v1.24.2"
+JAEGER_VERSION = "v1.76.0"  # the Go module's tag; the program calls itself Jaeger 2.13
+# Kafka and log4j versions are pinned in deploy/local/kafka/pom.xml.
+
+PROBE_INTERVAL = 0.2
+LOG_TAIL_LINES = 20
+
+
+class StackError(RuntimeError):
+    """Something the person running the stack has to act on; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the servers listen and how long each may take to start."""
+
+    host: str = "127.0.0.1"
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    mongo_port: int = 27017
+    otlp_grpc_port: int = 4317
+    otlp_http_port: int = 4318
+    jaeger_query_port: int = 16686
+    jaeger_query_grpc_port: int = 16685
+    jaeger_health_port: int = 13133
+    start_timeout: float = 120.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        """Defaults, overridden by the CONVEYOR_* variables listed in the module docstring."""
+        ports = {
+            field: int(env[variable])
+            for field, variable in PORT_VARIABLES.items()
+            if env.get(variable)
+        }
+        return cls(
+            host=env.get("CONVEYOR_STACK_HOST") or cls.host,
+            start_timeout=float(env.get("CONVEYOR_STACK_START_TIMEOUT") or cls.start_timeout),
+            **ports,
+        )
+
+    def port_variables(self) -> dict[str, str]:
+        """The CONVEYOR_* port variables with the values in force (jaeger.yaml reads them)."""
+        values = {variable: str(getattr(self, field)) for field, variable in PORT_VARIABLES.items()}
+        return {**values, "CONVEYOR_STACK_HOST": self.host}
+
+
+PORT_VARIABLES = {
+    "kafka_port": "CONVEYOR_KAFKA_PORT",
+    "kafka_controller_port": "CONVEYOR_KAFKA_CONTROLLER_PORT",
+    "mongo_port": "CONVEYOR_MONGO_PORT",
+    "otlp_grpc_port": "CONVEYOR_OTLP_GRPC_PORT",
+    "otlp_http_port": "CONVEYOR_OTLP_HTTP_PORT",
+    "jaeger_query_port": "CONVEYOR_JAEGER_QUERY_PORT",
+    "jaeger_query_grpc_port": "CONVEYOR_JAEGER_QUERY_GRPC_PORT",
+    "jaeger_health_port": "CONVEYOR_JAEGER_HEALTH_PORT",
+}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the running stack answers, as clients and test fixtures need it."""
+
+    kafka: str
+    mongo_url: str
+    otlp_http: str
+    otlp_grpc: str
+    jaeger: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Endpoints":
+        host = settings.host
+        return cls(
+            kafka=f"{host}:{settings.kafka_port}",
+            mongo_url=f"mongodb://{host}:{settings.mongo_port}/",
+            otlp_http=f"http://{host}:{settings.otlp_http_port}",
+            otlp_grpc=f"http://{host}:{settings.otlp_grpc_port}",
+            jaeger=f"http://{host}:{settings.jaeger_query_port}",
+        )
+
+
+# --- the servers ----------------------------------------------------------------------------
+
+
+class Server:
+    """One background server: how to install, configure, start and probe it."""
+
+    name: str
+    stop_grace: float = 15.0  # seconds between SIGTERM and SIGKILL
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def pid_file(self) -> Path:
+        return RUN_DIR / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        """Where the process's own output goes."""
+        return LOG_DIR / f"{self.name}.log"
+
+    def log_files(self) -> list[Path]:
+        """Every log worth reading when this server misbehaves."""
+        return [self.log_file]
+
+    def ports(self) -> dict[str, int]:
+        """What listens where, by purpose."""
+        raise NotImplementedError
+
+    def version(self) -> str:
+        raise NotImplementedError
+
+    def installed(self) -> bool:
+        raise NotImplementedError
+
+    def install(self) -> None:
+        """Fetch or build the pinned version (the slow first run)."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Write configuration and data directories before a start."""
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def owns(self, command_line: list[str]) -> bool:
+        """Whether a process with this command line is this checkout's server: tells it from
+        a program that reuses the pid, another clone's stack, or an editor open on a file."""
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
+    def probe(self) -> str | None:
+        """One quick readiness check: None when ready, else what is missing."""
+        raise NotImplementedError
+
+
+class Kafka(Server):
+    """Apache Kafka, one KRaft node that is both broker and controller, from Maven Central jars."""
+
+    name = "kafka"
+    stop_grace = 60.0  # killed, it would recover every partition's log on the next start
+
+    pom = HERE / "kafka" / "pom.xml"
+    properties_template = HERE / "kafka" / "server.properties"
+    log4j_config = HERE / "kafka" / "log4j2.xml"
+    libs = CACHE / "kafka" / "libs"
+    properties = CACHE / "kafka" / "server.properties"
+    data = DATA_DIR / "kafka"
+    # The class path is rebuilt whenever pom.xml changes: the stamp holds the pom's hash.
+    libs_stamp = libs / ".pom.sha256"
+
+    def ports(self) -> dict[str, int]:
+        return {
+            "kafka": self.settings.kafka_port,
+            "controller": self.settings.kafka_controller_port,
+        }
+
+    def version(self) -> str:
+        jars = sorted(self.libs.glob("kafka_2.13-*.jar"))
+        return jars[0].stem.removeprefix("kafka_2.13-") if jars else "(not fetched)"
+
+    @property
+    def log_file(self) -> Path:
+        """The JVM's own output: empty unless the JVM itself fails (log4j writes kafka.log)."""
+        return LOG_DIR / "kafka.out"
+
+    def log_files(self) -> list[Path]:
+        return [LOG_DIR / "kafka.log", self.log_file]
+
+    def installed(self) -> bool:
+        return self.libs_stamp.is_file() and self.libs_stamp.read_text() == self._pom_hash()
+
+    def install(self) -> None:
+        require_tool("mvn", "Maven (with Java 17+) fetches the Kafka broker's jars")
+        shutil.rmtree(self.libs, ignore_errors=True)  # no stale jars of an older pin
+        run_logged(
+            [
+                "mvn",
+                "--batch-mode",
+                "-q",
+                "-f",
+                str(self.pom),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={self.libs}",
+                f"-Dmaven.repo.local={CACHE / 'm2'}",
+            ],
+            what="fetching Kafka's jars with Maven",
+            log=LOG_DIR / "install-kafka.log",
+        )
+        self.libs_stamp.write_text(self._pom_hash())
+
+    def _pom_hash(self) -> str:
+        return hashlib.sha256(self.pom.read_bytes()).hexdigest()
+
+    def prepare(self) -> None:
+        template = string.Template(self.properties_template.read_text())
+        self.properties.write_text(
+            template.substitute(
+                host=self.settings.host,
+                kafka_port=self.settings.kafka_port,
+                controller_port=self.settings.kafka_controller_port,
+                data_dir=self.data,
+            )
+        )
+        if not (self.data / "meta.properties").is_file():
+            self._format_storage()
+
+    def _format_storage(self) -> None:
+        # A new, empty node: give it a cluster id and make it the only controller voter.
+        run_logged(
+            [
+                *self._java(),
+                "kafka.tools.StorageTool",
+                "format",
+                "--cluster-id",
+                new_kafka_cluster_id(),
+                "--config",
+                str(self.properties),
+                "--standalone",
+                "--ignore-formatted",
+            ],
+            what="formatting Kafka's storage",
+            log=LOG_DIR / "kafka-format.log",
+        )
+
+    def _java(self) -> list[str]:
+        java_home = os.environ.get("JAVA_HOME")
+        java = str(Path(java_home) / "bin" / "java") if java_home else "java"
+        return [
+            java,
+            "-Xmx512m",  # the JVM default is a quarter of the machine's memory
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={self.log4j_config}",
+            f"-Dkafka.logs.dir={LOG_DIR}",
+            "-cp",
+            f"{self.libs}/*",
+        ]
+
+    def command(self) -> list[str]:
+        return [*self._java(), self._class_data_sharing(), "kafka.Kafka", str(self.properties)]
+
+    def _class_data_sharing(self) -> str:
+        """Class-data sharing: the first broker run records the classes it loaded into an
+        archive when it stops cleanly; later starts map that archive and are ready about twice
+        as fast (5.4 s -> 2.8 s measured here). A JDK or class path change just makes the JVM
+        ignore the archive, and reinstalling the jars deletes it."""
+        archive = self.libs / "kafka.jsa"
+        if archive.is_file():
+            return f"-XX:SharedArchiveFile={archive}"
+        return f"-XX:ArchiveClassesAtExit={archive}"
+
+    def owns(self, command_line: list[str]) -> bool:
+        return command_line[-2:] == ["kafka.Kafka", str(self.properties)]
+
+    def probe(self) -> str | None:
+        bootstrap = f"{self.settings.host}:{self.settings.kafka_port}"
+        try:
+            # timeout 0: a single attempt, the caller owns the deadline
+            asyncio.run(kafka_admin.wait_for_kafka(bootstrap, timeout=0))
+        except kafka_admin.KafkaNotReadyError as error:
+            return str(error)
+        return None
+
+
+class GoServer(Server):
+    """A server built once from its Go module at a pinned version, into .cache/bin.
+
+    Not with ``go install module/cmd/x@version``: Jaeger's go.mod has replace directives, which
+    go install refuses, and FerretDB's binary panics at start without a version file that its
+    release process generates. So the pinned module is downloaded from the module proxy, copied
+    to .cache/build and built there as the main module: its own go.mod, go.sum and replace
+    directives apply, and the generated files it expects are added to the copy.
+    """
+
+    module: str
+    pinned: str
+    program: str  # the main package's directory inside the module
+    generated_files: ClassVar[Mapping[str, str]] = {}  # path inside the module -> content
+
+    def version(self) -> str:
+        return self.pinned
+
+    @property
+    def binary(self) -> Path:
+        return BIN_DIR / f"{self.name}-{self.pinned}"
+
+    def installed(self) -> bool:
+        return self.binary.is_file()
+
+    def install(self) -> None:
+        require_tool("go", "Go 1.24+ builds FerretDB and Jaeger from the Go module proxy")
+        workdir = CACHE / "build"
+        workdir.mkdir(parents=True, exist_ok=True)
+        source = workdir / f"{self.name}-{self.pinned}"
+        shutil.rmtree(source, ignore_errors=True)
+        shutil.copytree(self._download(workdir), source)
+        for relative, content in self.generated_files.items():
+            (source / relative).write_text(content)
+        partial = self.binary.with_name(self.binary.name + ".partial")  # not "installed" yet
+        run_logged(
+            # -buildvcs=false: the copy sits inside this repository, whose commit is not theirs.
+            ["go", "build", "-buildvcs=false", "-o", str(partial), f"./{self.program}"],
+            what=f"building {self.name} {self.pinned} with Go",
+            log=LOG_DIR / f"install-{self.name}.log",
+            cwd=source,
+            env=go_environment(),
+        )
+        partial.rename(self.binary)
+
+    def _download(self, workdir: Path) -> Path:
+        """Fetch the pinned module into Go's module cache; returns its directory there."""
+        downloaded = subprocess.run(
+            ["go", "mod", "download", "-json", f"{self.module}@{self.pinned}"],
+            cwd=workdir,
+            env=go_environment(),
+            capture_output=True,
+            text=True,
+        )
+        if downloaded.returncode != 0:
+            raise StackError(
+                f"downloading {self.module}@{self.pinned} with Go failed:\n"
+                f"{downloaded.stdout}{downloaded.stderr}"
+            )
+        return Path(json.loads(downloaded.stdout)["Dir"])
+
+    def owns(self, command_line: list[str]) -> bool:
+        # Any pinned version, so that `down` also stops one built before the pin changed.
+        return bool(command_line) and command_line[0].startswith(str(BIN_DIR / f"{self.name}-"))
+
+
+class FerretDB(GoServer):
+    """FerretDB: the MongoDB wire protocol over SQLite files (no transactions, see PITFALLS)."""
+
+    name = "ferretdb"
+    module = "github.com/FerretDB/FerretDB"
+    program = "cmd/ferretdb"
+    pinned = FERRETDB_VERSION
+    # Its release process writes this file (`git describe`); without it the binary panics.
+    generated_files: ClassVar[Mapping[str, str]] = {
+        "build/version/version.txt": f"{FERRETDB_VERSION}\n"
+    }
+    data = DATA_DIR / "ferretdb"
+    state = DATA_DIR / "ferretdb-state"
+
+    def ports(self) -> dict[str, int]:
+        return {"mongodb": self.settings.mongo_port}
+
+    def prepare(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.state.mkdir(parents=True, exist_ok=True)
+
+    def command(self) -> list[str]:
+        return [
+            str(self.binary),
+            "--handler=sqlite",
+            f"--sqlite-url=file:{self.data}/",
+            f"--listen-addr={self.settings.host}:{self.settings.mongo_port}",
+            "--telemetry=disable",
+            # Its state.json (instance id, telemetry choice) lands in the working directory
+            # otherwise.
+            f"--state-dir={self.state}",
+            # The debug/metrics HTTP server would take 127.0.0.1:8088; nothing here reads it.
+            "--debug-addr=-",
+            # At warn it dumps every failed command in full, such as the endSessions (which it
+            # lacks) that each PyMongo client sends on close. Lower it to investigate.
+            "--log-level=error",
+        ]
+
+    def probe(self) -> str | None:
+        client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+            host=self.settings.host,
+            port=self.settings.mongo_port,
+            serverSelectionTimeoutMS=1000,
+            connectTimeoutMS=1000,
+        )
+        try:
+            client.admin.command("ping")
+        except pymongo.errors.PyMongoError as error:
+            return f"no answer to ping: {error}"
+        finally:
+            client.close()
+        return None
+
+
+class Jaeger(GoServer):
+    """Jaeger v2: OTLP receivers, in-memory trace storage, query UI/API (deploy/local/jaeger.yaml).
+
+    The built binary has no UI assets (they come from a separate npm build): the page at the
+    query port is a placeholder, while the HTTP API (/api/traces/...) works as usual.
+    """
+
+    name = "jaeger"
+    module = "github.com/jaegertracing/jaeger"
+    program = "cmd/jaeger"
+    pinned = JAEGER_VERSION
+    config = HERE / "jaeger.yaml"
+    stop_grace = 10.0
+
+    def ports(self) -> dict[str, int]:
+        settings = self.settings
+        return {
+            "otlp-grpc": settings.otlp_grpc_port,
+            "otlp-http": settings.otlp_http_port,
+            "query": settings.jaeger_query_port,
+            "query-grpc": settings.jaeger_query_grpc_port,
+            "health": settings.jaeger_health_port,
+        }
+
+    def command(self) -> list[str]:
+        return [str(self.binary), "--config", str(self.config)]
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, **self.settings.port_variables()}
+
+    def probe(self) -> str | None:
+        url = f"http://{self.settings.host}:{self.settings.jaeger_health_port}/status"
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                status: int = response.status
+        except (urllib.error.URLError, OSError) as error:
+            return f"GET {url}: {error}"
+        return None if status == 200 else f"GET {url} answered {status}"
+
+
+def all_servers(settings: Settings) -> list[Server]:
+    # Kafka first: the JVM is the slowest to come up, the others start while it does.
+    return [Kafka(settings), FerretDB(settings), Jaeger(settings)]
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def up(settings: Settings | None = None) -> Endpoints:
+    """Install what is missing, start what is not running, wait for all, create the topics.
+
+    Args:
+        settings: Ports and deadlines; from the environment when omitted.
+
+    Returns:
+        Where the servers answer.
+
+    Raises:
+        StackError: A server could not be installed, started or reached; the message names it
+            and its log.
+    """
+    settings = settings or Settings.from_env()
+    servers = all_servers(settings)
+    with stack_lock():
+        refuse_outdated(servers)
+        install_missing(servers)
+        started = {server.name for server in servers if ensure_started(server)}
+        # In parallel, so that each reports its own start-up time.
+        with concurrent.futures.ThreadPoolExecutor(len(servers)) as pool:
+            waits = [
+                (server, pool.submit(wait_until_ready, server, settings.start_timeout))
+                for server in servers
+            ]
+        for server, wait in waits:
+            took = wait.result()  # re-raises the StackError of a server that never got ready
+            if server.name in started:
+                report(server.name, f"ready in {took:.1f}s  {describe_ports(server)}")
+            else:
+                report(server.name, f"already running (pid {running_pid(server)}), healthy")
+        create_registry_topics(Endpoints.of(settings).kafka)
+    return Endpoints.of(settings)
+
+
+def down(settings: Settings | None = None) -> None:
+    """Stop every server: SIGTERM, then SIGKILL for any still running after its grace period."""
+    servers = all_servers(settings or Settings.from_env())
+    with stack_lock():
+        stopping = {server.name: pid for server in servers if (pid := running_pid(server))}
+        for server in servers:
+            if server.name in stopping:
+                os.kill(stopping[server.name], signal.SIGTERM)
+            else:
+                report(server.name, "not running")
+                server.pid_file.unlink(missing_ok=True)
+        for server in servers:
+            if server.name in stopping:
+                stop_gracefully(server, stopping[server.name])
+
+
+def status(settings: Settings | None = None) -> bool:
+    """Print what runs, with pid, ports and health. Returns whether everything is healthy."""
+    all_healthy = True
+    for server in all_servers(settings or Settings.from_env()):
+        pid = running_pid(server)
+        if pid is None:
+            state, all_healthy = "stopped", False
+        elif (problem := server.probe()) is None:
+            state = f"running (pid {pid}), healthy"
+        else:
+            state, all_healthy = f"running (pid {pid}), NOT healthy: {problem}", False
+        report(server.name, f"{server.version():10} {state}  {describe_ports(server)}")
+    return all_healthy
+
+
+def logs(settings: Settings | None = None, lines: int = LOG_TAIL_LINES) -> None:
+    """Print where each server logs, and the last lines of each log."""
+    for server in all_servers(settings or Settings.from_env()):
+        for log in server.log_files():
+            say(f"==> {log.relative_to(ROOT)} <==\n{tail(log, lines) or '(empty)'}\n")
+
+
+# --- installing -----------------------------------------------------------------------------
+
+
+def refuse_outdated(servers: list[Server]) -> None:
+    """A server that runs while its pinned version changed must be stopped before the new
+    version is installed: its files (jars, binary) are about to be replaced under it."""
+    if outdated := [
+        server.name for server in servers if running_pid(server) and not server.installed()
+    ]:
+        raise StackError(
+            f"{', '.join(outdated)} run(s) an older pinned version: `make down`, then `make up`."
+        )
+
+
+def install_missing(servers: list[Server]) -> None:
+    """Fetch/build the servers not installed yet, in parallel (mostly downloads and compiles)."""
+    missing = [server for server in servers if not server.installed()]
+    if not missing:
+        return
+    for directory in (BIN_DIR, LOG_DIR, CACHE / "kafka"):
+        directory.mkdir(parents=True, exist_ok=True)
+    for server in missing:
+        report(server.name, "installing (first run: several minutes; logs in .cache/logs)")
+    with concurrent.futures.ThreadPoolExecutor(len(missing)) as pool:
+        started = {server.name: time.monotonic() for server in missing}
+        futures = {pool.submit(server.install): server for server in missing}
+        for future in concurrent.futures.as_completed(futures):
+            server = futures[future]
+            future.result()  # re-raises the StackError of a failed install
+            took = time.monotonic() - started[server.name]
+            report(server.name, f"installed {server.version()} in {took:.0f}s")
+
+
+def go_environment() -> dict[str, str]:
+    """Go's module and build caches inside .cache, writable so that `rm -rf .cache` works."""
+    go = CACHE / "go"
+    return {
+        **os.environ,
+        "GOMODCACHE": str(go / "mod"),
+        "GOCACHE": str(go / "build"),
+        "GOPATH": str(go / "path"),
+        "GOFLAGS": f"{os.environ.get('GOFLAGS', '')} -modcacherw".strip(),
+    }
+
+
+def require_tool(program: str, purpose: str) -> None:
+    if shutil.which(program) is None:
+        raise StackError(f"`{program}` is not on PATH. {purpose}.")
+
+
+def run_logged(
+    argv: list[str],
+    what: str,
+    log: Path,
+    cwd: Path = ROOT,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Run a setup command with its output appended to a log; fail with the log's tail."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as output:
+        output.write(f"\n$ {' '.join(argv)}\n")
+        output.flush()
+        finished = subprocess.run(
+            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+        )
+    if finished.returncode != 0:
+        raise StackError(
+            f"{what} failed (exit {finished.returncode}); see {log}:\n{tail(log, LOG_TAIL_LINES)}"
+        )
+
+
+def new_kafka_cluster_id() -> str:
+    """A random cluster id in Kafka's format: 16 bytes, URL-safe base64 without padding."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):  # Kafka avoids those too: they read as CLI flags
+            return cluster_id
+
+
+# --- starting and stopping ------------------------------------------------------------------
+
+
+def ensure_started(server: Server) -> bool:
+    """Start the server unless ours is already running. Returns whether it was started."""
+    if running_pid(server) is not None:
+        return False
+    server.pid_file.unlink(missing_ok=True)  # stale: the process is gone
+    if taken := ports_in_use(server):
+        raise StackError(
+            f"{server.name} cannot start: {', '.join(taken)} on {server.settings.host} already "
+            f"answer(s), but not from the {server.name} this checkout started. Stop that program "
+            "or move the stack with the CONVEYOR_*_PORT variables (see deploy/local/stack.py)."
+        )
+    for directory in (RUN_DIR, LOG_DIR, DATA_DIR):
+        directory.mkdir(parents=True, exist_ok=True)
+    server.prepare()
+    keep_previous_log(server.log_file)
+    pid = spawn_detached(server.command(), server.log_file, server.environment())
+    server.pid_file.write_text(f"{pid}\n")
+    report(server.name, f"started (pid {pid}), log {server.log_file.relative_to(ROOT)}")
+    return True
+
+
+def spawn_detached(argv: list[str], log: Path, env: Mapping[str, str]) -> int:
+    """Start ``argv`` in the background in its own session, output appended to ``log``.
+
+    A shell starts it and exits at once, so the server is nobody's child here: it outlives
+    this script, Ctrl-C on ``make up`` does not reach it, and no Popen object is left to warn
+    that it is still running.
+
+    Returns:
+        The server's pid.
+    """
+    launcher = 'log="$1"; shift; "$@" </dev/null >>"$log" 2>&1 & echo $!'
+    launched = subprocess.run(
+        ["sh", "-c", launcher, "launch", str(log), *argv],
+        cwd=RUN_DIR,  # anything a server writes next to itself stays in .cache
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        start_new_session=True,
+    )
+    return int(launched.stdout)
+
+
+def wait_until_ready(server: Server, timeout: float) -> float:
+    """Probe until the server answers; fail early if its process dies, or at the deadline.
+
+    Returns:
+        Seconds waited.
+    """
+    started = time.monotonic()
+    deadline = started + timeout
+    while (problem := server.probe()) is not None:
+        pid = running_pid(server)
+        if pid is None:
+            raise StackError(
+                f"{server.name} is not running (it exited during startup?): {problem}"
+                + log_excerpt(server)
+            )
+        if time.monotonic() >= deadline:
+            raise StackError(
+                f"{server.name} (pid {pid}) is not ready after {timeout:.0f}s: {problem}"
+                + log_excerpt(server)
+                + "\nIf it hangs, `make down` then `make up` restarts it."
+            )
+        time.sleep(PROBE_INTERVAL)
+    return time.monotonic() - started
+
+
+def stop_gracefully(server: Server, pid: int) -> None:
+    """Wait for a process sent SIGTERM to exit; SIGKILL it after the server's grace period."""
+    started = time.monotonic()
+    while is_alive(pid) and time.monotonic() - started < server.stop_grace:
+        time.sleep(PROBE_INTERVAL)
+    if is_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        report(
+            server.name, f"killed (pid {pid}): still running {server.stop_grace:.0f}s after SIGTERM"
+        )
+    else:
+        report(server.name, f"stopped (pid {pid}) in {time.monotonic() - started:.1f}s")
+    server.pid_file.unlink(missing_ok=True)
+
+
+# --- processes ------------------------------------------------------------------------------
+# Linux /proc: the project's machines and CI are Linux.
+
+
+def running_pid(server: Server) -> int | None:
+    """The pid of this checkout's server if it runs, from its pid file, or else found among
+    the processes (the pid file may have been deleted), in which case the file is rewritten."""
+    pid = read_pid(server)
+    if pid is not None and is_alive(pid) and server.owns(command_line(pid)):
+        return pid
+    candidates = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    for candidate in candidates:
+        if server.owns(command_line(candidate)) and is_alive(candidate):
+            RUN_DIR.mkdir(parents=True, exist_ok=True)
+            server.pid_file.write_text(f"{candidate}\n")
+            return candidate
+    return None
+
+
+def read_pid(server: Server) -> int | None:
+    try:
+        return int(server.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def is_alive(pid: int) -> bool:
+    """Running and not a zombie (an exited server waits for init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone, or not ours to read
+        return False
+    state = stat.rsplit(")", 1)[1].split()[0]  # the name in parentheses may contain spaces
+    return state not in ("Z", "X")
+
+
+def command_line(pid: int) -> list[str]:
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:  # gone, or not ours to read
+        return []
+    return [argument.decode(errors="replace") for argument in arguments if argument]
+
+
+def ports_in_use(server: Server) -> list[str]:
+    host = server.settings.host
+    return [
+        f"{label} port {port}" for label, port in server.ports().items() if port_answers(host, port)
+    ]
+
+
+def port_answers(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def stack_lock() -> Iterator[None]:
+    """One `up` or `down` at a time per checkout: parallel test sessions all call `up`."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    with (RUN_DIR / "stack.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+
+def create_registry_topics(bootstrap: str) -> None:
+    """Create every topic of the contracts' registry and its dead-letter topic (auto-create is
+    off, so nothing else will)."""
+    try:
+        topics = kafka_admin.registry_topics()
+    except ModuleNotFoundError as error:
+        if error.name != "conveyor_contracts.topics":
+            raise
+        # Only while the registry module is being written: the servers are of use without it.
+        report("topics", "WARNING: conveyor_contracts.topics does not exist yet, none created")
+        return
+    asyncio.run(kafka_admin.ensure_topics(bootstrap, topics))
+    report("topics", f"{len(topics)} present (the registry's topics and their .dlq companions)")
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def report(name: str, message: str) -> None:
+    say(f"{name:9} {message}")
+
+
+def say(text: str, stream: TextIO = sys.stdout) -> None:
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def describe_ports(server: Server) -> str:
+    host = server.settings.host
+    return "  ".join(f"{label} {host}:{port}" for label, port in server.ports().items())
+
+
+def tail(path: Path, lines: int) -> str:
+    try:
+        with path.open("rb") as file:
+            file.seek(0, os.SEEK_END)
+            file.seek(max(0, file.tell() - 200 * lines))  # enough bytes for `lines` lines
+            text = file.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def log_excerpt(server: Server) -> str:
+    logged = [log for log in server.log_files() if tail(log, 1)]
+    if not logged:
+        return f"\n(nothing logged yet in {', '.join(map(str, server.log_files()))})"
+    return "".join(f"\n--- last lines of {log} ---\n{tail(log, LOG_TAIL_LINES)}" for log in logged)
+
+
+def keep_previous_log(log: Path) -> None:
+    """Each start gets a fresh log; the previous run's stays beside it as <name>.1."""
+    if log.is_file():
+        log.replace(log.with_name(log.name + ".1"))
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Conveyor's local stack: Kafka, FerretDB and Jaeger without Docker."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="install (first time), start and wait; create the topics")
+    commands.add_parser("down", help="stop the servers cleanly")
+    commands.add_parser("status", help="what runs where, and whether it answers")
+    show_logs = commands.add_parser("logs", help="where the logs are, and their last lines")
+    show_logs.add_argument("-n", "--lines", type=int, default=LOG_TAIL_LINES)
+    arguments = parser.parse_args(argv)
+
+    # aiokafka logs every refused connection while Kafka boots; the probes report what matters.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    try:
+        if arguments.command == "up":
+            up()
+        elif arguments.command == "down":
+            down()
+        elif arguments.command == "status":
+            return 0 if status() else 1
+        else:
+            logs(lines=arguments.lines)
+    except StackError as error:
+        say(f"error: {error}", sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
