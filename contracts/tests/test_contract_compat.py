@@ -154,7 +154,9 @@ def test_a_reference_that_became_nullable_is_widened() -> None:
 
 def _copy_of(model: type[BaseModel], drop: str = "", **fields: Any) -> type[BaseModel]:
     kept = {name: (f.annotation, f) for name, f in model.model_fields.items() if name != drop}
-    return create_model(model.__name__, __doc__=model.__doc__, **(kept | fields))
+    return create_model(
+        model.__name__, __config__=model.model_config, __doc__=model.__doc__, **(kept | fields)
+    )
 
 
 def test_a_real_event_gaining_an_optional_field_stays_compatible() -> None:

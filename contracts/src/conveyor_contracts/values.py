@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def _whole_example(schema: dict[str, Any], model: type[Any]) -> None:
+def _document(schema: dict[str, Any], model: type[Any]) -> None:
     # One complete example per model, assembled from each field's first example, so the JSON
     # Schema and the AsyncAPI document show a whole message. The tests prove it validates.
     fields = model.model_fields.items()
@@ -23,10 +23,14 @@ def _whole_example(schema: dict[str, Any], model: type[Any]) -> None:
     if "producer" in whole and producer:
         whole["producer"] = producer
     schema["examples"] = [whole]
+    # event_type has a Python default for convenience, but on the wire it routes the message
+    # through its topic's union (a message without it is dead-lettered): the schema says so.
+    if "event_type" in schema.get("properties", {}):
+        schema["required"] = ["event_type", *schema.get("required", [])]
 
 
 # Every model on the wire: immutable, and tolerant of fields added by newer producers.
-WIRE_CONFIG = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_whole_example)
+WIRE_CONFIG = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_document)
 
 _CountryLiteral = Literal["US", "CA", "GB"]
 Market = Annotated[
