@@ -1,5 +1,7 @@
 """Kafka broker factory: durable producer settings and trace propagation, in one place."""
 
+import logging
+
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.trace import TracerProvider
@@ -28,4 +30,6 @@ def build_broker(
         allow_auto_create_topics=False,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
         graceful_timeout=15.0,
+        # A plain logger, so FastStream's lines go through the process's JSON handler too.
+        logger=logging.getLogger("faststream"),
     )
