@@ -70,8 +70,10 @@ class OrderCancellationRefused(OrderEnvelope):
     """A cancellation request came too late or for an order orders does not know."""
 
     event_type: Literal["OrderCancellationRefused"] = event_type_field("OrderCancellationRefused")
-    reason: Literal["already_delivered", "already_cancelled", "unknown_order"] = Field(
-        description="Why it was refused; a delivered order can still be returned.",
+    reason: Literal[
+        "already_shipped", "already_delivered", "already_cancelled", "unknown_order"
+    ] = Field(
+        description="Why it was refused; a shipped or delivered order can still be returned.",
         examples=["already_delivered"],
     )
 
