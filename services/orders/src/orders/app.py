@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from conveyor_contracts.topics import ORDER_LIFECYCLE
+from conveyor_contracts.topics import ORDER_LIFECYCLE, ORDER_STATUS
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from orders.adapters.mongo_orders import MongoOrders
@@ -26,7 +26,9 @@ def create_app(settings: OrdersSettings, infra: Infrastructure | None = None) ->
         sweep_seconds=settings.outbox_sweep_seconds,
     )
     orders = MongoOrders(collection, infra.locks, relay)
-    register_subscribers(
-        infra, orders, Topics(order_lifecycle=settings.topic(ORDER_LIFECYCLE.name))
+    topics = Topics(
+        order_lifecycle=settings.topic(ORDER_LIFECYCLE.name),
+        order_status=settings.topic(ORDER_STATUS.name),
     )
+    register_subscribers(infra, orders, topics)
     return build_http_app(infra, relays=[relay], routers=[orders_router(orders)])

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from conveyor_runtime.outbox import OutboxMessage
 from orders.domain.order import Order
+from orders.ports import Change
 
 
 class MemoryOrders:
@@ -17,6 +18,13 @@ class MemoryOrders:
         self.orders[order.order_id] = order
         self.outboxes[order.order_id] = list(events)
         return True
+
+    async def update(self, order_id: str, change: Change) -> Order | None:
+        if order_id not in self.orders:
+            return None
+        self.orders[order_id], events = change(self.orders[order_id])
+        self.outboxes[order_id].extend(events)
+        return self.orders[order_id]
 
     async def get(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)

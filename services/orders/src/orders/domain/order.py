@@ -1,15 +1,59 @@
-"""The order aggregate: what the orders service knows about an order, and how its status moves."""
+"""The order aggregate and its state machine: pure data and rules, no I/O."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum
 from uuid import UUID
 
 
-class OrderStatus(StrEnum):
-    """Where an order is in its life. The order of the members is the order of progress."""
+class OrderStatus(IntEnum):
+    """Where an order is. The value is its progress: an order never moves to a lower one.
 
-    ACCEPTED = "accepted"
+    Terminal statuses rank highest so that nothing late (a stray scan, a redelivered reservation)
+    can move an order out of them.
+    """
+
+    ACCEPTED = 10
+    BACKORDERED = 20
+    RESERVED = 30
+    BOOKED = 40
+    PICKED_UP = 50
+    OUT_FOR_DELIVERY = 60
+    DELIVERY_FAILED = 65
+    DELIVERED = 70
+    RETURNED_TO_SENDER = 80
+    LOST = 85
+    REJECTED = 90
+    CANCELLED = 95
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def is_final(self) -> bool:
+        return self >= OrderStatus.DELIVERED
+
+    @property
+    def before_pickup(self) -> bool:
+        return self < OrderStatus.PICKED_UP
+
+
+# What the shop shows the buyer for each internal status (the contracts' PublicStatus).
+PUBLIC_STATUS: dict[OrderStatus, str] = {
+    OrderStatus.ACCEPTED: "accepted",
+    OrderStatus.BACKORDERED: "backordered",
+    OrderStatus.RESERVED: "awaiting_pickup",
+    OrderStatus.BOOKED: "awaiting_pickup",
+    OrderStatus.PICKED_UP: "shipped",
+    OrderStatus.OUT_FOR_DELIVERY: "out_for_delivery",
+    OrderStatus.DELIVERY_FAILED: "delivery_failed",
+    OrderStatus.DELIVERED: "delivered",
+    OrderStatus.RETURNED_TO_SENDER: "returned",
+    OrderStatus.LOST: "lost",
+    OrderStatus.REJECTED: "rejected",
+    OrderStatus.CANCELLED: "cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -29,8 +73,18 @@ class OrderLine:
 
 
 @dataclass(frozen=True)
+class Parcel:
+    """One shipment of the order (one per warehouse allocation) and how far it got."""
+
+    shipment_id: str
+    status: OrderStatus
+    carrier_code: str | None = None
+    tracking_number: str | None = None
+
+
+@dataclass(frozen=True)
 class Order:
-    """An order as accepted from the checkout; changed only through the repository's ``update``."""
+    """An order as the orders service knows it; changed only through the repository's update."""
 
     order_id: str
     market: str
@@ -39,3 +93,40 @@ class Order:
     status: OrderStatus
     history: tuple[StatusChange, ...]
     placed_event_id: UUID
+    content_hash: str
+    expected_parcels: int = 0
+    parcels: tuple[Parcel, ...] = field(default=())
+    applied: tuple[str, ...] = field(default=())  # ids of events already applied: redelivery no-op
+
+
+def moved_to(order: Order, status: OrderStatus, at: datetime, cause: UUID) -> Order:
+    """``order`` at ``status``, if that is progress; unchanged otherwise (monotonic)."""
+    if status <= order.status:
+        return order
+    return replace(order, status=status, history=(*order.history, StatusChange(status, at, cause)))
+
+
+def with_parcel(
+    order: Order,
+    shipment_id: str,
+    status: OrderStatus,
+    carrier_code: str | None = None,
+    tracking_number: str | None = None,
+) -> Order:
+    """Record one parcel's progress; a parcel, like the order, never moves back."""
+    parcels = {parcel.shipment_id: parcel for parcel in order.parcels}
+    known = parcels.get(shipment_id, Parcel(shipment_id, OrderStatus.BOOKED))
+    parcels[shipment_id] = Parcel(
+        shipment_id,
+        max(known.status, status),
+        carrier_code or known.carrier_code,
+        tracking_number or known.tracking_number,
+    )
+    return replace(order, parcels=tuple(parcels.values()))
+
+
+def parcels_status(order: Order) -> OrderStatus | None:
+    """The order is as far as its least advanced parcel, once every expected parcel is booked."""
+    if not order.parcels or len(order.parcels) < order.expected_parcels:
+        return None
+    return min(parcel.status for parcel in order.parcels)

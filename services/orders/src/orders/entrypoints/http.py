@@ -32,7 +32,7 @@ class OrderView(BaseModel):
     def of(cls, order: Order) -> "OrderView":
         return cls(
             order_id=order.order_id,
-            status=order.status.value,
+            status=order.status.label,
             market=order.market,
             currency=order.currency,
             lines=[
@@ -41,7 +41,7 @@ class OrderView(BaseModel):
                 )
                 for line in order.lines
             ],
-            history=[StatusChangeView(status=c.status.value, at=c.at) for c in order.history],
+            history=[StatusChangeView(status=c.status.label, at=c.at) for c in order.history],
         )
 
 

@@ -1,31 +1,51 @@
 """Kafka subscribers: translate a contract event into one use case call, nothing more."""
 
+from typing import Any
+
 from conveyor_contracts.checkout import CheckoutEvent, OrderPlaced
 from conveyor_contracts.groups import GROUP_ORDERS
-from conveyor_contracts.topics import CHECKOUT_ORDERS
+from conveyor_contracts.inventory import ReservationEvent
+from conveyor_contracts.shipping import ShipmentEvent
+from conveyor_contracts.spec import TopicSpec
+from conveyor_contracts.topics import CHECKOUT_ORDERS, INVENTORY_RESERVATIONS, SHIPPING_SHIPMENTS
 from conveyor_runtime.consumer import subscribe
-from conveyor_runtime.failures import PermanentError
 from conveyor_runtime.service import Infrastructure
 from orders.ports import OrderRepository, Topics
 from orders.usecases.accept_order_on_order_placed import accept_order_on_order_placed
+from orders.usecases.cancel_order_on_cancellation_requested import (
+    cancel_order_on_cancellation_requested,
+)
+from orders.usecases.progress_order_on_reservation import progress_order_on_reservation
+from orders.usecases.progress_order_on_shipment import progress_order_on_shipment
 
 
 def register_subscribers(infra: Infrastructure, orders: OrderRepository, topics: Topics) -> None:
-    settings = infra.settings
-
     async def on_checkout_event(event: CheckoutEvent) -> None:
         if isinstance(event, OrderPlaced):
             await accept_order_on_order_placed(event, orders, topics)
         else:
-            raise PermanentError(f"orders does not handle {event.event_type} yet")
+            await cancel_order_on_cancellation_requested(event, orders, topics)
 
+    async def on_reservation_event(event: ReservationEvent) -> None:
+        await progress_order_on_reservation(event, orders, topics)
+
+    async def on_shipment_event(event: ShipmentEvent) -> None:
+        await progress_order_on_shipment(event, orders, topics)
+
+    _subscribe(infra, CHECKOUT_ORDERS, on_checkout_event)
+    _subscribe(infra, INVENTORY_RESERVATIONS, on_reservation_event)
+    _subscribe(infra, SHIPPING_SHIPMENTS, on_shipment_event)
+
+
+def _subscribe(infra: Infrastructure, spec: TopicSpec[Any], handle: Any) -> None:
+    settings = infra.settings
     subscribe(
         infra.broker,
-        topic=settings.topic(CHECKOUT_ORDERS.name),
-        dead_letter_topic=settings.topic(CHECKOUT_ORDERS.dead_letter),
+        topic=settings.topic(spec.name),
+        dead_letter_topic=settings.topic(spec.dead_letter),
         group_id=settings.topic(GROUP_ORDERS),
-        adapter=CHECKOUT_ORDERS.adapter,
-        handle=on_checkout_event,
+        adapter=spec.adapter,
+        handle=handle,
         metrics=infra.metrics,
         order_id_of=lambda event: event.order_id,
     )

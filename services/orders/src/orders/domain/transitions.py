@@ -1,0 +1,76 @@
+"""How the facts other services report move an order: one pure function per kind of fact."""
+
+from dataclasses import replace
+from datetime import datetime
+
+from conveyor_contracts.inventory import (
+    ReservationEvent,
+    StockBackordered,
+    StockReserved,
+    StockShortage,
+)
+from conveyor_contracts.shipping import ShipmentEvent
+from conveyor_contracts.shipping.booking import (
+    ShipmentBooked,
+    ShipmentBookingFailed,
+    ShipmentConfirmed,
+    ShipmentRebooked,
+)
+from conveyor_contracts.shipping.tracking import (
+    DeliveryAttemptFailed,
+    ShipmentDelivered,
+    ShipmentDispatched,
+    ShipmentInTransit,
+    ShipmentLost,
+    ShipmentReturnedToSender,
+)
+from orders.domain.order import Order, OrderStatus, moved_to, parcels_status, with_parcel
+
+
+def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order:
+    """Inventory reserved, backordered or could not find the stock."""
+    match event:
+        case StockReserved():
+            reserved = replace(order, expected_parcels=len(event.allocations))
+            return moved_to(reserved, OrderStatus.RESERVED, at, event.event_id)
+        case StockBackordered():
+            return moved_to(order, OrderStatus.BACKORDERED, at, event.event_id)
+        case StockShortage():
+            return moved_to(order, OrderStatus.REJECTED, at, event.event_id)
+    return order  # released, committed, restocked: stock bookkeeping, no change of status
+
+
+def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
+    """Shipping booked, dispatched or tracked one of the order's parcels."""
+    if isinstance(event, ShipmentBookingFailed):
+        return moved_to(order, OrderStatus.CANCELLED, at, event.event_id)
+    parcel = _parcel_progress(event)
+    if parcel is None:
+        return order
+    status, carrier_code, tracking_number = parcel
+    order = with_parcel(order, event.shipment_id, status, carrier_code, tracking_number)
+    implied = parcels_status(order)
+    return order if implied is None else moved_to(order, implied, at, event.event_id)
+
+
+def _parcel_progress(event: ShipmentEvent) -> tuple[OrderStatus, str | None, str | None] | None:
+    match event:
+        case ShipmentBooked() | ShipmentRebooked():
+            return OrderStatus.BOOKED, event.carrier_code, None
+        case ShipmentConfirmed(direction="outbound"):
+            return OrderStatus.BOOKED, event.carrier_code, event.tracking_number
+        case ShipmentDispatched():
+            return OrderStatus.PICKED_UP, event.carrier_code, event.tracking_number
+        case ShipmentInTransit(direction="outbound", stage="out_for_delivery"):
+            return OrderStatus.OUT_FOR_DELIVERY, None, None
+        case ShipmentInTransit(direction="outbound"):
+            return OrderStatus.PICKED_UP, None, None
+        case DeliveryAttemptFailed(direction="outbound"):
+            return OrderStatus.DELIVERY_FAILED, None, None
+        case ShipmentDelivered(direction="outbound"):
+            return OrderStatus.DELIVERED, None, None
+        case ShipmentReturnedToSender(direction="outbound"):
+            return OrderStatus.RETURNED_TO_SENDER, None, None
+        case ShipmentLost(direction="outbound"):
+            return OrderStatus.LOST, None, None
+    return None  # returns, recalls, exceptions, SLA: the support service's business

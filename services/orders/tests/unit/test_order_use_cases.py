@@ -1,0 +1,132 @@
+"""The orders use cases on the in-memory repository: what is stored and what is emitted."""
+
+from typing import Any
+
+from orders_testkit import TOPICS, event
+
+from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
+from conveyor_contracts.inventory import StockReserved, StockShortage
+from conveyor_contracts.orders import ORDER_LIFECYCLE_EVENTS, ORDER_STATUS_EVENTS
+from conveyor_contracts.shipping.booking import ShipmentBooked, ShipmentConfirmed
+from conveyor_contracts.shipping.tracking import ShipmentDelivered, ShipmentDispatched
+from orders.adapters.memory_orders import MemoryOrders
+from orders.domain.order import OrderStatus
+from orders.usecases.accept_order_on_order_placed import accept_order_on_order_placed
+from orders.usecases.cancel_order_on_cancellation_requested import (
+    cancel_order_on_cancellation_requested,
+)
+from orders.usecases.progress_order_on_reservation import progress_order_on_reservation
+from orders.usecases.progress_order_on_shipment import progress_order_on_shipment
+
+
+def emitted(orders: MemoryOrders, order_id: str) -> list[tuple[str, Any]]:
+    """(event_type, event) of everything in the order's outbox, in order."""
+    found = []
+    for message in orders.outboxes[order_id]:
+        adapter = (
+            ORDER_STATUS_EVENTS if message.topic == TOPICS.order_status else ORDER_LIFECYCLE_EVENTS
+        )
+        parsed = adapter.validate_json(message.payload)
+        found.append((parsed.event_type, parsed))
+    return found
+
+
+async def placed_and_accepted(orders: MemoryOrders, order_id: str) -> OrderPlaced:
+    placed = event(OrderPlaced, order_id)
+    await accept_order_on_order_placed(placed, orders, TOPICS)
+    return placed
+
+
+async def test_a_valid_order_is_accepted_and_the_checkout_told() -> None:
+    orders = MemoryOrders()
+    placed = await placed_and_accepted(orders, "ord_uc_1")
+    kinds = emitted(orders, "ord_uc_1")
+    assert [kind for kind, _ in kinds] == ["OrderAccepted", "OrderStatusChanged"]
+    accepted, status = kinds[0][1], kinds[1][1]
+    assert accepted.lines == placed.lines
+    assert accepted.causation_id == placed.event_id
+    assert status.status == "accepted"
+
+
+async def test_an_invalid_order_is_rejected_with_its_reasons() -> None:
+    orders = MemoryOrders()
+    bad = event(OrderPlaced, "ord_uc_2").model_dump(mode="json")
+    bad["order_total"]["amount_minor"] += 1
+    await accept_order_on_order_placed(OrderPlaced.model_validate(bad), orders, TOPICS)
+    (rejected_kind, rejected), (_, status) = emitted(orders, "ord_uc_2")
+    assert rejected_kind == "OrderRejected"
+    assert [reason.code for reason in rejected.reasons] == ["total_mismatch"]
+    assert status.status == "rejected"
+    assert orders.orders["ord_uc_2"].status is OrderStatus.REJECTED
+
+
+async def test_a_redelivered_order_changes_nothing_and_a_reused_id_is_rejected() -> None:
+    orders = MemoryOrders()
+    placed = await placed_and_accepted(orders, "ord_uc_3")
+    await accept_order_on_order_placed(placed, orders, TOPICS)
+    assert len(emitted(orders, "ord_uc_3")) == 2
+
+    other = event(OrderPlaced, "ord_uc_3", live_stream_id="live_other")
+    await accept_order_on_order_placed(other, orders, TOPICS)
+    kind, rejected = emitted(orders, "ord_uc_3")[-1]
+    assert kind == "OrderRejected"
+    assert rejected.reasons[0].code == "duplicate_order_id"
+    assert orders.orders["ord_uc_3"].status is OrderStatus.ACCEPTED
+
+
+async def test_an_order_moves_to_delivered_and_every_fact_applies_once() -> None:
+    orders = MemoryOrders()
+    await placed_and_accepted(orders, "ord_uc_4")
+    facts = [
+        event(StockReserved, "ord_uc_4"),
+        event(ShipmentBooked, "ord_uc_4"),
+        event(ShipmentConfirmed, "ord_uc_4"),
+        event(ShipmentDispatched, "ord_uc_4"),
+        event(ShipmentDelivered, "ord_uc_4"),
+    ]
+    for fact in facts:
+        for _ in range(2):  # every event delivered twice
+            if isinstance(fact, StockReserved):
+                await progress_order_on_reservation(fact, orders, TOPICS)
+            else:
+                await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+    order = orders.orders["ord_uc_4"]
+    assert order.status is OrderStatus.DELIVERED
+    statuses = [e.status for kind, e in emitted(orders, "ord_uc_4") if kind == "OrderStatusChanged"]
+    assert statuses == ["accepted", "awaiting_pickup", "awaiting_pickup", "shipped", "delivered"]
+    assert [c.status for c in order.history] == [
+        OrderStatus.ACCEPTED,
+        OrderStatus.RESERVED,
+        OrderStatus.BOOKED,
+        OrderStatus.PICKED_UP,
+        OrderStatus.DELIVERED,
+    ]
+
+
+async def test_a_shortage_rejects_the_order() -> None:
+    orders = MemoryOrders()
+    await placed_and_accepted(orders, "ord_uc_5")
+    await progress_order_on_reservation(event(StockShortage, "ord_uc_5"), orders, TOPICS)
+    assert orders.orders["ord_uc_5"].status is OrderStatus.REJECTED
+    assert emitted(orders, "ord_uc_5")[-1][1].status == "rejected"
+
+
+async def test_cancellation_before_pickup_cancels_and_after_pickup_is_refused() -> None:
+    orders = MemoryOrders()
+    await placed_and_accepted(orders, "ord_uc_6")
+    await cancel_order_on_cancellation_requested(
+        event(OrderCancellationRequested, "ord_uc_6"), orders, TOPICS
+    )
+    kinds = [kind for kind, _ in emitted(orders, "ord_uc_6")]
+    assert kinds[-2:] == ["OrderCancelled", "OrderStatusChanged"]
+    assert orders.orders["ord_uc_6"].status is OrderStatus.CANCELLED
+
+    await placed_and_accepted(orders, "ord_uc_7")
+    await progress_order_on_reservation(event(StockReserved, "ord_uc_7"), orders, TOPICS)
+    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_7"), orders, TOPICS)
+    await cancel_order_on_cancellation_requested(
+        event(OrderCancellationRequested, "ord_uc_7"), orders, TOPICS
+    )
+    kind, refused = emitted(orders, "ord_uc_7")[-1]
+    assert (kind, refused.reason) == ("OrderCancellationRefused", "already_shipped")
+    assert orders.orders["ord_uc_7"].status is OrderStatus.PICKED_UP
