@@ -8,15 +8,14 @@ journey's trace is then read back from Jaeger's HTTP API.
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
+from orders_fixtures import ORDERS_TOPICS, order_placed, orders_settings
 from pymongo import AsyncMongoClient
 
-from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.topics import CHECKOUT_ORDERS, ORDER_LIFECYCLE
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
@@ -28,30 +27,11 @@ from orders.settings import OrdersSettings
 CHECKOUT = "checkout-simulator"
 
 
-def an_order_placed(order_id: str) -> OrderPlaced:
-    example = OrderPlaced.model_json_schema()["examples"][0]
-    return OrderPlaced.model_validate(
-        example
-        | {
-            "event_id": str(uuid.uuid4()),
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "correlation_id": order_id,
-            "order_id": order_id,
-        }
-    )
-
-
 async def test_an_order_placed_on_kafka_is_stored_accepted_through_the_outbox_and_traced(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(CHECKOUT_ORDERS, ORDER_LIFECYCLE)
-    settings = OrdersSettings(
-        kafka_bootstrap_servers=kafka,
-        mongo_url=servers.mongo_url,
-        mongo_database=f"{namespace}orders",
-        otlp_endpoint=servers.otlp,
-        topic_prefix=namespace,
-    )
+    await create_topics(*ORDERS_TOPICS)
+    settings = orders_settings(servers, kafka, namespace)
     app = create_app(settings)
     checkout_tracing = build_tracer_provider(CHECKOUT, servers.otlp)
     checkout = build_broker(kafka, CHECKOUT, checkout_tracing)
@@ -68,7 +48,7 @@ async def test_an_order_placed_on_kafka_is_stored_accepted_through_the_outbox_an
         await lifecycle.put(message)
 
     order_id = f"ord-{uuid.uuid4().hex[:12]}"
-    placed = an_order_placed(order_id)
+    placed = order_placed(order_id)
     async with app.router.lifespan_context(app):
         await checkout.start()
         try:
