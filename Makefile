@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src services/*/src
+	$(RUN) mypy contracts/src runtime/src services/*/src deploy/local/stack.py
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
