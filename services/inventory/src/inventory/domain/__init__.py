@@ -1,0 +1,1 @@
+"""Inventory's pure rules: warehouses, stock levels and allocation, with no I/O."""
