@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src services/*/src deploy/local/stack.py
+	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
@@ -59,3 +59,11 @@ test: lint typecheck up ## Everything CI checks: lint, types, then all tests aga
 .PHONY: contracts
 contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
 	$(RUN) python -m conveyor_contracts.snapshots
+
+.PHONY: simulate-checkout
+simulate-checkout: install ## Publish simulated shop orders (ARGS="--orders 100 --rate 20 --seed 7")
+	$(RUN) python -m conveyor_simulators checkout $(ARGS)
+
+.PHONY: simulate-carriers
+simulate-carriers: install ## Run simulated carriers until interrupted (ARGS="--codes all --speed 60")
+	$(RUN) python -m conveyor_simulators carriers $(ARGS)

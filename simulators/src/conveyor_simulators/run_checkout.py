@@ -1,0 +1,52 @@
+"""Publishes a checkout plan to Kafka at a steady rate, each order starting its own trace."""
+
+import asyncio
+
+from opentelemetry import context as otel_context
+
+from conveyor_contracts.topics import CHECKOUT_ORDERS, WAREHOUSE_RECEIPTS
+from conveyor_simulators.checkout import CheckoutSettings, plan_checkout, plan_receipts
+from conveyor_simulators.kafka import broker, tracer_provider
+
+
+async def publish_checkout(
+    settings: CheckoutSettings,
+    *,
+    rate: float,
+    bootstrap: str,
+    prefix: str = "",
+    otlp: str | None = None,
+) -> int:
+    """Publish every planned message; returns how many were published."""
+    provider = tracer_provider("checkout-simulator", otlp)
+    topic = prefix + CHECKOUT_ORDERS.name
+    count = 0
+    async with broker(bootstrap, "checkout-simulator", provider) as kafka:
+        for planned in plan_checkout(settings):
+            # An empty context: each message is the root of its own trace, not a child of the
+            # previous publish.
+            token = otel_context.attach(otel_context.Context())
+            try:
+                await kafka.publish(
+                    planned.message.model_dump(mode="json"), topic, key=planned.key.encode()
+                )
+            finally:
+                otel_context.detach(token)
+            count += 1
+            if rate > 0:
+                await asyncio.sleep(1.0 / rate)
+    provider.shutdown()  # flushes the spans
+    return count
+
+
+async def publish_receipts(
+    *, seed: int, warehouses: tuple[str, ...], quantity: int, bootstrap: str, prefix: str = ""
+) -> int:
+    provider = tracer_provider("warehouse-simulator", None)
+    topic = prefix + WAREHOUSE_RECEIPTS.name
+    receipts = plan_receipts(seed, warehouses, quantity)
+    async with broker(bootstrap, "warehouse-simulator", provider) as kafka:
+        for receipt in receipts:
+            await kafka.publish(receipt.model_dump(mode="json"), topic, key=receipt.sku.encode())
+    provider.shutdown()
+    return len(receipts)

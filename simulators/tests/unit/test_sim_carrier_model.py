@@ -1,0 +1,82 @@
+"""The carrier behaviour model: a pure function from booking + seed to its answer and scans."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from conveyor_contracts.carriers.requests import CARRIER_REQUESTS, BookShipment
+from conveyor_simulators.carrier_model import CarrierSettings, plan_shipment
+
+ORDER = ("picked_up", "in_transit", "out_for_delivery", "delivered")
+
+
+def _booking(number: int) -> BookShipment:
+    # Start from the contract's own example, so the test follows the schema.
+    schema = BookShipment.model_json_schema()["examples"][0]
+    now = datetime(2026, 3, 14, tzinfo=UTC)
+    data = {
+        **schema,
+        "shipment_id": f"shp_{number:012d}",
+        "pickup_by": (now + timedelta(hours=4)).isoformat(),
+        "deliver_by": (now + timedelta(days=3)).isoformat(),
+    }
+    booking = CARRIER_REQUESTS.validate_python(data)
+    assert isinstance(booking, BookShipment)
+    return booking
+
+
+def test_same_seed_same_plan() -> None:
+    settings = CarrierSettings(seed=3, duplicate_rate=0.3, out_of_order_rate=0.3)
+    for number in range(20):
+        booking = _booking(number)
+        assert plan_shipment("swiftpost", booking, settings) == plan_shipment(
+            "swiftpost", booking, settings
+        )
+
+
+def test_default_plan_scans_to_delivered_in_order() -> None:
+    settings = CarrierSettings(
+        decline_rate=0.0,
+        failed_delivery_rate=0.0,
+        lost_rate=0.0,
+        duplicate_rate=0.0,
+        out_of_order_rate=0.0,
+    )
+    plan = plan_shipment("swiftpost", _booking(1), settings)
+    assert plan.accepted
+    assert tuple(scan.status for scan in plan.scans) == ORDER
+    assert all(a.at_s < b.at_s for a, b in zip(plan.scans, plan.scans[1:], strict=False))
+
+
+def test_duplicates_and_out_of_order_at_their_rates() -> None:
+    settings = CarrierSettings(
+        decline_rate=0.0,
+        failed_delivery_rate=0.0,
+        lost_rate=0.0,
+        duplicate_rate=0.2,
+        out_of_order_rate=0.1,
+    )
+    shipments = 500
+    duplicated = reordered = 0
+    for number in range(shipments):
+        scans = plan_shipment("swiftpost", _booking(number), settings).scans
+        duplicated += len(scans) - 4
+        times = [scan.scanned_at for scan in scans]
+        reordered += any(later < earlier for earlier, later in itertools.pairwise(times))
+    # 4 scans each, 20% duplicated: about 400 extra scans.
+    assert 300 <= duplicated <= 500
+    # A swap happens with 10% per adjacent pair (about 4 pairs): well over a fifth of shipments.
+    assert 0.15 * shipments <= reordered <= 0.5 * shipments
+
+
+def test_decline_lost_and_failed_rates() -> None:
+    settings = CarrierSettings(
+        decline_rate=0.1, lost_rate=0.1, failed_delivery_rate=0.1, duplicate_rate=0.0,
+        out_of_order_rate=0.0,
+    )  # fmt: skip
+    plans = [plan_shipment("maplefreight", _booking(n), settings) for n in range(500)]
+    declined = sum(not plan.accepted for plan in plans)
+    lost = sum(any(scan.status == "lost" for scan in plan.scans) for plan in plans)
+    failed = sum(any(scan.status == "delivery_failed" for scan in plan.scans) for plan in plans)
+    assert 25 <= declined <= 80
+    assert 20 <= lost <= 80
+    assert 20 <= failed <= 80
