@@ -1,0 +1,39 @@
+"""A parcel left its warehouse: its held units leave stock for good, once per warehouse."""
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from conveyor_contracts.inventory import StockCommitted
+from conveyor_contracts.shipping.tracking import ShipmentDispatched
+from conveyor_runtime.outbox import OutboxMessage
+from inventory.domain.reservation import Reservation
+from inventory.ports import ReservationRepository, StockStore, Topics
+from inventory.usecases.emit import Reaction
+
+
+async def commit_stock_on_shipment_dispatched(
+    event: ShipmentDispatched,
+    stock: StockStore,
+    reservations: ReservationRepository,
+    topics: Topics,
+) -> None:
+    stored = await reservations.get(event.order_id)
+    if stored is None or event.warehouse_id in stored.committed:
+        return
+    for line in event.lines:
+        await stock.commit(event.warehouse_id, line.sku, event.reservation_id)
+    reaction = Reaction(event, topics, datetime.now(UTC))
+    committed = reaction.reservation_event(
+        StockCommitted,
+        reservation_id=event.reservation_id,
+        shipment_id=event.shipment_id,
+        warehouse_id=event.warehouse_id,
+        lines=event.lines,
+    )
+
+    def mark(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
+        if event.warehouse_id in current.committed:
+            return current, []
+        return replace(current, committed=(*current.committed, event.warehouse_id)), [committed]
+
+    await reservations.update(event.order_id, mark)

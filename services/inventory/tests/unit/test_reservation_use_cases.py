@@ -1,0 +1,130 @@
+"""Reserve, release and commit on in-memory adapters: each step once, all or nothing."""
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from inventory_testkit import TOPICS, event
+
+from conveyor_contracts.inventory import StockReleased, StockReserved, StockShortage
+from conveyor_contracts.orders import OrderAccepted, OrderCancelled
+from conveyor_contracts.shipping.tracking import ShipmentDispatched
+from inventory.adapters.memory_reservations import MemoryReservations
+from inventory.adapters.memory_stock import MemoryStock
+from inventory.domain.reservation import ReservationStatus
+from inventory.domain.stock import StockLevel
+from inventory.domain.warehouses import DEFAULT_WAREHOUSES
+from inventory.usecases.commit_stock_on_shipment_dispatched import (
+    commit_stock_on_shipment_dispatched,
+)
+from inventory.usecases.emit import reservation_id_for
+from inventory.usecases.release_stock_on_order_cancelled import release_stock_on_order_cancelled
+from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
+
+SKU = "TEE-BLK-M"
+
+
+def accepted(order_id: str, quantity: int = 2, **fields: Any) -> OrderAccepted:
+    line = {
+        "sku": SKU,
+        "quantity": quantity,
+        "unit_price": {"amount_minor": 1999, "currency": "USD"},
+    }
+    return event(OrderAccepted, order_id, lines=[line], **fields)
+
+
+async def stocked(units: dict[str, int]) -> MemoryStock:
+    stock = MemoryStock()
+    for warehouse_id, on_hand in units.items():
+        await stock.receive(warehouse_id, SKU, on_hand, f"rcpt-{warehouse_id}")
+    return stock
+
+
+async def reserve(
+    stock: MemoryStock, reservations: MemoryReservations, order: OrderAccepted
+) -> None:
+    await reserve_stock_on_order_accepted(order, stock, reservations, DEFAULT_WAREHOUSES, TOPICS)
+
+
+def emitted(reservations: MemoryReservations, order_id: str) -> list[str]:
+    return [message.event_type for message in reservations.outboxes.get(order_id, [])]
+
+
+async def test_reserves_in_one_warehouse_and_emits_stock_reserved() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_reserve_1"))
+    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=5, reserved=2)
+    assert emitted(reservations, "ord_reserve_1") == [StockReserved.__name__]
+
+
+async def test_a_redelivered_order_accepted_reserves_nothing_more() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    order = accepted("ord_redeliver_1")
+    await reserve(stock, reservations, order)
+    await reserve(stock, reservations, order)
+    assert (await stock.levels(SKU))["WH-US-NJ1"].reserved == 2
+    assert emitted(reservations, "ord_redeliver_1") == [StockReserved.__name__]
+
+
+async def test_resumes_a_half_taken_reservation_by_giving_it_back_first() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    order = accepted("ord_crashed_1")
+    await reserve(stock, reservations, order)
+    # As if the process died after taking the stock but before recording the outcome.
+    stored = reservations.reservations["ord_crashed_1"]
+    reservations.reservations["ord_crashed_1"] = replace(stored, status=ReservationStatus.PENDING)
+    await reserve(stock, reservations, order)
+    assert (await stock.levels(SKU))["WH-US-NJ1"].reserved == 2
+
+
+async def test_splits_across_warehouses_of_the_market() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 1, "WH-US-CA1": 1}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_split_1"))
+    stored = await reservations.get("ord_split_1")
+    assert stored is not None
+    assert [a.warehouse_id for a in stored.allocations] == ["WH-US-NJ1", "WH-US-CA1"]
+
+
+async def test_reports_a_shortage_and_holds_nothing_when_the_market_cannot_cover() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 1, "WH-GB-LON1": 9}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_short_1"))
+    assert emitted(reservations, "ord_short_1") == [StockShortage.__name__]
+    assert all(level.reserved == 0 for level in (await stock.levels(SKU)).values())
+
+
+async def test_releases_stock_when_order_is_cancelled_and_only_once() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_cancel_1"))
+    cancelled = event(OrderCancelled, "ord_cancel_1")
+    await release_stock_on_order_cancelled(cancelled, stock, reservations, TOPICS)
+    await release_stock_on_order_cancelled(cancelled, stock, reservations, TOPICS)
+    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=5, reserved=0)
+    assert emitted(reservations, "ord_cancel_1") == [StockReserved.__name__, StockReleased.__name__]
+
+
+async def test_commits_stock_when_the_carrier_picks_up_and_only_once() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_commit_1"))
+    dispatched = event(
+        ShipmentDispatched,
+        "ord_commit_1",
+        reservation_id=reservation_id_for("ord_commit_1"),
+        warehouse_id="WH-US-NJ1",
+        lines=[{"sku": SKU, "quantity": 2}],
+    )
+    await commit_stock_on_shipment_dispatched(dispatched, stock, reservations, TOPICS)
+    await commit_stock_on_shipment_dispatched(dispatched, stock, reservations, TOPICS)
+    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=3, reserved=0)
+    assert emitted(reservations, "ord_commit_1")[-1] == "StockCommitted"
+    assert len(emitted(reservations, "ord_commit_1")) == 2
+
+
+async def test_concurrent_orders_never_reserve_more_than_is_on_hand() -> None:
+    stock, reservations = await stocked({"WH-US-NJ1": 50}), MemoryReservations()
+    orders = [accepted(f"ord_flash_{n:03d}", quantity=1) for n in range(200)]
+    await asyncio.gather(*(reserve(stock, reservations, order) for order in orders))
+    level = (await stock.levels(SKU))["WH-US-NJ1"]
+    assert level == StockLevel(on_hand=50, reserved=50)
+    outcomes = [emitted(reservations, o.order_id)[0] for o in orders]
+    assert outcomes.count(StockReserved.__name__) == 50
+    assert outcomes.count(StockShortage.__name__) == 150
