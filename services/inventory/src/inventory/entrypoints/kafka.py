@@ -1,0 +1,62 @@
+"""Kafka subscribers: translate a contract event into one use case call, nothing more."""
+
+from typing import Any
+
+from conveyor_contracts.groups import GROUP_INVENTORY
+from conveyor_contracts.orders import OrderAccepted, OrderCancelled, OrderLifecycleEvent
+from conveyor_contracts.shipping import ShipmentEvent
+from conveyor_contracts.shipping.tracking import ShipmentDispatched
+from conveyor_contracts.spec import TopicSpec
+from conveyor_contracts.topics import ORDER_LIFECYCLE, SHIPPING_SHIPMENTS, WAREHOUSE_RECEIPTS
+from conveyor_contracts.warehouse import ReceiptEvent
+from conveyor_runtime.consumer import subscribe
+from conveyor_runtime.service import Infrastructure
+from inventory.domain.warehouses import Warehouse
+from inventory.ports import ReservationRepository, StockStore, Topics
+from inventory.usecases.apply_receipt_on_receipt_event import apply_receipt_on_receipt_event
+from inventory.usecases.commit_stock_on_shipment_dispatched import (
+    commit_stock_on_shipment_dispatched,
+)
+from inventory.usecases.release_stock_on_order_cancelled import release_stock_on_order_cancelled
+from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
+
+
+def register_subscribers(
+    infra: Infrastructure,
+    stock: StockStore,
+    reservations: ReservationRepository,
+    warehouses: tuple[Warehouse, ...],
+    topics: Topics,
+) -> None:
+    async def on_order_event(event: OrderLifecycleEvent) -> None:
+        if isinstance(event, OrderAccepted):
+            await reserve_stock_on_order_accepted(event, stock, reservations, warehouses, topics)
+        elif isinstance(event, OrderCancelled):
+            await release_stock_on_order_cancelled(event, stock, reservations, topics)
+
+    async def on_shipment_event(event: ShipmentEvent) -> None:
+        if isinstance(event, ShipmentDispatched):
+            await commit_stock_on_shipment_dispatched(event, stock, reservations, topics)
+
+    async def on_receipt_event(event: ReceiptEvent) -> None:
+        await apply_receipt_on_receipt_event(event, stock)
+
+    _subscribe(infra, ORDER_LIFECYCLE, on_order_event, order_keyed=True)
+    _subscribe(infra, SHIPPING_SHIPMENTS, on_shipment_event, order_keyed=True)
+    _subscribe(infra, WAREHOUSE_RECEIPTS, on_receipt_event, order_keyed=False)
+
+
+def _subscribe(
+    infra: Infrastructure, spec: TopicSpec[Any], handle: Any, *, order_keyed: bool
+) -> None:
+    settings = infra.settings
+    subscribe(
+        infra.broker,
+        topic=settings.topic(spec.name),
+        dead_letter_topic=settings.topic(spec.dead_letter),
+        group_id=settings.topic(GROUP_INVENTORY),
+        adapter=spec.adapter,
+        handle=handle,
+        metrics=infra.metrics,
+        order_id_of=(lambda event: event.order_id) if order_keyed else (lambda _: None),
+    )
