@@ -130,6 +130,14 @@ class Carrier:
         self.pending[request.shipment_id] = asyncio.create_task(scans())
 
 
+def _handler(carrier: Carrier) -> Any:
+    # One parameter only: FastStream would read several as fields of the message body.
+    async def on_request(body: dict[str, Any]) -> None:
+        await carrier.handle(CARRIER_REQUESTS.validate_python(body))
+
+    return on_request
+
+
 def build_carriers(
     codes: tuple[str, ...],
     *,
@@ -146,13 +154,10 @@ def build_carriers(
         kafka = broker(bootstrap, f"carrier-{code}", provider)
         carrier = Carrier(code, kafka, settings, speed, prefix)
 
-        async def on_request(body: dict[str, Any], carrier: Carrier = carrier) -> None:
-            await carrier.handle(CARRIER_REQUESTS.validate_python(body))
-
         kafka.subscriber(
             prefix + carrier_requests_topic(code).name,
             group_id=f"{prefix}carrier-{code}",
             auto_offset_reset="earliest",
-        )(on_request)
+        )(_handler(carrier))
         built.append((kafka, provider, carrier))
     return built
