@@ -64,7 +64,8 @@ async def _carriers(args: argparse.Namespace) -> None:
     try:
         await asyncio.Event().wait()  # until interrupted
     finally:
-        for kafka, provider, _ in built:
+        for kafka, provider, carrier in built:
+            carrier.close()
             await kafka.stop()
             provider.shutdown()
 

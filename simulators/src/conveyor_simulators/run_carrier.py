@@ -53,6 +53,12 @@ class Carrier:
             "shipment_id": request.shipment_id,
         }
 
+    def close(self) -> None:
+        """Drop the scans not yet due: a stopped carrier sends nothing more."""
+        for task in self.pending.values():
+            task.cancel()
+        self.pending.clear()
+
     async def _send(self, message: Any) -> None:
         await self.kafka.publish(
             message.model_dump(mode="json"), self.topic, key=message.order_id.encode()

@@ -66,7 +66,7 @@ async def test_carrier_accepts_and_scans_to_delivered_in_the_request_trace(
         speed=300.0,  # a simulated minute per 0.2 s
         prefix=namespace,
     )
-    broker, provider, _ = built[0]
+    broker, provider, carrier = built[0]
     await broker.start()
     try:
         now = datetime.now(UTC)
@@ -97,6 +97,7 @@ async def test_carrier_accepts_and_scans_to_delivered_in_the_request_trace(
             kafka, namespace + carrier_tracking_topic(code).name, until=delivered, within=60.0
         )
     finally:
+        carrier.close()
         await broker.stop()
         provider.shutdown()
 
