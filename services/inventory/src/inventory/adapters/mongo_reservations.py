@@ -22,7 +22,11 @@ def to_document(reservation: Reservation) -> dict[str, Any]:
         "reservation_id": reservation.reservation_id,
         "status": reservation.status.value,
         "allocations": [
-            {"warehouse_id": a.warehouse_id, "lines": [list(line) for line in a.lines]}
+            # Lines as objects: FerretDB refuses nested arrays.
+            {
+                "warehouse_id": a.warehouse_id,
+                "lines": [{"sku": sku, "units": units} for sku, units in a.lines],
+            }
             for a in reservation.allocations
         ],
         "committed": list(reservation.committed),
@@ -35,7 +39,9 @@ def from_document(document: dict[str, Any]) -> Reservation:
         reservation_id=document["reservation_id"],
         status=ReservationStatus(document["status"]),
         allocations=tuple(
-            Allocation(a["warehouse_id"], tuple((sku, units) for sku, units in a["lines"]))
+            Allocation(
+                a["warehouse_id"], tuple((line["sku"], line["units"]) for line in a["lines"])
+            )
             for a in document["allocations"]
         ),
         committed=tuple(document["committed"]),
