@@ -1,0 +1,47 @@
+"""The Mongo stock store on FerretDB: conditional moves hold under concurrency and redelivery."""
+
+import asyncio
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.testing import Servers
+from inventory.adapters.mongo_stock import MongoStock
+from inventory.domain.stock import StockLevel
+
+WH, SKU = "WH-US-NJ1", "RACE-SKU"
+
+
+async def test_two_hundred_concurrent_reservations_of_fifty_units_hold_exactly_fifty(
+    servers: Servers, namespace: str
+) -> None:
+    mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
+    try:
+        stock = MongoStock(mongo[f"{namespace}inventory"]["stock"], KeyedLock())
+        await stock.receive(WH, SKU, 50, "rcpt-1")
+        results = await asyncio.gather(
+            *(stock.reserve(WH, SKU, 1, f"rsv_{n:04d}") for n in range(200))
+        )
+        levels = await stock.levels(SKU)
+    finally:
+        await mongo.close()
+    assert results.count(True) == 50
+    assert levels == {WH: StockLevel(on_hand=50, reserved=50)}
+
+
+async def test_redelivered_moves_change_stock_once(servers: Servers, namespace: str) -> None:
+    mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
+    try:
+        stock = MongoStock(mongo[f"{namespace}inventory"]["stock"], KeyedLock())
+        assert await stock.receive(WH, SKU, 10, "rcpt-1") == StockLevel(10, 0)
+        assert await stock.receive(WH, SKU, 10, "rcpt-1") is None
+        assert await stock.reserve(WH, SKU, 4, "rsv_a")
+        assert await stock.reserve(WH, SKU, 4, "rsv_a")
+        assert await stock.commit(WH, SKU, "rsv_a") == StockLevel(6, 0)
+        assert await stock.commit(WH, SKU, "rsv_a") is None
+        assert await stock.count(WH, SKU, 3, "count-1") == StockLevel(3, 0)
+        levels = await stock.levels(SKU)
+    finally:
+        await mongo.close()
+    assert levels == {WH: StockLevel(on_hand=3, reserved=0)}
