@@ -10,7 +10,7 @@ from pymongo import AsyncMongoClient
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, ORDER_LIFECYCLE, WAREHOUSE_RECEIPTS
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime.testing import CreateTopics, Servers
+from conveyor_runtime.testing import CreateTopics, Servers, wait_for
 
 BUYERS, UNITS = 200, 50
 
@@ -42,10 +42,9 @@ async def _race(
         )
         await harness.publish(WAREHOUSE_RECEIPTS.name, receipt, key=sku)
         stock = mongo[harness.settings.mongo_database]
-        for _ in range(600):
-            if await stock["stock"].find_one({"sku": sku, "on_hand": UNITS}):
-                break
-            await asyncio.sleep(0.1)
+        await wait_for(
+            lambda: stock["stock"].find_one({"sku": sku, "on_hand": UNITS}), within=60, interval=0.1
+        )
         line = {"sku": sku, "quantity": 1, "unit_price": {"amount_minor": 999, "currency": "USD"}}
         orders = [
             event(OrderAccepted, order_id=oid, correlation_id=oid, lines=[line])

@@ -10,7 +10,7 @@ from inventory_fixtures import INVENTORY_TOPICS, Harness, event, running
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, ORDER_LIFECYCLE, WAREHOUSE_RECEIPTS
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime.testing import CreateTopics, Servers
+from conveyor_runtime.testing import CreateTopics, Servers, wait_for
 
 RESERVATIONS = INVENTORY_RESERVATIONS.name
 
@@ -48,15 +48,16 @@ async def wait_for_stock(harness: Harness, sku: str, on_hand: int) -> dict[str, 
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=harness.app), base_url="http://inventory"
     ) as http:
-        for _ in range(600):
+
+        async def reached() -> dict[str, object] | None:
             response = await http.get(f"/stock/{sku}")
-            if response.status_code == 200:
-                body: dict[str, object] = response.json()
-                total = sum(w["on_hand"] for w in body["warehouses"])  # type: ignore[attr-defined]
-                if total == on_hand:
-                    return body
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"stock of {sku} never reached {on_hand}")
+            if response.status_code != 200:
+                return None
+            body: dict[str, object] = response.json()
+            total = sum(w["on_hand"] for w in body["warehouses"])  # type: ignore[attr-defined]
+            return body if total == on_hand else None
+
+        return await wait_for(reached, within=60, interval=0.1)  # type: ignore[return-value]
 
 
 async def test_receipts_then_an_accepted_order_reserve_stock_and_a_cancel_releases_it(
