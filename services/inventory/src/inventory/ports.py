@@ -11,10 +11,6 @@ from inventory.domain.stock import StockLevel
 Change = Callable[[Reservation], tuple[Reservation, list[OutboxMessage]]]
 
 
-class ConcurrentUpdateError(ConnectionError):
-    """Another writer got there first; a ``ConnectionError`` so the consumer retries it."""
-
-
 class StockStore(Protocol):
     """Stock per (sku, warehouse). Every move is conditional and idempotent per ``key``.
 

@@ -11,13 +11,6 @@ from orders.domain.order import Order
 Change = Callable[[Order], tuple[Order, list[OutboxMessage]]]
 
 
-class ConcurrentUpdateError(ConnectionError):
-    """Another process changed the order between read and write; retrying re-reads it.
-
-    A ``ConnectionError`` so the consumer treats it as transient and retries with backoff.
-    """
-
-
 class OrderRepository(Protocol):
     async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:
         """Store a new order and the events it emits atomically; False if the id exists."""

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
+from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
 from inventory.domain.allocation import Allocation
 from inventory.domain.reservation import Reservation, ReservationStatus
-from inventory.ports import Change, ConcurrentUpdateError
+from inventory.ports import Change
 
 
 def to_document(reservation: Reservation) -> dict[str, Any]:
@@ -52,48 +52,15 @@ class MongoReservations:
     def __init__(
         self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
     ) -> None:
-        self.collection = collection
-        self.locks = locks
-        self.relay = relay
+        self.documents = OutboxDocuments(
+            collection, locks, relay, encode=to_document, decode=from_document
+        )
 
     async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
-        document = to_document(reservation) | {
-            "version": 1,
-            OUTBOX_FIELD: [event.model_dump() for event in events],
-        }
-        async with self.locks.hold(reservation.order_id):
-            try:
-                await self.collection.insert_one(document)
-            except DuplicateKeyError:
-                return False
-        if events:
-            self.relay.notify(reservation.order_id)
-        return True
+        return await self.documents.insert(reservation, events)
 
     async def update(self, order_id: str, change: Change) -> Reservation | None:
-        async with self.locks.hold(order_id):
-            document = await self.collection.find_one({"_id": order_id}, {OUTBOX_FIELD: 0})
-            if document is None:
-                return None
-            reservation = from_document(document)
-            changed, events = change(reservation)
-            if changed == reservation and not events:
-                return reservation
-            fields = to_document(changed)
-            del fields["_id"]
-            result = await self.collection.update_one(
-                {"_id": order_id, "version": document["version"]},
-                {
-                    "$set": fields | {"version": document["version"] + 1},
-                    "$push": {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}},
-                },
-            )
-            if result.matched_count != 1:
-                raise ConcurrentUpdateError(order_id)
-        if events:
-            self.relay.notify(order_id)
-        return changed
+        return await self.documents.update(order_id, change)
 
     async def get(self, order_id: str) -> Reservation | None:
-        document = await self.collection.find_one({"_id": order_id}, {OUTBOX_FIELD: 0})
-        return from_document(document) if document else None
+        return await self.documents.get(order_id)

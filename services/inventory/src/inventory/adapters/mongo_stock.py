@@ -12,9 +12,9 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from conveyor_runtime.documents import ConcurrentUpdateError
 from conveyor_runtime.mongo import KeyedLock
 from inventory.domain.stock import StockLevel
-from inventory.ports import ConcurrentUpdateError
 
 
 def _id(warehouse_id: str, sku: str) -> str:

@@ -11,11 +11,12 @@ from conveyor_contracts.inventory import (
 )
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.values import StockLine
+from conveyor_runtime.documents import ConcurrentUpdateError
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.allocation import Allocated, Allocation, allocate
 from inventory.domain.reservation import Reservation, ReservationStatus
 from inventory.domain.warehouses import Warehouse
-from inventory.ports import Change, ConcurrentUpdateError, ReservationRepository, StockStore, Topics
+from inventory.ports import Change, ReservationRepository, StockStore, Topics
 from inventory.usecases.emit import Reaction, reservation_id_for
 
 ATTEMPTS = 5  # re-allocations after losing a race for the last units, before asking for a retry

@@ -5,12 +5,12 @@ from typing import Any
 from uuid import UUID
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
+from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
 from orders.domain.order import Order, OrderLine, OrderStatus, Parcel, StatusChange
-from orders.ports import Change, ConcurrentUpdateError
+from orders.ports import Change
 
 
 def to_document(order: Order) -> dict[str, Any]:
@@ -58,56 +58,20 @@ def from_document(document: dict[str, Any]) -> Order:
 
 
 class MongoOrders:
-    """The order repository on MongoDB (or FerretDB).
-
-    Every write is one single-document update that also appends the events it emits to the
-    document's outbox; a version field turns a concurrent writer in another process into a retry.
-    """
+    """The order repository on MongoDB (or FerretDB): one document per order, with its outbox."""
 
     def __init__(
         self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
     ) -> None:
-        self.collection = collection
-        self.locks = locks
-        self.relay = relay
+        self.documents = OutboxDocuments(
+            collection, locks, relay, encode=to_document, decode=from_document
+        )
 
     async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:
-        document = to_document(order) | {
-            "version": 1,
-            OUTBOX_FIELD: [event.model_dump() for event in events],
-        }
-        async with self.locks.hold(order.order_id):
-            try:
-                await self.collection.insert_one(document)
-            except DuplicateKeyError:
-                return False
-        self.relay.notify(order.order_id)
-        return True
+        return await self.documents.insert(order, events)
 
     async def update(self, order_id: str, change: Change) -> Order | None:
-        async with self.locks.hold(order_id):
-            document = await self.collection.find_one({"_id": order_id}, {OUTBOX_FIELD: 0})
-            if document is None:
-                return None
-            order = from_document(document)
-            changed, events = change(order)
-            if changed == order and not events:
-                return order
-            fields = to_document(changed)
-            del fields["_id"]
-            result = await self.collection.update_one(
-                {"_id": order_id, "version": document["version"]},
-                {
-                    "$set": fields | {"version": document["version"] + 1},
-                    "$push": {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}},
-                },
-            )
-            if result.matched_count != 1:
-                raise ConcurrentUpdateError(order_id)
-        if events:
-            self.relay.notify(order_id)
-        return changed
+        return await self.documents.update(order_id, change)
 
     async def get(self, order_id: str) -> Order | None:
-        document = await self.collection.find_one({"_id": order_id})
-        return from_document(document) if document else None
+        return await self.documents.get(order_id)
