@@ -5,7 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
@@ -20,11 +20,18 @@ from conveyor_runtime.broker import build_broker
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client, ping
-from conveyor_runtime.outbox import OutboxRelay
 from conveyor_runtime.settings import ServiceSettings
 from conveyor_runtime.telemetry import build_tracer_provider
 
 log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    """A background loop of the service (an outbox relay, a timer poller)."""
+
+    async def run(self) -> None:
+        """Work until cancelled; a failure must be retried inside, never raised."""
+        ...
 
 
 @dataclass
@@ -62,19 +69,22 @@ def build_infrastructure(
 def build_http_app(
     infra: Infrastructure,
     *,
-    relays: Sequence[OutboxRelay] = (),
+    workers: Sequence[Worker] = (),
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """The service's process: HTTP API plus the broker and relays, started and stopped together.
+    """The service's process: HTTP API, broker and background workers (outbox relays, timer
+    pollers), started and stopped together.
 
-    Shutdown (uvicorn turns SIGTERM into it) stops the relays, then lets in-flight handlers finish
+    Shutdown (uvicorn turns SIGTERM into it) stops the workers, then lets in-flight handlers finish
     and commit before the consumers leave their groups, then flushes the remaining spans.
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await infra.broker.start()
-        tasks = [asyncio.create_task(relay.run(), name="outbox-relay") for relay in relays]
+        tasks = [
+            asyncio.create_task(worker.run(), name=type(worker).__name__) for worker in workers
+        ]
         log.info("service started", extra={"service": infra.settings.service_name})
         try:
             yield

@@ -30,4 +30,4 @@ def create_app(settings: InventorySettings, infra: Infrastructure | None = None)
         stock=settings.topic(INVENTORY_STOCK.name),
     )
     register_subscribers(infra, stock, reservations, settings.network(), topics)
-    return build_http_app(infra, relays=[relay], routers=[stock_router(stock)])
+    return build_http_app(infra, workers=[relay], routers=[stock_router(stock)])

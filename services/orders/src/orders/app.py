@@ -31,4 +31,4 @@ def create_app(settings: OrdersSettings, infra: Infrastructure | None = None) ->
         order_status=settings.topic(ORDER_STATUS.name),
     )
     register_subscribers(infra, orders, topics)
-    return build_http_app(infra, relays=[relay], routers=[orders_router(orders)])
+    return build_http_app(infra, workers=[relay], routers=[orders_router(orders)])

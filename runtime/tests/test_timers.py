@@ -1,0 +1,80 @@
+"""Durable timers on the real database: a due deadline fires once, even with two pollers."""
+
+import asyncio
+from collections.abc import Hashable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
+from conveyor_runtime.testing import Servers
+from conveyor_runtime.timers import DUE_FIELD, TimerPoller
+
+
+def _encode(value: dict[str, Any]) -> dict[str, Any]:
+    return value
+
+
+async def _no_publish(_: OutboxMessage) -> None:
+    raise AssertionError("nothing is published here")
+
+
+async def test_a_due_deadline_fires_once_across_two_pollers_and_a_future_one_waits(
+    servers: Servers, namespace: str
+) -> None:
+    mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url, tz_aware=True)
+    collection = mongo[f"{namespace}timers"]["reminders"]
+    now = datetime.now(UTC)
+    fired: list[Hashable] = []
+
+    # Shared: across processes only MongoDB's atomic conditional update makes the claim safe;
+    # FerretDB does not isolate updates (tests/test_database_limits.py measures it).
+    locks = KeyedLock()
+
+    def poller() -> TimerPoller:
+        documents = OutboxDocuments(
+            collection,
+            locks,
+            OutboxRelay(MongoOutboxStore(collection), _no_publish, locks),
+            encode=_encode,
+            decode=_encode,
+        )
+
+        async def fire(key: Hashable, at: datetime) -> None:
+            def handle(reminder: dict[str, Any]) -> tuple[dict[str, Any], list[OutboxMessage]]:
+                if reminder[DUE_FIELD] is None or reminder[DUE_FIELD] > at:
+                    return reminder, []
+                return reminder | {DUE_FIELD: None, "done": at}, []
+
+            after = await documents.update(str(key), handle)
+            if after is not None and after.get("done") == at:
+                fired.append(key)  # counted only once the write won the version check
+
+        return TimerPoller(collection, fire)
+
+    try:
+        await collection.insert_many(
+            [
+                {"_id": "due", "version": 1, DUE_FIELD: now - timedelta(seconds=1)},
+                {"_id": "later", "version": 1, DUE_FIELD: now + timedelta(hours=1)},
+                {"_id": "idle", "version": 1, DUE_FIELD: None},
+            ]
+        )
+        first, second = poller(), poller()
+        await asyncio.gather(first.fire_due(), second.fire_due())
+        await first.fire_due()
+
+        assert fired == ["due"]
+        due = await collection.find_one({"_id": "due"})
+        assert due is not None
+        assert due[DUE_FIELD] is None
+        assert due["done"] <= datetime.now(UTC)
+        later = await collection.find_one({"_id": "later"})
+        assert later is not None
+        assert "done" not in later
+    finally:
+        await mongo.drop_database(f"{namespace}timers")
+        await mongo.close()
