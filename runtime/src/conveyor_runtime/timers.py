@@ -1,10 +1,11 @@
 """Durable timers: a deadline lives in the document it concerns, and a poller fires it.
 
 A document with something due keeps the earliest such instant in ``due_at``, and ``None`` when
-nothing is due (set, not removed: a versioned update ``$set``s fields and never unsets them). The poller looks for documents whose ``due_at`` has passed and hands each to ``fire``,
-which is expected to be a versioned ``OutboxDocuments.update``: handling the deadline, moving
-``due_at`` on and writing the events it emits in one single-document update. That update is the
-claim: when two instances fire the same document, one of them loses the version check, re-reads
+nothing is due (set, not removed: a versioned update ``$set``s fields and never unsets them).
+The poller looks for documents whose ``due_at`` has passed and hands each to ``fire``, which is
+expected to be a versioned ``OutboxDocuments.update``: handling the deadline, moving ``due_at``
+on and writing the events it emits in one single-document update. That update is the claim:
+when two instances fire the same document, one of them loses the version check, re-reads
 nothing due, and the deadline fires once. Deadlines survive restarts because they are data.
 """
 
