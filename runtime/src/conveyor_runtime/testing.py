@@ -20,11 +20,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from conveyor_contracts.spec import TopicSpec
 
@@ -239,3 +241,14 @@ async def fetch_trace(
             return trace if expect_services <= services else None
 
         return await wait_for(complete, within=within)  # type: ignore[return-value]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def from_example(model: type[M], **fields: Any) -> M:
+    """A valid ``model`` message: its schema's first example, with a fresh event id and time,
+    and ``fields`` replacing whatever the test cares about."""
+    example = model.model_json_schema()["examples"][0]
+    fresh = {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat()}
+    return model.model_validate(example | fresh | fields)

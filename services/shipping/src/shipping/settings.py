@@ -1,8 +1,11 @@
 """The shipping service's settings: environment variables prefixed `SHIPPING_`."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from conveyor_contracts.address import Site
 from conveyor_runtime.settings import ServiceSettings
+from shipping.domain.catalogue import DEFAULT_CARRIERS, DEFAULT_SITES, Carrier, ServiceLevel
 
 
 class ShippingSettings(ServiceSettings):
@@ -11,3 +14,19 @@ class ShippingSettings(ServiceSettings):
     service_name: str = "shipping"
     mongo_database: str = "shipping"
     http_port: int = 8003
+    # JSON lists in the environment; the defaults are the carriers onboarded today.
+    carriers: tuple[Carrier, ...] = DEFAULT_CARRIERS
+    sites: tuple[Site, ...] = DEFAULT_SITES
+    # Days from acceptance to the end of the promised delivery day, per service level.
+    promise_days: dict[ServiceLevel, int] = Field(default={"standard": 5, "express": 2})
+    # A carrier that has not answered a booking by then counts as having declined it.
+    acceptance_timeout_seconds: float = Field(default=1800.0, gt=0)
+    # Carriers asked for one shipment before giving up with ShipmentBookingFailed.
+    max_booking_attempts: int = Field(default=3, ge=1)
+    # Failed delivery attempts after which the parcel is returned to the warehouse.
+    max_delivery_attempts: int = Field(default=2, ge=1)
+    # No scan for this long on a parcel in flight raises a "delayed" exception.
+    tracking_silence_seconds: float = Field(default=48 * 3600.0, gt=0)
+    # Parcel weight per unit until the catalogue carries real weights.
+    unit_weight_grams: int = Field(default=500, ge=1)
+    timer_poll_seconds: float = Field(default=1.0, gt=0)

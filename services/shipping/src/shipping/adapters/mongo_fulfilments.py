@@ -1,0 +1,58 @@
+"""Fulfilments in MongoDB (or FerretDB): one document per order, its pending messages and its
+next deadline in the same document."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
+from pymongo.asynchronous.collection import AsyncCollection
+
+from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.timers import DUE_FIELD
+from shipping.domain.shipment import Fulfilment, next_due
+from shipping.ports import Change
+
+_FULFILMENT = TypeAdapter(Fulfilment)
+
+
+class MongoFulfilments:
+    def __init__(
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        locks: KeyedLock,
+        relay: OutboxRelay,
+        silence: timedelta,
+    ) -> None:
+        def encode(fulfilment: Fulfilment) -> dict[str, Any]:
+            fields = _FULFILMENT.dump_python(fulfilment, mode="python")
+            return {
+                "_id": fields.pop("order_id"),
+                **fields,
+                DUE_FIELD: next_due(fulfilment, silence),
+            }
+
+        self.collection = collection
+        self.documents = OutboxDocuments(collection, locks, relay, encode=encode, decode=_decode)
+
+    async def add(self, fulfilment: Fulfilment, messages: Sequence[OutboxMessage]) -> bool:
+        return await self.documents.insert(fulfilment, messages)
+
+    async def update(self, order_id: str, change: Change) -> Fulfilment | None:
+        return await self.documents.update(order_id, change)
+
+    async def get(self, order_id: str) -> Fulfilment | None:
+        return await self.documents.get(order_id)
+
+    async def with_shipment(self, shipment_id: str) -> Fulfilment | None:
+        document = await self.collection.find_one(
+            {"shipments.shipment_id": shipment_id}, {OUTBOX_FIELD: 0}
+        )
+        return _decode(document) if document else None
+
+
+def _decode(document: dict[str, Any]) -> Fulfilment:
+    fields = {k: v for k, v in document.items() if k not in ("_id", "version", DUE_FIELD)}
+    return _FULFILMENT.validate_python({"order_id": document["_id"], **fields})

@@ -1,0 +1,206 @@
+"""An order's shipments as shipping sees them: pure data and rules, no I/O.
+
+One ``Fulfilment`` per order holds every shipment of that order (one per warehouse allocation),
+so that every change to an order's parcels is a single-document update with its events.
+"""
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+
+from conveyor_contracts.address import Contact, PostalAddress
+from shipping.domain.catalogue import ServiceLevel
+
+# Canonical scan statuses that move a parcel ("exception" only reports a problem).
+MOVING_SCANS = frozenset(
+    {"picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed",
+     "returned_to_sender", "lost"}
+)  # fmt: skip
+
+
+class ShipmentStatus(StrEnum):
+    AWAITING_CARRIER = "awaiting_carrier"  # reserved stock, no carrier asked (yet, or any more)
+    BOOKING_REQUESTED = "booking_requested"  # a carrier was asked, no answer yet
+    CONFIRMED = "confirmed"  # the carrier accepted; waiting for pickup
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERY_FAILED = "delivery_failed"
+    DELIVERED = "delivered"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    LOST = "lost"
+    CANCELLED = "cancelled"  # before pickup; the goods never left
+    BOOKING_FAILED = "booking_failed"  # no carrier would take it
+
+    @property
+    def before_pickup(self) -> bool:
+        return self in _BEFORE_PICKUP
+
+    @property
+    def in_flight(self) -> bool:
+        """With a carrier, on its way, not yet at an end."""
+        return self in _IN_FLIGHT
+
+    @property
+    def final(self) -> bool:
+        return not (self.before_pickup or self.in_flight)
+
+
+_BEFORE_PICKUP = {
+    ShipmentStatus.AWAITING_CARRIER,
+    ShipmentStatus.BOOKING_REQUESTED,
+    ShipmentStatus.CONFIRMED,
+}
+_IN_FLIGHT = {
+    ShipmentStatus.PICKED_UP,
+    ShipmentStatus.IN_TRANSIT,
+    ShipmentStatus.OUT_FOR_DELIVERY,
+    ShipmentStatus.DELIVERY_FAILED,
+}
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One carrier scan, as reported; identical re-sends are the same scan."""
+
+    status: str  # the carrier contract's CanonicalStatus
+    scanned_at: datetime
+    location_code: str
+
+    @property
+    def identity(self) -> tuple[str, datetime]:
+        return self.status, self.scanned_at
+
+
+@dataclass(frozen=True)
+class Line:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """One parcel run from one warehouse, and everything shipping knows about it."""
+
+    shipment_id: str
+    reservation_id: str
+    warehouse_id: str
+    lines: tuple[Line, ...]
+    status: ShipmentStatus = ShipmentStatus.AWAITING_CARRIER
+    carrier_code: str | None = None
+    carriers_tried: tuple[str, ...] = ()
+    rebook_reason: str | None = None  # why the last carrier was let go
+    cause: str | None = None  # event id that last put it in need of a carrier
+    tracking_number: str | None = None
+    booked_at: datetime | None = None
+    accept_by: datetime | None = None
+    pickup_by: datetime | None = None
+    deliver_by: datetime | None = None
+    scans: tuple[Scan, ...] = ()
+    recall_requested: bool = False
+    sla_breached: bool = False
+    silence_reported_at: datetime | None = None
+
+    @property
+    def delivery_failures(self) -> int:
+        return sum(1 for scan in self.scans if scan.status == "delivery_failed")
+
+    @property
+    def last_scan_at(self) -> datetime | None:
+        return max((scan.scanned_at for scan in self.scans), default=None)
+
+
+@dataclass(frozen=True)
+class OrderDetails:
+    """What shipping keeps of an accepted order to book its parcels (personal data: never
+    logged; it stays in shipping's database and the chosen carrier's topic)."""
+
+    market: str
+    currency: str
+    service_level: ServiceLevel
+    ship_to: PostalAddress
+    recipient: Contact
+    unit_prices: dict[str, int]
+    accepted_at: datetime
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    order_id: str
+    correlation_id: str
+    details: OrderDetails | None = None
+    cancelled: bool = False
+    shipments: tuple[Shipment, ...] = ()
+    applied: tuple[str, ...] = field(default=())  # event ids already applied
+
+    def shipment(self, shipment_id: str) -> Shipment | None:
+        return next((s for s in self.shipments if s.shipment_id == shipment_id), None)
+
+    def with_shipment(self, shipment: Shipment) -> "Fulfilment":
+        shipments = tuple(
+            shipment if s.shipment_id == shipment.shipment_id else s for s in self.shipments
+        )
+        if shipment.shipment_id not in {s.shipment_id for s in self.shipments}:
+            shipments = (*shipments, shipment)
+        return replace(self, shipments=shipments)
+
+    def waiting_for_carrier(self) -> tuple[Shipment, ...]:
+        """Shipments to book now: the order is known and not cancelled."""
+        if self.details is None or self.cancelled:
+            return ()
+        return tuple(s for s in self.shipments if s.status is ShipmentStatus.AWAITING_CARRIER)
+
+
+def shipment_id_for(reservation_id: str, warehouse_id: str) -> str:
+    """The same allocation always becomes the same shipment, however often it is redelivered."""
+    digest = hashlib.sha256(f"{reservation_id}/{warehouse_id}".encode()).hexdigest()
+    return f"shp_{digest[:24]}"
+
+
+def promised_by(accepted_at: datetime, promise_days: int) -> datetime:
+    """The end (UTC) of the day the buyer was promised delivery."""
+    day = (accepted_at.astimezone(UTC) + timedelta(days=promise_days)).date()
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+_SCAN_STATUS = {
+    "picked_up": ShipmentStatus.PICKED_UP,
+    "in_transit": ShipmentStatus.IN_TRANSIT,
+    "out_for_delivery": ShipmentStatus.OUT_FOR_DELIVERY,
+    "delivery_failed": ShipmentStatus.DELIVERY_FAILED,
+    "delivered": ShipmentStatus.DELIVERED,
+    "returned_to_sender": ShipmentStatus.RETURNED_TO_SENDER,
+    "lost": ShipmentStatus.LOST,
+}
+
+
+def tracked_status(scans: tuple[Scan, ...]) -> ShipmentStatus | None:
+    """The status the scans say, read in the order they happened (not the order they arrived):
+    the latest moving scan wins until the parcel reaches an end, after which nothing moves it.
+    So duplicates and shuffled arrivals give the same answer as the sorted scans."""
+    status: ShipmentStatus | None = None
+    for scan in sorted(scans, key=lambda s: (s.scanned_at, s.status)):
+        if status is not None and status.final:
+            break
+        status = _SCAN_STATUS.get(scan.status, status)
+    return status
+
+
+def next_due(fulfilment: Fulfilment, silence: timedelta) -> datetime | None:
+    """The earliest deadline still to handle across the order's shipments, if any."""
+    due: list[datetime] = []
+    for s in fulfilment.shipments:
+        if s.status is ShipmentStatus.AWAITING_CARRIER and fulfilment.waiting_for_carrier():
+            due.append(s.booked_at or fulfilment.details.accepted_at)  # type: ignore[union-attr]
+        elif s.status is ShipmentStatus.BOOKING_REQUESTED and s.accept_by:
+            due.append(s.accept_by)
+        elif s.status is ShipmentStatus.CONFIRMED and s.pickup_by:
+            due.append(s.pickup_by)
+        elif s.status.in_flight:
+            if s.deliver_by and not s.sla_breached:
+                due.append(s.deliver_by)
+            quiet_since = max(filter(None, (s.last_scan_at, s.silence_reported_at)), default=None)
+            if quiet_since is not None:
+                due.append(quiet_since + silence)
+    return min(due, default=None)

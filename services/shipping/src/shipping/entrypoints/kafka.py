@@ -1,0 +1,66 @@
+"""Kafka subscribers: translate a contract event into one use case call, nothing more."""
+
+from typing import Any
+
+from conveyor_contracts.carriers.tracking import CarrierTrackingEvent
+from conveyor_contracts.groups import GROUP_SHIPPING
+from conveyor_contracts.inventory import ReservationEvent, StockReserved
+from conveyor_contracts.orders import OrderAccepted, OrderCancelled, OrderLifecycleEvent
+from conveyor_contracts.spec import TopicSpec
+from conveyor_contracts.topics import (
+    CARRIER_CODES,
+    INVENTORY_RESERVATIONS,
+    ORDER_LIFECYCLE,
+    carrier_tracking_topic,
+)
+from conveyor_runtime.consumer import subscribe
+from conveyor_runtime.service import Infrastructure
+from shipping.usecases.cancel_shipments_on_order_cancelled import (
+    cancel_shipments_on_order_cancelled,
+)
+from shipping.usecases.context import Shipping
+from shipping.usecases.follow_shipment_on_carrier_report import follow_shipment_on_carrier_report
+from shipping.usecases.prepare_shipping_on_order_events import (
+    plan_shipments_on_stock_reserved,
+    record_order_on_order_accepted,
+)
+
+
+def register_subscribers(infra: Infrastructure, shipping: Shipping) -> None:
+    async def on_order_lifecycle(event: OrderLifecycleEvent) -> None:
+        if isinstance(event, OrderAccepted):
+            await record_order_on_order_accepted(event, shipping)
+        elif isinstance(event, OrderCancelled):
+            await cancel_shipments_on_order_cancelled(event, shipping)
+        # OrderRejected, OrderCancellationRefused: nothing to ship
+
+    async def on_reservation(event: ReservationEvent) -> None:
+        if isinstance(event, StockReserved):
+            await plan_shipments_on_stock_reserved(event, shipping)
+        # the rest is stock bookkeeping
+
+    _subscribe(infra, ORDER_LIFECYCLE, on_order_lifecycle)
+    _subscribe(infra, INVENTORY_RESERVATIONS, on_reservation)
+    for code in CARRIER_CODES:
+        _subscribe(infra, carrier_tracking_topic(code), _carrier_handler(code, shipping))
+
+
+def _carrier_handler(code: str, shipping: Shipping) -> Any:
+    async def on_carrier_report(event: CarrierTrackingEvent) -> None:
+        await follow_shipment_on_carrier_report(event, code, shipping)
+
+    return on_carrier_report
+
+
+def _subscribe(infra: Infrastructure, spec: TopicSpec[Any], handle: Any) -> None:
+    settings = infra.settings
+    subscribe(
+        infra.broker,
+        topic=settings.topic(spec.name),
+        dead_letter_topic=settings.topic(spec.dead_letter),
+        group_id=settings.topic(GROUP_SHIPPING),
+        adapter=spec.adapter,
+        handle=handle,
+        metrics=infra.metrics,
+        order_id_of=lambda event: event.order_id,
+    )

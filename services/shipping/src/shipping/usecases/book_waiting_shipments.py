@@ -1,0 +1,171 @@
+"""Ask a carrier to collect each shipment that has none: the best option with room today.
+
+Runs after whatever left a shipment waiting (its reservation, the order's details, a decline, a
+missed deadline) and from the timer poller, which resumes bookings a crash interrupted.
+"""
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+
+from conveyor_contracts.carriers.requests import BookShipment, Parcel
+from conveyor_contracts.shipping.booking import (
+    ShipmentBooked,
+    ShipmentBookingFailed,
+    ShipmentRebooked,
+)
+from conveyor_runtime.outbox import OutboxMessage
+from shipping.domain.parcels import pack
+from shipping.domain.selection import Option, Route, ranked_options
+from shipping.domain.shipment import (
+    Fulfilment,
+    OrderDetails,
+    Shipment,
+    ShipmentStatus,
+    promised_by,
+)
+from shipping.usecases.context import Shipping
+from shipping.usecases.emit import Reaction
+
+
+async def book_waiting_shipments(order_id: str, shipping: Shipping) -> None:
+    fulfilment = await shipping.fulfilments.get(order_id)
+    if fulfilment is None:
+        return
+    for waiting in fulfilment.waiting_for_carrier():
+        now = shipping.clock()
+        choice = await _choose(fulfilment, waiting, shipping, now)
+
+        def book(
+            current: Fulfilment,
+            waiting: Shipment = waiting,
+            choice: Option | None = choice,
+            now: datetime = now,
+        ) -> tuple[Fulfilment, list[OutboxMessage]]:
+            shipment = current.shipment(waiting.shipment_id)
+            if shipment is None or shipment not in current.waiting_for_carrier():
+                return current, []
+            if shipment.carriers_tried != waiting.carriers_tried:
+                return current, []  # booked meanwhile by another path
+            return _booked(current, shipment, choice, shipping, now)
+
+        await shipping.fulfilments.update(order_id, book)
+
+
+async def _choose(
+    fulfilment: Fulfilment, shipment: Shipment, shipping: Shipping, now: datetime
+) -> Option | None:
+    policy = shipping.policy
+    if len(shipment.carriers_tried) >= policy.max_booking_attempts:
+        return None
+    details = fulfilment.details
+    assert details is not None  # waiting_for_carrier() only lists shipments of known orders
+    site = policy.sites.get(shipment.warehouse_id)
+    if site is None:
+        return None  # a warehouse shipping has no dock address for: nobody can collect
+    parcels = _parcels(shipment, details, shipping)
+    route = Route(
+        origin=site.address,
+        destination=details.ship_to,
+        service_level=details.service_level,
+        grams=max(parcel.weight_grams for parcel in parcels),
+    )
+    for option in ranked_options(
+        policy.carriers,
+        route,
+        now=now,
+        deliver_by=_promise(shipment, details, shipping),
+        exclude=shipment.carriers_tried,
+    ):
+        day = now.date()
+        if await shipping.capacity.claim(
+            option.carrier.code, day, shipment.shipment_id, option.carrier.daily_capacity
+        ):
+            return option
+    return None
+
+
+def _booked(
+    fulfilment: Fulfilment,
+    shipment: Shipment,
+    choice: Option | None,
+    shipping: Shipping,
+    now: datetime,
+) -> tuple[Fulfilment, list[OutboxMessage]]:
+    cause = (
+        uuid.UUID(shipment.cause)
+        if shipment.cause
+        else uuid.uuid5(uuid.NAMESPACE_URL, shipment.shipment_id)
+    )
+    reaction = Reaction(cause, fulfilment, shipping.topics, now)
+    if choice is None:
+        failed = replace(shipment, status=ShipmentStatus.BOOKING_FAILED)
+        reason = (
+            "all_carriers_declined"
+            if shipment.carriers_tried
+            else ("no_carrier_serves_destination")
+        )
+        event = reaction.shipment_event(
+            ShipmentBookingFailed, failed, reason=reason, carriers_tried=shipment.carriers_tried
+        )
+        return fulfilment.with_shipment(failed), [event]
+
+    details = fulfilment.details
+    assert details is not None
+    code = choice.carrier.code
+    deliver_by = max(_promise(shipment, details, shipping), choice.arrives_by)
+    booked = replace(
+        shipment,
+        status=ShipmentStatus.BOOKING_REQUESTED,
+        carrier_code=code,
+        carriers_tried=(*shipment.carriers_tried, code),
+        tracking_number=None,
+        booked_at=now,
+        accept_by=now + shipping.policy.acceptance_timeout,
+        pickup_by=choice.pickup_by,
+        deliver_by=deliver_by,
+    )
+    command = reaction.carrier_command(
+        BookShipment,
+        booked,
+        code,
+        parcels=_parcels(shipment, details, shipping),
+        service_level=details.service_level,
+        pickup_from=shipping.policy.sites[shipment.warehouse_id],
+        deliver_to=details.ship_to,
+        recipient=details.recipient,
+        pickup_by=booked.pickup_by,
+        deliver_by=deliver_by,
+    )
+    deadlines = {"pickup_by": booked.pickup_by, "deliver_by": deliver_by, "carrier_code": code}
+    if shipment.carrier_code is None:
+        event = reaction.shipment_event(
+            ShipmentBooked,
+            booked,
+            reservation_id=shipment.reservation_id,
+            warehouse_id=shipment.warehouse_id,
+            service_level=details.service_level,
+            lines=[{"sku": line.sku, "quantity": line.quantity} for line in shipment.lines],
+            **deadlines,
+        )
+    else:
+        event = reaction.shipment_event(
+            ShipmentRebooked,
+            booked,
+            previous_carrier_code=shipment.carrier_code,
+            reason=shipment.rebook_reason or "carrier_declined",
+            **deadlines,
+        )
+    return fulfilment.with_shipment(booked), [command, event]
+
+
+def _promise(shipment: Shipment, details: OrderDetails, shipping: Shipping) -> datetime:
+    if shipment.deliver_by is not None:
+        return shipment.deliver_by
+    return promised_by(details.accepted_at, shipping.policy.promise_days[details.service_level])
+
+
+def _parcels(shipment: Shipment, details: OrderDetails, shipping: Shipping) -> tuple[Parcel, ...]:
+    return pack(
+        shipment.lines, details.unit_prices, details.currency, shipping.policy.unit_weight_grams
+    )

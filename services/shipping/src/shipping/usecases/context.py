@@ -1,0 +1,58 @@
+"""What every shipping use case works with: its repositories, where it publishes, its policy."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from conveyor_contracts.address import Site
+from shipping.domain.catalogue import Carrier, ServiceLevel
+from shipping.domain.shipment import Fulfilment
+from shipping.ports import CarrierCapacity, Change, FulfilmentRepository, Topics
+from shipping.settings import ShippingSettings
+
+
+@dataclass(frozen=True)
+class Policy:
+    carriers: tuple[Carrier, ...]
+    sites: dict[str, Site]
+    promise_days: dict[ServiceLevel, int]
+    acceptance_timeout: timedelta
+    max_booking_attempts: int
+    max_delivery_attempts: int
+    silence: timedelta
+    unit_weight_grams: int
+
+    @classmethod
+    def of(cls, settings: ShippingSettings) -> "Policy":
+        return cls(
+            carriers=settings.carriers,
+            sites={site.warehouse_id: site for site in settings.sites},
+            promise_days=dict(settings.promise_days),
+            acceptance_timeout=timedelta(seconds=settings.acceptance_timeout_seconds),
+            max_booking_attempts=settings.max_booking_attempts,
+            max_delivery_attempts=settings.max_delivery_attempts,
+            silence=timedelta(seconds=settings.tracking_silence_seconds),
+            unit_weight_grams=settings.unit_weight_grams,
+        )
+
+    def carrier(self, code: str) -> Carrier | None:
+        return next((c for c in self.carriers if c.code == code), None)
+
+
+@dataclass(frozen=True)
+class Shipping:
+    fulfilments: FulfilmentRepository
+    capacity: CarrierCapacity
+    topics: Topics
+    policy: Policy
+    clock: Callable[[], datetime]
+
+
+async def upsert(shipping: Shipping, order_id: str, correlation_id: str, change: Change) -> None:
+    """Apply ``change`` to the order's fulfilment, creating it first if this is its first fact
+    (the order's reservation and acceptance arrive on different topics, in either order)."""
+    if await shipping.fulfilments.update(order_id, change) is not None:
+        return
+    created, messages = change(Fulfilment(order_id, correlation_id))
+    if not await shipping.fulfilments.add(created, messages):
+        await shipping.fulfilments.update(order_id, change)  # created meanwhile: apply to it
