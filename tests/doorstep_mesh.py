@@ -1,0 +1,243 @@
+"""The mesh for end-to-end tests: orders, inventory and shipping in this process on the real
+broker and database, and one client broker playing the shop checkout, the warehouses and every
+carrier (scripted by the test, so each scenario says exactly what the carrier does)."""
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from pydantic import BaseModel
+
+from conveyor_contracts.carriers.requests import BookShipment
+from conveyor_contracts.carriers.tracking import ShipmentAccepted, TrackingScanRecorded
+from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
+from conveyor_contracts.topics import (
+    CARRIER_CODES,
+    CHECKOUT_ORDERS,
+    INVENTORY_RESERVATIONS,
+    ORDER_LIFECYCLE,
+    SHIPPING_SHIPMENTS,
+    TOPICS,
+    WAREHOUSE_RECEIPTS,
+    carrier_requests_topic,
+    carrier_tracking_topic,
+)
+from conveyor_contracts.warehouse import GoodsReceived
+from conveyor_runtime import kafka_admin
+from conveyor_runtime.broker import build_broker
+from conveyor_runtime.consumer import raw_body
+from conveyor_runtime.telemetry import build_tracer_provider
+from conveyor_runtime.testing import Servers, from_example, wait_for
+from inventory.app import create_app as create_inventory
+from inventory.settings import InventorySettings
+from orders.app import create_app as create_orders
+from orders.settings import OrdersSettings
+from shipping.app import create_app as create_shipping
+from shipping.settings import ShippingSettings
+
+NEW_YORK = {
+    "address_lines": ["350 Fifth Avenue"],
+    "city": "New York",
+    "region": "NY",
+    "postal_code": "10118",
+    "country": "US",
+}
+WATCHED = (ORDER_LIFECYCLE, INVENTORY_RESERVATIONS, SHIPPING_SHIPMENTS)
+
+
+@dataclass
+class Mesh:
+    apps: dict[str, FastAPI]
+    client: KafkaBroker
+    prefix: str
+    seen: dict[str, list[Any]] = field(default_factory=dict)  # topic name -> events, in order
+
+    async def publish(self, topic: str, message: BaseModel, key: str) -> None:
+        await self.client.publish(
+            message.model_dump_json().encode(), topic=self.prefix + topic, key=key.encode()
+        )
+
+    # The warehouse and the checkout.
+
+    async def receive_goods(self, sku: str, warehouse_id: str, quantity: int) -> None:
+        receipt = from_example(GoodsReceived, sku=sku, warehouse_id=warehouse_id, quantity=quantity)
+        await self.publish(WAREHOUSE_RECEIPTS.name, receipt, sku)
+
+        async def stocked() -> bool:
+            levels = await self.get("inventory", f"/stock/{sku}")
+            return levels is not None and any(
+                w["warehouse_id"] == warehouse_id and w["on_hand"] >= quantity
+                for w in levels["warehouses"]
+            )
+
+        await wait_for(stocked, within=60, interval=0.3)
+
+    async def place(
+        self, lines: Sequence[tuple[str, int]], ship_to: dict[str, Any] | None = None
+    ) -> OrderPlaced:
+        order_id = f"ord_{uuid.uuid4().hex[:12]}"
+        placed = from_example(
+            OrderPlaced,
+            order_id=order_id,
+            correlation_id=order_id,
+            ship_to=ship_to or NEW_YORK,
+            lines=[
+                {
+                    "sku": sku,
+                    "quantity": qty,
+                    "unit_price": {"amount_minor": 1000, "currency": "USD"},
+                }
+                for sku, qty in lines
+            ],
+            order_total={
+                "amount_minor": 499 + 1000 * sum(qty for _, qty in lines),
+                "currency": "USD",
+            },
+        )
+        await self.publish(CHECKOUT_ORDERS.name, placed, order_id)
+        return placed
+
+    async def cancel(self, order_id: str) -> None:
+        request = from_example(
+            OrderCancellationRequested, order_id=order_id, correlation_id=order_id
+        )
+        await self.publish(CHECKOUT_ORDERS.name, request, order_id)
+
+    # The carriers.
+
+    async def request(
+        self, code: str, order_id: str, event_type: str = "BookShipment", within: float = 60
+    ) -> Any:
+        """The latest ``event_type`` command carrier ``code`` received for the order."""
+        return await self.until_event(
+            carrier_requests_topic(code).name, order_id, event_type, within
+        )
+
+    async def accept(self, code: str, booking: BookShipment) -> str:
+        number = f"{code[:2].upper()}{uuid.uuid4().int % 10**10:010d}"
+        accepted = from_example(
+            ShipmentAccepted,
+            order_id=booking.order_id,
+            correlation_id=booking.correlation_id,
+            shipment_id=booking.shipment_id,
+            tracking_number=number,
+        )
+        await self.report(code, accepted)
+        return number
+
+    def scan(self, booking: BookShipment, status: str, at: datetime) -> TrackingScanRecorded:
+        return from_example(
+            TrackingScanRecorded,
+            order_id=booking.order_id,
+            correlation_id=booking.correlation_id,
+            shipment_id=booking.shipment_id,
+            status=status,
+            scanned_at=at.isoformat(),
+            remark=None,
+        )
+
+    async def report(self, code: str, event: BaseModel) -> None:
+        await self.publish(carrier_tracking_topic(code).name, event, event.order_id)  # type: ignore[attr-defined]
+
+    # Reading the services.
+
+    async def get(self, service: str, path: str) -> Any:
+        transport = httpx.ASGITransport(app=self.apps[service])
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as http:
+            response = await http.get(path)
+        return response.json() if response.status_code == 200 else None
+
+    async def order_status(self, order_id: str) -> str | None:
+        order = await self.get("orders", f"/orders/{order_id}")
+        return order["status"] if order else None
+
+    async def until_status(self, order_id: str, status: str, within: float = 60) -> None:
+        async def reached() -> bool:
+            return await self.order_status(order_id) == status
+
+        try:
+            await wait_for(reached, within=within, interval=0.3)
+        except AssertionError:
+            now = await self.order_status(order_id)
+            raise AssertionError(f"order {order_id} is {now!r}, not {status!r}") from None
+
+    def events(self, spec_name: str, order_id: str, event_type: str | None = None) -> list[Any]:
+        return [
+            event
+            for event in self.seen.get(spec_name, [])
+            if event.order_id == order_id and event_type in (None, event.event_type)
+        ]
+
+    async def until_event(
+        self, spec_name: str, order_id: str, event_type: str, within: float = 60
+    ) -> Any:
+        async def arrived() -> Any:
+            found = self.events(spec_name, order_id, event_type)
+            return found[-1] if found else None
+
+        try:
+            return await wait_for(arrived, within=within, interval=0.2)
+        except AssertionError:
+            raise AssertionError(f"no {event_type} for {order_id} within {within} s") from None
+
+
+@asynccontextmanager
+async def running_mesh(
+    servers: Servers, kafka: str, **shipping_settings: Any
+) -> AsyncIterator[Mesh]:
+    prefix = f"e{uuid.uuid4().hex[:10]}-"
+    # Fewer partitions than production: the same semantics, faster group joins in tests.
+    wanted = {}
+    for spec in TOPICS:
+        wanted[prefix + spec.name] = min(spec.partitions, 3)
+        wanted[prefix + spec.dead_letter] = 1
+    await kafka_admin.ensure_topics(kafka, wanted)
+
+    def common(service: str) -> dict[str, Any]:
+        return {
+            "kafka_bootstrap_servers": kafka,
+            "mongo_url": servers.mongo_url,
+            "mongo_database": f"{prefix}{service}",
+            "otlp_endpoint": servers.otlp,
+            "topic_prefix": prefix,
+        }
+
+    apps = {
+        "orders": create_orders(OrdersSettings(**common("orders"))),
+        "inventory": create_inventory(InventorySettings(**common("inventory"))),
+        "shipping": create_shipping(
+            ShippingSettings(**common("shipping"), timer_poll_seconds=0.3, **shipping_settings)
+        ),
+    }
+    client = build_broker(kafka, "doorstep-test", build_tracer_provider("doorstep-test", None))
+    mesh = Mesh(apps, client, prefix)
+    for spec in (*WATCHED, *(carrier_requests_topic(code) for code in CARRIER_CODES)):
+        _watch(mesh, spec.name, spec.adapter)
+
+    async with AsyncExitStack() as stack:
+        for app in apps.values():
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        await client.start()
+        stack.push_async_callback(client.stop)
+        yield mesh
+
+
+def _watch(mesh: Mesh, name: str, adapter: Any) -> None:
+    events = mesh.seen.setdefault(name, [])
+
+    @mesh.client.subscriber(
+        mesh.prefix + name,
+        group_id=f"{mesh.prefix}watch-{name}",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+        decoder=raw_body,
+    )
+    async def on_event(body: bytes) -> None:
+        events.append(adapter.validate_json(body))
