@@ -251,3 +251,34 @@ async def test_shuffled_tracking_scans_end_in_the_sorted_state(mesh: Mesh) -> No
     shipment = await wait_for(all_scans_in, within=60)
     assert shipment["status"] == "delivered"  # type: ignore[index]
     assert [s["status"] for s in shipment["scans"]] == statuses  # type: ignore[index]
+
+
+async def test_a_flash_sale_of_500_orders_for_50_units_reserves_and_books_exactly_50(
+    mesh: Mesh,
+) -> None:
+    hot = sku()
+    await mesh.receive_goods(hot, "WH-US-NJ1", 50)
+    orders = [await mesh.place([(hot, 1)]) for _ in range(500)]
+    ids = {order.order_id for order in orders}
+
+    async def all_answered() -> list[object] | None:
+        answers = [
+            e for e in mesh.seen[INVENTORY_RESERVATIONS.name]
+            if e.order_id in ids and e.event_type != "StockReleased"
+        ]  # fmt: skip
+        return answers if len(answers) >= 500 else None
+
+    answers = await wait_for(all_answered, within=600, interval=1.0)
+    kinds = [a.event_type for a in answers]  # type: ignore[attr-defined]
+    assert kinds.count("StockReserved") == 50
+    assert len(kinds) == 500  # one answer per order, none twice
+    assert await stock_at(mesh, hot, "WH-US-NJ1") == {"on_hand": 50, "reserved": 50}
+
+    async def all_booked() -> bool:
+        bookings = [
+            e for e in mesh.seen["carrier.libertyparcel.requests.v1"]
+            if e.order_id in ids and e.event_type == "BookShipment"
+        ]  # fmt: skip
+        return len(bookings) == 50
+
+    await wait_for(all_booked, within=300, interval=1.0)
