@@ -68,3 +68,12 @@ def test_parcel_scans_in_any_order_end_in_the_furthest_status(scans: list[OrderS
         order = with_parcel(order, "shp_a", status, "swiftpost", "SP1")
     assert parcels_status(order) is OrderStatus.DELIVERED
     assert order.parcels[0].tracking_number == "SP1"
+
+
+def test_a_rebooked_parcel_drops_the_previous_carriers_tracking_number() -> None:
+    order = with_parcel(an_order(), "shp_a", OrderStatus.BOOKED, "libertyparcel", "LI1234567890")
+    order = with_parcel(order, "shp_a", OrderStatus.BOOKED, "swiftpost")
+    [parcel] = order.parcels
+    assert (parcel.carrier_code, parcel.tracking_number) == ("swiftpost", None)
+    order = with_parcel(order, "shp_a", OrderStatus.PICKED_UP, None, "SP1234567890")
+    assert order.parcels[0].tracking_number == "SP1234567890"

@@ -116,6 +116,8 @@ def with_parcel(
     """Record one parcel's progress; a parcel, like the order, never moves back."""
     parcels = {parcel.shipment_id: parcel for parcel in order.parcels}
     known = parcels.get(shipment_id, Parcel(shipment_id, OrderStatus.BOOKED))
+    if carrier_code and carrier_code != known.carrier_code:
+        known = replace(known, tracking_number=None)  # re-booked: the old number is void
     parcels[shipment_id] = Parcel(
         shipment_id,
         max(known.status, status),
