@@ -1,33 +1,64 @@
 """Composition root: the only place the inventory service is wired together."""
 
+from collections.abc import Hashable
+from datetime import datetime
+
 from fastapi import FastAPI
 
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
+from conveyor_runtime.timers import TimerPoller
 from inventory.adapters.mongo_reservations import MongoReservations
 from inventory.adapters.mongo_stock import MongoStock
 from inventory.entrypoints.http import stock_router
 from inventory.entrypoints.kafka import register_subscribers
 from inventory.ports import Topics
 from inventory.settings import InventorySettings
+from inventory.usecases.context import Inventory
+from inventory.usecases.expire_backorder_on_timer import expire_backorder_on_timer
 
 
 def create_app(settings: InventorySettings, infra: Infrastructure | None = None) -> FastAPI:
     """Build the service without connecting; connections open when the app starts."""
     infra = infra or build_infrastructure(settings)
+    publish = kafka_publisher(infra.broker, infra.metrics)
+    # Two collections with outboxes: reservation events leave from the order's document, stock
+    # events from the (warehouse, sku) document. Their keys never collide in the shared locks.
     reservations_collection = infra.database["reservations"]
-    relay = OutboxRelay(
+    stock_collection = infra.database["stock"]
+    reservations_relay = OutboxRelay(
         MongoOutboxStore(reservations_collection),
-        kafka_publisher(infra.broker, infra.metrics),
+        publish,
         infra.locks,
         sweep_seconds=settings.outbox_sweep_seconds,
     )
-    stock = MongoStock(infra.database["stock"], infra.locks)
-    reservations = MongoReservations(reservations_collection, infra.locks, relay)
-    topics = Topics(
-        reservations=settings.topic(INVENTORY_RESERVATIONS.name),
-        stock=settings.topic(INVENTORY_STOCK.name),
+    stock_relay = OutboxRelay(
+        MongoOutboxStore(stock_collection),
+        publish,
+        infra.locks,
+        sweep_seconds=settings.outbox_sweep_seconds,
     )
-    register_subscribers(infra, stock, reservations, settings.network(), topics)
-    return build_http_app(infra, workers=[relay], routers=[stock_router(stock)])
+    stock = MongoStock(stock_collection, infra.locks, stock_relay)
+    inventory = Inventory(
+        stock=stock,
+        reservations=MongoReservations(reservations_collection, infra.locks, reservations_relay),
+        topics=Topics(
+            reservations=settings.topic(INVENTORY_RESERVATIONS.name),
+            stock=settings.topic(INVENTORY_STOCK.name),
+        ),
+        policy=settings.policy(),
+    )
+
+    async def fire(order_id: Hashable, now: datetime) -> None:
+        await expire_backorder_on_timer(str(order_id), now, inventory)
+
+    poller = TimerPoller(
+        reservations_collection, fire, interval_seconds=settings.timer_poll_seconds
+    )
+    register_subscribers(infra, inventory)
+    return build_http_app(
+        infra,
+        workers=[reservations_relay, stock_relay, poller],
+        routers=[stock_router(stock)],
+    )

@@ -6,39 +6,57 @@ from typing import Protocol
 
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.reservation import Reservation
-from inventory.domain.stock import StockLevel
+from inventory.domain.stock import StockLevel, StockMove
 
 Change = Callable[[Reservation], tuple[Reservation, list[OutboxMessage]]]
+# The events one applied stock move emits; written in the same update as the move.
+StockEmit = Callable[[StockMove], list[OutboxMessage]]
+
+
+def no_events(_: StockMove) -> list[OutboxMessage]:
+    return []
 
 
 class StockStore(Protocol):
     """Stock per (sku, warehouse). Every move is conditional and idempotent per ``key``.
 
     The key (a reservation id, receipt id) is remembered on the stock document itself, so a
-    redelivered move is a no-op even when the process died between two documents.
+    redelivered move is a no-op even when the process died between two documents. A move that
+    changes the level writes what ``emit`` returns into the stock document's outbox, in the same
+    update; a move already applied emits nothing.
     """
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
         """Levels by warehouse id; empty when the SKU was never stocked."""
         ...
 
-    async def reserve(self, warehouse_id: str, sku: str, units: int, key: str) -> bool:
+    async def reserve(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> bool:
         """Hold ``units`` if that many are available; True if held now or already held."""
         ...
 
-    async def release(self, warehouse_id: str, sku: str, key: str) -> StockLevel | None:
+    async def release(
+        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
         """Give back what ``key`` holds; None when it holds nothing here."""
         ...
 
-    async def commit(self, warehouse_id: str, sku: str, key: str) -> StockLevel | None:
+    async def commit(
+        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
         """Ship what ``key`` holds (on_hand and reserved both drop); None if nothing held."""
         ...
 
-    async def receive(self, warehouse_id: str, sku: str, units: int, key: str) -> StockLevel | None:
+    async def receive(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
         """Add received units once per key; None when the key was already applied."""
         ...
 
-    async def count(self, warehouse_id: str, sku: str, on_hand: int, key: str) -> StockLevel | None:
+    async def count(
+        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
         """Set on_hand from a count once per key; None when the key was already applied."""
         ...
 
@@ -51,6 +69,10 @@ class ReservationRepository(Protocol):
     async def update(self, order_id: str, change: Change) -> Reservation | None: ...
 
     async def get(self, order_id: str) -> Reservation | None: ...
+
+    async def waiting_for(self, sku: str) -> list[Reservation]:
+        """Backordered (or being filled) reservations that need ``sku``, oldest first."""
+        ...
 
 
 @dataclass(frozen=True)

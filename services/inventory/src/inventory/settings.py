@@ -1,5 +1,6 @@
 """The inventory service's settings: environment variables prefixed `INVENTORY_`."""
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -7,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 
 from conveyor_runtime.settings import ServiceSettings
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES, Warehouse
+from inventory.usecases.context import Policy
 
 
 class WarehouseConfig(BaseModel):
@@ -26,9 +28,23 @@ class InventorySettings(ServiceSettings):
         WarehouseConfig(warehouse_id=w.warehouse_id, market=w.market, priority=w.priority)
         for w in DEFAULT_WAREHOUSES
     )
-    # Only "shortage" is implemented: nothing is held and orders cancels the order.
-    unfillable_policy: Literal["shortage"] = "shortage"
+    # An order its market cannot fill: "shortage" reports it short at once (orders rejects it);
+    # "backorder" holds nothing, reports it backordered and reserves it when receipts cover it,
+    # or reports it short once backorder_max_wait_seconds have passed.
+    unfillable_policy: Literal["shortage", "backorder"] = "backorder"
+    backorder_max_wait_seconds: float = Field(default=3 * 24 * 3600, gt=0)
+    # How often due backorder deadlines are looked for.
+    timer_poll_seconds: float = Field(default=1.0, gt=0)
+    # LowStockDetected when a (SKU, warehouse)'s available falls to or below this from above.
     low_stock_threshold: int = Field(default=5, ge=0)
+
+    def policy(self) -> Policy:
+        return Policy(
+            warehouses=self.network(),
+            unfillable=self.unfillable_policy,
+            backorder_max_wait=timedelta(seconds=self.backorder_max_wait_seconds),
+            low_stock_threshold=self.low_stock_threshold,
+        )
 
     def network(self) -> tuple[Warehouse, ...]:
         return tuple(Warehouse(w.warehouse_id, w.market, w.priority) for w in self.warehouses)

@@ -28,13 +28,16 @@ INVENTORY_TOPICS = tuple(spec for spec in TOPICS if "inventory" in (spec.produce
 E = TypeVar("E", bound=BaseModel)
 
 
-def inventory_settings(servers: Servers, kafka: str, namespace: str) -> InventorySettings:
+def inventory_settings(
+    servers: Servers, kafka: str, namespace: str, **overrides: Any
+) -> InventorySettings:
     return InventorySettings(
         kafka_bootstrap_servers=kafka,
         mongo_url=servers.mongo_url,
         mongo_database=f"{namespace}inventory",
         otlp_endpoint=servers.otlp,
         topic_prefix=namespace,
+        **overrides,
     )
 
 
@@ -61,10 +64,11 @@ class Harness:
 
 @asynccontextmanager
 async def running(
-    servers: Servers, kafka: str, namespace: str, listen: tuple[str, ...]
+    servers: Servers, kafka: str, namespace: str, listen: tuple[str, ...], **overrides: Any
 ) -> AsyncIterator[Harness]:
-    """The service in this process, and a client reading ``listen`` (unprefixed topic names)."""
-    settings = inventory_settings(servers, kafka, namespace)
+    """The service in this process, and a client reading ``listen`` (unprefixed topic names);
+    ``overrides`` are settings, e.g. ``unfillable_policy="shortage"``."""
+    settings = inventory_settings(servers, kafka, namespace, **overrides)
     app = create_app(settings)
     client = build_broker(kafka, "inventory-test", build_tracer_provider("inventory-test", None))
     received: dict[str, asyncio.Queue[KafkaMessage]] = {}

@@ -6,6 +6,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_runtime.testing import Servers
 from inventory.adapters.mongo_stock import MongoStock
 from inventory.domain.stock import StockLevel
@@ -13,12 +14,24 @@ from inventory.domain.stock import StockLevel
 WH, SKU = "WH-US-NJ1", "RACE-SKU"
 
 
+async def _never_published(_: OutboxMessage) -> None:
+    raise AssertionError("no relay runs here")
+
+
+def _store(mongo: AsyncMongoClient[dict[str, Any]], namespace: str) -> MongoStock:
+    collection = mongo[f"{namespace}inventory"]["stock"]
+    locks = KeyedLock()
+    return MongoStock(
+        collection, locks, OutboxRelay(MongoOutboxStore(collection), _never_published, locks)
+    )
+
+
 async def test_two_hundred_concurrent_reservations_of_fifty_units_hold_exactly_fifty(
     servers: Servers, namespace: str
 ) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        stock = MongoStock(mongo[f"{namespace}inventory"]["stock"], KeyedLock())
+        stock = _store(mongo, namespace)
         await stock.receive(WH, SKU, 50, "rcpt-1")
         results = await asyncio.gather(
             *(stock.reserve(WH, SKU, 1, f"rsv_{n:04d}") for n in range(200))
@@ -33,7 +46,7 @@ async def test_two_hundred_concurrent_reservations_of_fifty_units_hold_exactly_f
 async def test_redelivered_moves_change_stock_once(servers: Servers, namespace: str) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        stock = MongoStock(mongo[f"{namespace}inventory"]["stock"], KeyedLock())
+        stock = _store(mongo, namespace)
         assert await stock.receive(WH, SKU, 10, "rcpt-1") == StockLevel(10, 0)
         assert await stock.receive(WH, SKU, 10, "rcpt-1") is None
         assert await stock.reserve(WH, SKU, 4, "rsv_a")

@@ -87,12 +87,14 @@ async def test_receipts_then_an_accepted_order_reserve_stock_and_a_cancel_releas
     assert missing.status_code == 404
 
 
-async def test_an_order_the_market_cannot_cover_is_reported_short(
+async def test_under_the_shortage_policy_an_order_the_market_cannot_cover_is_reported_short(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
     await create_topics(*INVENTORY_TOPICS)
     sku, order_id = unique_sku(), f"ord_{uuid.uuid4().hex[:12]}"
-    async with running(servers, kafka, namespace, (RESERVATIONS,)) as harness:
+    async with running(
+        servers, kafka, namespace, (RESERVATIONS,), unfillable_policy="shortage"
+    ) as harness:
         await receive(harness, sku, "WH-GB-LON1", 9)
         await wait_for_stock(harness, sku, 9)
         await harness.publish(ORDER_LIFECYCLE.name, accepted(order_id, sku, 2), key=order_id)

@@ -17,11 +17,14 @@ from inventory.domain.warehouses import DEFAULT_WAREHOUSES
 from inventory.usecases.commit_stock_on_shipment_dispatched import (
     commit_stock_on_shipment_dispatched,
 )
+from inventory.usecases.context import Inventory, Policy
 from inventory.usecases.emit import reservation_id_for
 from inventory.usecases.release_stock_on_order_cancelled import release_stock_on_order_cancelled
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
 
 SKU = "TEE-BLK-M"
+# These tests are about reserving; backorders have their own (test_backorder_use_cases.py).
+SHORTAGE = Policy(DEFAULT_WAREHOUSES, unfillable="shortage")
 
 
 def accepted(order_id: str, quantity: int = 2, **fields: Any) -> OrderAccepted:
@@ -43,7 +46,13 @@ async def stocked(units: dict[str, int]) -> MemoryStock:
 async def reserve(
     stock: MemoryStock, reservations: MemoryReservations, order: OrderAccepted
 ) -> None:
-    await reserve_stock_on_order_accepted(order, stock, reservations, DEFAULT_WAREHOUSES, TOPICS)
+    await reserve_stock_on_order_accepted(order, inventory(stock, reservations))
+
+
+def inventory(
+    stock: MemoryStock, reservations: MemoryReservations, policy: Policy = SHORTAGE
+) -> Inventory:
+    return Inventory(stock, reservations, TOPICS, policy)
 
 
 def emitted(reservations: MemoryReservations, order_id: str) -> list[str]:
@@ -96,8 +105,8 @@ async def test_releases_stock_when_order_is_cancelled_and_only_once() -> None:
     stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
     await reserve(stock, reservations, accepted("ord_cancel_1"))
     cancelled = event(OrderCancelled, "ord_cancel_1")
-    await release_stock_on_order_cancelled(cancelled, stock, reservations, TOPICS)
-    await release_stock_on_order_cancelled(cancelled, stock, reservations, TOPICS)
+    await release_stock_on_order_cancelled(cancelled, inventory(stock, reservations))
+    await release_stock_on_order_cancelled(cancelled, inventory(stock, reservations))
     assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=5, reserved=0)
     assert emitted(reservations, "ord_cancel_1") == [StockReserved.__name__, StockReleased.__name__]
 
@@ -112,8 +121,8 @@ async def test_commits_stock_when_the_carrier_picks_up_and_only_once() -> None:
         warehouse_id="WH-US-NJ1",
         lines=[{"sku": SKU, "quantity": 2}],
     )
-    await commit_stock_on_shipment_dispatched(dispatched, stock, reservations, TOPICS)
-    await commit_stock_on_shipment_dispatched(dispatched, stock, reservations, TOPICS)
+    await commit_stock_on_shipment_dispatched(dispatched, inventory(stock, reservations))
+    await commit_stock_on_shipment_dispatched(dispatched, inventory(stock, reservations))
     assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=3, reserved=0)
     assert emitted(reservations, "ord_commit_1")[-1] == "StockCommitted"
     assert len(emitted(reservations, "ord_commit_1")) == 2

@@ -1,6 +1,7 @@
 """Reservations in a dict: the repository for fast tests, same contract as the Mongo one."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.reservation import Reservation
@@ -28,3 +29,12 @@ class MemoryReservations:
 
     async def get(self, order_id: str) -> Reservation | None:
         return self.reservations.get(order_id)
+
+    async def waiting_for(self, sku: str) -> list[Reservation]:
+        waiting = [r for r in self.reservations.values() if sku in r.waiting_skus]
+        return sorted(waiting, key=_age)
+
+
+def _age(reservation: Reservation) -> tuple[datetime, str]:
+    assert reservation.backorder is not None  # waiting_skus is only set on backorders
+    return reservation.backorder.since, reservation.order_id

@@ -1,63 +1,74 @@
 """Stock in dicts: the store for fast tests, with the same contract as the Mongo one."""
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-from inventory.domain.stock import StockLevel
-
-
-@dataclass
-class _Doc:
-    level: StockLevel = field(default_factory=StockLevel)
-    holds: dict[str, int] = field(default_factory=dict)  # reservation key -> units held
-    applied: set[str] = field(default_factory=set)  # receipt keys already counted
+from conveyor_runtime.outbox import OutboxMessage
+from inventory.domain.stock import StockLevel, StockRecord
+from inventory.ports import StockEmit, no_events
 
 
 class MemoryStock:
     def __init__(self) -> None:
-        self.docs: dict[tuple[str, str], _Doc] = {}
-
-    def _doc(self, warehouse_id: str, sku: str) -> _Doc:
-        return self.docs.setdefault((warehouse_id, sku), _Doc())
+        self.records: dict[tuple[str, str], StockRecord] = {}
+        self.outbox: list[OutboxMessage] = []  # every stock event, in the order written
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
-        return {wh: doc.level for (wh, s), doc in self.docs.items() if s == sku}
+        return {wh: record.level for (wh, s), record in self.records.items() if s == sku}
 
-    async def reserve(self, warehouse_id: str, sku: str, units: int, key: str) -> bool:
-        doc = self._doc(warehouse_id, sku)
-        if key in doc.holds:
-            return True
-        if doc.level.available < units:
-            return False
-        doc.level = doc.level.reserved_more(units)
-        doc.holds[key] = units
-        return True
+    def _apply(
+        self,
+        warehouse_id: str,
+        sku: str,
+        move: Callable[[StockRecord], StockRecord],
+        emit: StockEmit,
+        *,
+        create: bool = False,
+    ) -> tuple[StockRecord, StockRecord] | None:
+        key = (warehouse_id, sku)
+        if key not in self.records:
+            if not create:
+                return None
+            self.records[key] = StockRecord(warehouse_id, sku)
+        before = self.records[key]
+        after = move(before)
+        self.records[key] = after
+        change = after.moved_from(before)
+        if change is not None:
+            self.outbox.extend(emit(change))
+        return before, after
 
-    async def release(self, warehouse_id: str, sku: str, key: str) -> StockLevel | None:
-        doc = self._doc(warehouse_id, sku)
-        if key not in doc.holds:
-            return None
-        doc.level = doc.level.released(doc.holds.pop(key))
-        return doc.level
+    async def reserve(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> bool:
+        result = self._apply(warehouse_id, sku, lambda r: r.reserve(units, key), emit)
+        return result is not None and result[1].held(key) is not None
 
-    async def commit(self, warehouse_id: str, sku: str, key: str) -> StockLevel | None:
-        doc = self._doc(warehouse_id, sku)
-        if key not in doc.holds:
-            return None
-        doc.level = doc.level.committed(doc.holds.pop(key))
-        return doc.level
+    async def release(
+        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        result = self._apply(warehouse_id, sku, lambda r: r.release(key), emit)
+        return _changed(result)
 
-    async def receive(self, warehouse_id: str, sku: str, units: int, key: str) -> StockLevel | None:
-        doc = self._doc(warehouse_id, sku)
-        if key in doc.applied:
-            return None
-        doc.applied.add(key)
-        doc.level = doc.level.received(units)
-        return doc.level
+    async def commit(
+        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        result = self._apply(warehouse_id, sku, lambda r: r.commit(key), emit)
+        return _changed(result)
 
-    async def count(self, warehouse_id: str, sku: str, on_hand: int, key: str) -> StockLevel | None:
-        doc = self._doc(warehouse_id, sku)
-        if key in doc.applied:
-            return None
-        doc.applied.add(key)
-        doc.level = doc.level.counted(on_hand)
-        return doc.level
+    async def receive(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        result = self._apply(warehouse_id, sku, lambda r: r.receive(units, key), emit, create=True)
+        return _changed(result)
+
+    async def count(
+        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        result = self._apply(warehouse_id, sku, lambda r: r.count(on_hand, key), emit, create=True)
+        return _changed(result)
+
+
+def _changed(result: tuple[StockRecord, StockRecord] | None) -> StockLevel | None:
+    if result is None or result[0].moves == result[1].moves:
+        return None
+    return result[1].level

@@ -4,15 +4,17 @@ Locked by the bare order id: the outbox relay takes the same key before publishi
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.timers import DUE_FIELD
 from inventory.domain.allocation import Allocation
-from inventory.domain.reservation import Reservation, ReservationStatus
+from inventory.domain.reservation import Backorder, Reservation, ReservationStatus
 from inventory.ports import Change
 
 
@@ -30,7 +32,52 @@ def to_document(reservation: Reservation) -> dict[str, Any]:
             for a in reservation.allocations
         ],
         "committed": list(reservation.committed),
+        "backorder": _backorder_document(reservation.backorder),
+        "claim": reservation.claim,
+        # Set to None, never removed, when nothing is due: the timer poller's contract.
+        DUE_FIELD: reservation.due_at,
+        # Equality-indexable, and emptied once the order no longer waits, so receipts find
+        # only the backorders they may fill.
+        "waiting_skus": list(reservation.waiting_skus),
     }
+
+
+def _backorder_document(backorder: Backorder | None) -> dict[str, Any] | None:
+    if backorder is None:
+        return None
+    return {
+        "lines": [{"sku": sku, "units": units} for sku, units in backorder.lines],
+        "market": backorder.market,
+        "since": backorder.since,
+        "deadline": backorder.deadline,
+        "cause": backorder.cause,
+        "correlation_id": backorder.correlation_id,
+        "short_lines": [
+            {"sku": sku, "requested": requested, "available": available}
+            for sku, requested, available in backorder.short_lines
+        ],
+    }
+
+
+def _backorder(document: dict[str, Any] | None) -> Backorder | None:
+    if document is None:
+        return None
+    return Backorder(
+        lines=tuple((line["sku"], line["units"]) for line in document["lines"]),
+        market=document["market"],
+        since=_utc(document["since"]),
+        deadline=_utc(document["deadline"]),
+        cause=document["cause"],
+        correlation_id=document["correlation_id"],
+        short_lines=tuple(
+            (line["sku"], line["requested"], line["available"]) for line in document["short_lines"]
+        ),
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    # A client built without tz_aware returns naive UTC datetimes.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def from_document(document: dict[str, Any]) -> Reservation:
@@ -45,6 +92,8 @@ def from_document(document: dict[str, Any]) -> Reservation:
             for a in document["allocations"]
         ),
         committed=tuple(document["committed"]),
+        backorder=_backorder(document.get("backorder")),
+        claim=document.get("claim"),
     )
 
 
@@ -52,6 +101,7 @@ class MongoReservations:
     def __init__(
         self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
     ) -> None:
+        self.collection = collection
         self.documents = OutboxDocuments(
             collection, locks, relay, encode=to_document, decode=from_document
         )
@@ -64,3 +114,14 @@ class MongoReservations:
 
     async def get(self, order_id: str) -> Reservation | None:
         return await self.documents.get(order_id)
+
+    async def waiting_for(self, sku: str) -> list[Reservation]:
+        # Equality on an array element only; ordered here (FerretDB pushes no range or sort down).
+        cursor = self.collection.find({"waiting_skus": sku}, {OUTBOX_FIELD: 0})
+        waiting = [from_document(document) async for document in cursor]
+        return sorted(waiting, key=_age)
+
+
+def _age(reservation: Reservation) -> tuple[datetime, str]:
+    assert reservation.backorder is not None  # waiting_skus is only set on backorders
+    return reservation.backorder.since, reservation.order_id

@@ -1,20 +1,23 @@
-"""Stock in MongoDB (or FerretDB): one document per (warehouse, sku).
+"""Stock in MongoDB (or FerretDB): one document per (warehouse, sku), with its own outbox.
 
-Every move is one conditional single-document update: the filter carries the rule (enough
-available, the hold or receipt not applied yet) so a second process cannot oversell. FerretDB
-does not isolate concurrent updates of one document, so moves are also serialised per document
-in-process with the runtime's KeyedLock (see the root README, "Known limits").
+Every move is one versioned single-document update (``OutboxDocuments``) that carries the rule
+(enough available, the hold or receipt not applied yet, checked on the document read under the
+lock) and the stock events it emits, so a second process cannot oversell and an event is written
+exactly when its move is. FerretDB does not isolate concurrent updates of one document, so moves
+are also serialised per document in-process with the runtime's KeyedLock (see the root README,
+"Known limits"); the outbox relay of this collection takes the same lock.
 """
 
-import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
-from conveyor_runtime.documents import ConcurrentUpdateError
+from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
-from inventory.domain.stock import StockLevel
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from inventory.domain.stock import StockLevel, StockRecord
+from inventory.ports import StockEmit, no_events
 
 
 def _id(warehouse_id: str, sku: str) -> str:
@@ -25,88 +28,100 @@ def _level(document: dict[str, Any]) -> StockLevel:
     return StockLevel(on_hand=document["on_hand"], reserved=document["reserved"])
 
 
+def to_document(record: StockRecord) -> dict[str, Any]:
+    return {
+        "_id": _id(record.warehouse_id, record.sku),
+        "warehouse_id": record.warehouse_id,
+        "sku": record.sku,
+        "on_hand": record.level.on_hand,
+        "reserved": record.level.reserved,
+        "available": record.level.available,
+        # Keys are reservation ids (no "." or "$"): safe as field names on FerretDB.
+        "holds": dict(record.holds),
+        "applied": list(record.applied),
+        "moves": record.moves,
+    }
+
+
+def from_document(document: dict[str, Any]) -> StockRecord:
+    return StockRecord(
+        warehouse_id=document["warehouse_id"],
+        sku=document["sku"],
+        level=_level(document),
+        holds=tuple(document.get("holds", {}).items()),
+        applied=tuple(document.get("applied", [])),
+        moves=document.get("moves", 0),
+    )
+
+
 class MongoStock:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock) -> None:
+    def __init__(
+        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
+    ) -> None:
         self.collection = collection
-        self.locks = locks
+        self.documents = OutboxDocuments(
+            collection, locks, relay, encode=to_document, decode=from_document
+        )
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
-        cursor = self.collection.find({"sku": sku}, {"holds": 0, "applied": 0})
+        cursor = self.collection.find({"sku": sku}, {"holds": 0, "applied": 0, OUTBOX_FIELD: 0})
         return {doc["warehouse_id"]: _level(doc) async for doc in cursor}
 
-    async def reserve(self, warehouse_id: str, sku: str, units: int, key: str) -> bool:
-        doc_id = _id(warehouse_id, sku)
-        async with self.locks.hold(doc_id):
-            result = await self.collection.update_one(
-                {"_id": doc_id, "available": {"$gte": units}, f"holds.{key}": {"$exists": False}},
-                {"$inc": {"reserved": units, "available": -units}, "$set": {f"holds.{key}": units}},
-            )
-            if result.modified_count == 1:
-                return True
-            held = await self.collection.find_one(
-                {"_id": doc_id, f"holds.{key}": {"$exists": True}}
-            )
-            return held is not None
+    async def _apply(
+        self,
+        warehouse_id: str,
+        sku: str,
+        move: Callable[[StockRecord], StockRecord],
+        emit: StockEmit,
+        *,
+        create: bool = False,
+    ) -> tuple[StockRecord, StockRecord] | None:
+        if create:
+            # Already stocked is the common case; insert says so by returning False.
+            await self.documents.insert(StockRecord(warehouse_id, sku), [])
+        seen: list[StockRecord] = []
 
-    async def release(self, warehouse_id: str, sku: str, key: str) -> StockLevel | None:
-        return await self._drop_hold(warehouse_id, sku, key, shipped=False)
+        def change(before: StockRecord) -> tuple[StockRecord, list[OutboxMessage]]:
+            seen.append(before)
+            after = move(before)
+            moved = after.moved_from(before)
+            return after, [] if moved is None else emit(moved)
 
-    async def commit(self, warehouse_id: str, sku: str, key: str) -> StockLevel | None:
-        return await self._drop_hold(warehouse_id, sku, key, shipped=True)
+        after = await self.documents.update(_id(warehouse_id, sku), change)
+        return None if after is None else (seen[-1], after)
 
-    async def _drop_hold(
-        self, warehouse_id: str, sku: str, key: str, *, shipped: bool
+    async def reserve(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> bool:
+        result = await self._apply(warehouse_id, sku, lambda r: r.reserve(units, key), emit)
+        return result is not None and result[1].held(key) is not None
+
+    async def release(
+        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
     ) -> StockLevel | None:
-        doc_id = _id(warehouse_id, sku)
-        async with self.locks.hold(doc_id):
-            doc = await self.collection.find_one({"_id": doc_id})
-            if doc is None or key not in doc.get("holds", {}):
-                return None
-            units = doc["holds"][key]
-            # Shipped units leave the shelf and the reservation; released ones become available.
-            change = {"on_hand": -units} if shipped else {"available": units}
-            result = await self.collection.update_one(
-                {"_id": doc_id, f"holds.{key}": units},
-                {"$inc": {"reserved": -units, **change}, "$unset": {f"holds.{key}": ""}},
-            )
-            if result.modified_count != 1:
-                raise ConcurrentUpdateError(doc_id)
-            level = _level(doc)
-            return level.committed(units) if shipped else level.released(units)
+        return _changed(await self._apply(warehouse_id, sku, lambda r: r.release(key), emit))
 
-    async def receive(self, warehouse_id: str, sku: str, units: int, key: str) -> StockLevel | None:
-        doc_id = _id(warehouse_id, sku)
-        async with self.locks.hold(doc_id):
-            await self._ensure(doc_id, warehouse_id, sku)
-            result = await self.collection.find_one_and_update(
-                {"_id": doc_id, "applied": {"$ne": key}},
-                {"$inc": {"on_hand": units, "available": units}, "$push": {"applied": key}},
-                return_document=True,
-            )
-            return _level(result) if result else None
+    async def commit(
+        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        return _changed(await self._apply(warehouse_id, sku, lambda r: r.commit(key), emit))
 
-    async def count(self, warehouse_id: str, sku: str, on_hand: int, key: str) -> StockLevel | None:
-        doc_id = _id(warehouse_id, sku)
-        async with self.locks.hold(doc_id):
-            await self._ensure(doc_id, warehouse_id, sku)
-            doc = await self.collection.find_one({"_id": doc_id})
-            if doc is None or key in doc["applied"]:
-                return None
-            level = _level(doc).counted(on_hand)
-            result = await self.collection.update_one(
-                {"_id": doc_id, "reserved": level.reserved, "applied": {"$ne": key}},
-                {
-                    "$set": {"on_hand": level.on_hand, "available": level.available},
-                    "$push": {"applied": key},
-                },
-            )
-            if result.modified_count != 1:
-                raise ConcurrentUpdateError(doc_id)
-            return level
+    async def receive(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        return _changed(
+            await self._apply(warehouse_id, sku, lambda r: r.receive(units, key), emit, create=True)
+        )
 
-    async def _ensure(self, doc_id: str, warehouse_id: str, sku: str) -> None:
-        document = {"_id": doc_id, "warehouse_id": warehouse_id, "sku": sku}
-        empty = {"on_hand": 0, "reserved": 0, "available": 0, "holds": {}, "applied": []}
-        # Already stocked is the common case; the duplicate key says so.
-        with contextlib.suppress(DuplicateKeyError):
-            await self.collection.insert_one(document | empty)
+    async def count(
+        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        return _changed(
+            await self._apply(warehouse_id, sku, lambda r: r.count(on_hand, key), emit, create=True)
+        )
+
+
+def _changed(result: tuple[StockRecord, StockRecord] | None) -> StockLevel | None:
+    if result is None or result[0].moves == result[1].moves:
+        return None
+    return result[1].level

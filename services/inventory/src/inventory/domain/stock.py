@@ -43,3 +43,83 @@ def _checked(level: StockLevel) -> StockLevel:
     if not level.on_hand >= level.reserved >= 0:
         raise StockRuleError(f"on_hand {level.on_hand}, reserved {level.reserved}")
     return level
+
+
+@dataclass(frozen=True)
+class StockMove:
+    """One applied change of a (warehouse, sku) level; ``sequence`` numbers the document's moves."""
+
+    warehouse_id: str
+    sku: str
+    before: StockLevel
+    after: StockLevel
+    sequence: int
+
+
+@dataclass(frozen=True)
+class StockRecord:
+    """A (warehouse, sku) level with what makes its moves idempotent: the holds by key and the
+    receipt/count keys already applied. Every method returns the record after the move, or the
+    record unchanged when the move was already applied (or, for ``reserve``, cannot be)."""
+
+    warehouse_id: str
+    sku: str
+    level: StockLevel = StockLevel()
+    holds: tuple[tuple[str, int], ...] = ()  # (key, units held), in the order taken
+    applied: tuple[str, ...] = ()
+    moves: int = 0
+
+    def held(self, key: str) -> int | None:
+        return dict(self.holds).get(key)
+
+    def moved_from(self, before: "StockRecord") -> StockMove | None:
+        """The level change from ``before`` to this record; None when the level did not change."""
+        if self.moves == before.moves or self.level == before.level:
+            return None
+        return StockMove(self.warehouse_id, self.sku, before.level, self.level, self.moves)
+
+    def reserve(self, units: int, key: str) -> "StockRecord":
+        if self.held(key) is not None or self.level.available < units:
+            return self
+        return self._with(self.level.reserved_more(units), holds=(*self.holds, (key, units)))
+
+    def release(self, key: str) -> "StockRecord":
+        units = self.held(key)
+        if units is None:
+            return self
+        return self._with(self.level.released(units), holds=self._without(key))
+
+    def commit(self, key: str) -> "StockRecord":
+        units = self.held(key)
+        if units is None:
+            return self
+        return self._with(self.level.committed(units), holds=self._without(key))
+
+    def receive(self, units: int, key: str) -> "StockRecord":
+        if key in self.applied:
+            return self
+        return self._with(self.level.received(units), applied=(*self.applied, key))
+
+    def count(self, on_hand: int, key: str) -> "StockRecord":
+        if key in self.applied:
+            return self
+        return self._with(self.level.counted(on_hand), applied=(*self.applied, key))
+
+    def _without(self, key: str) -> tuple[tuple[str, int], ...]:
+        return tuple(hold for hold in self.holds if hold[0] != key)
+
+    def _with(
+        self,
+        level: StockLevel,
+        *,
+        holds: tuple[tuple[str, int], ...] | None = None,
+        applied: tuple[str, ...] | None = None,
+    ) -> "StockRecord":
+        return StockRecord(
+            self.warehouse_id,
+            self.sku,
+            level,
+            self.holds if holds is None else holds,
+            self.applied if applied is None else applied,
+            self.moves + 1,
+        )

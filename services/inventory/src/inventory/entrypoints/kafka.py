@@ -11,35 +11,28 @@ from conveyor_contracts.topics import ORDER_LIFECYCLE, SHIPPING_SHIPMENTS, WAREH
 from conveyor_contracts.warehouse import ReceiptEvent
 from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
-from inventory.domain.warehouses import Warehouse
-from inventory.ports import ReservationRepository, StockStore, Topics
 from inventory.usecases.apply_receipt_on_receipt_event import apply_receipt_on_receipt_event
 from inventory.usecases.commit_stock_on_shipment_dispatched import (
     commit_stock_on_shipment_dispatched,
 )
+from inventory.usecases.context import Inventory
 from inventory.usecases.release_stock_on_order_cancelled import release_stock_on_order_cancelled
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
 
 
-def register_subscribers(
-    infra: Infrastructure,
-    stock: StockStore,
-    reservations: ReservationRepository,
-    warehouses: tuple[Warehouse, ...],
-    topics: Topics,
-) -> None:
+def register_subscribers(infra: Infrastructure, inventory: Inventory) -> None:
     async def on_order_event(event: OrderLifecycleEvent) -> None:
         if isinstance(event, OrderAccepted):
-            await reserve_stock_on_order_accepted(event, stock, reservations, warehouses, topics)
+            await reserve_stock_on_order_accepted(event, inventory)
         elif isinstance(event, OrderCancelled):
-            await release_stock_on_order_cancelled(event, stock, reservations, topics)
+            await release_stock_on_order_cancelled(event, inventory)
 
     async def on_shipment_event(event: ShipmentEvent) -> None:
         if isinstance(event, ShipmentDispatched):
-            await commit_stock_on_shipment_dispatched(event, stock, reservations, topics)
+            await commit_stock_on_shipment_dispatched(event, inventory)
 
     async def on_receipt_event(event: ReceiptEvent) -> None:
-        await apply_receipt_on_receipt_event(event, stock)
+        await apply_receipt_on_receipt_event(event, inventory)
 
     _subscribe(infra, ORDER_LIFECYCLE, on_order_event, order_keyed=True)
     _subscribe(infra, SHIPPING_SHIPMENTS, on_shipment_event, order_keyed=True)

@@ -1,28 +1,25 @@
 """A parcel left its warehouse: its held units leave stock for good, once per warehouse."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from conveyor_contracts.inventory import StockCommitted
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.reservation import Reservation
-from inventory.ports import ReservationRepository, StockStore, Topics
+from inventory.usecases.context import Inventory
 from inventory.usecases.emit import Reaction
 
 
 async def commit_stock_on_shipment_dispatched(
-    event: ShipmentDispatched,
-    stock: StockStore,
-    reservations: ReservationRepository,
-    topics: Topics,
+    event: ShipmentDispatched, inventory: Inventory
 ) -> None:
-    stored = await reservations.get(event.order_id)
+    stored = await inventory.reservations.get(event.order_id)
     if stored is None or event.warehouse_id in stored.committed:
         return
+    emit = inventory.stock_events(event, "committed")
     for line in event.lines:
-        await stock.commit(event.warehouse_id, line.sku, event.reservation_id)
-    reaction = Reaction(event, topics, datetime.now(UTC))
+        await inventory.stock.commit(event.warehouse_id, line.sku, event.reservation_id, emit)
+    reaction = Reaction(event, inventory.topics, inventory.clock())
     committed = reaction.reservation_event(
         StockCommitted,
         reservation_id=event.reservation_id,
@@ -36,4 +33,4 @@ async def commit_stock_on_shipment_dispatched(
             return current, []
         return replace(current, committed=(*current.committed, event.warehouse_id)), [committed]
 
-    await reservations.update(event.order_id, mark)
+    await inventory.reservations.update(event.order_id, mark)

@@ -1,33 +1,38 @@
-"""Give a cancelled order's held stock back to available, once."""
+"""Give a cancelled order's held stock back to available, once; drop it if it was backordered."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from conveyor_contracts.inventory import StockReleased
 from conveyor_contracts.orders import OrderCancelled
+from conveyor_runtime.documents import ConcurrentUpdateError
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.reservation import Reservation, ReservationStatus
-from inventory.ports import ReservationRepository, StockStore, Topics
+from inventory.usecases.context import Inventory
 from inventory.usecases.emit import Reaction
 
 _HOLDING = (ReservationStatus.PENDING, ReservationStatus.RESERVED)
 
 
-async def release_stock_on_order_cancelled(
-    event: OrderCancelled, stock: StockStore, reservations: ReservationRepository, topics: Topics
-) -> None:
+async def release_stock_on_order_cancelled(event: OrderCancelled, inventory: Inventory) -> None:
     """Warehouses whose units already left with the carrier keep them committed: after pickup a
-    cancellation comes back as a return, which restocks instead."""
-    stored = await reservations.get(event.order_id)
-    if stored is None or stored.status not in _HOLDING:
+    cancellation comes back as a return, which restocks instead. A backorder held nothing: it is
+    dropped without an event, and no later receipt reserves for it."""
+    stored = await inventory.reservations.get(event.order_id)
+    if stored is None:
         return
+    if stored.status is ReservationStatus.BACKORDERED:
+        await inventory.reservations.update(event.order_id, _dropped)
+        return
+    if stored.status not in _HOLDING:
+        return
+    emit = inventory.stock_events(event, "released")
     for allocation in stored.allocations:
         if allocation.warehouse_id in stored.committed:
             continue
         for sku, _ in allocation.lines:
             # Idempotent per hold, so a crash between documents is finished by the redelivery.
-            await stock.release(allocation.warehouse_id, sku, stored.reservation_id)
-    reaction = Reaction(event, topics, datetime.now(UTC))
+            await inventory.stock.release(allocation.warehouse_id, sku, stored.reservation_id, emit)
+    reaction = Reaction(event, inventory.topics, inventory.clock())
     released = reaction.reservation_event(
         StockReleased, reservation_id=stored.reservation_id, reason="order_cancelled"
     )
@@ -35,6 +40,19 @@ async def release_stock_on_order_cancelled(
     def mark(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
         if current.status not in _HOLDING:
             return current, []
+        if current.status is not stored.status or current.allocations != stored.allocations:
+            # A backorder fill settled or re-planned after the holds above were given back:
+            # start over from what is stored now.
+            raise ConcurrentUpdateError(event.order_id)
         return replace(current, status=ReservationStatus.RELEASED), [released]
 
-    await reservations.update(event.order_id, mark)
+    await inventory.reservations.update(event.order_id, mark)
+
+
+def _dropped(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
+    if current.status in _HOLDING:
+        # A receipt claimed it since it was read: retry, and release what it holds then.
+        raise ConcurrentUpdateError(current.order_id)
+    if current.status is not ReservationStatus.BACKORDERED:
+        return current, []  # expired or dropped meanwhile
+    return replace(current, status=ReservationStatus.DROPPED), []

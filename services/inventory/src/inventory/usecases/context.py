@@ -1,0 +1,39 @@
+"""What every inventory use case works with: the stores, the topics, the policy and a clock."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from conveyor_contracts.envelope import Envelope
+from inventory.domain.warehouses import DEFAULT_WAREHOUSES, Warehouse
+from inventory.ports import ReservationRepository, StockEmit, StockStore, Topics
+from inventory.usecases.emit import StockCause, stock_events
+
+UnfillablePolicy = Literal["shortage", "backorder"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Policy:
+    warehouses: tuple[Warehouse, ...] = DEFAULT_WAREHOUSES
+    # What to do with an order its market cannot fill: report it short at once, or wait for
+    # receipts up to ``backorder_max_wait`` and report it short only then.
+    unfillable: UnfillablePolicy = "backorder"
+    backorder_max_wait: timedelta = timedelta(days=3)
+    low_stock_threshold: int = 5
+
+
+@dataclass(frozen=True)
+class Inventory:
+    stock: StockStore
+    reservations: ReservationRepository
+    topics: Topics
+    policy: Policy = field(default_factory=Policy)
+    clock: Callable[[], datetime] = utc_now
+
+    def stock_events(self, cause: Envelope, kind: StockCause) -> StockEmit:
+        return stock_events(cause, kind, self.topics, self.policy.low_stock_threshold, self.clock())

@@ -1,0 +1,58 @@
+"""Taking and giving back an allocation's holds on stock, all or nothing, with stock events."""
+
+from collections.abc import Callable
+
+from conveyor_contracts.envelope import Envelope
+from conveyor_contracts.inventory import StockReserved, WarehouseAllocation
+from conveyor_contracts.values import StockLine
+from conveyor_runtime.outbox import OutboxMessage
+from inventory.domain.allocation import Allocated, Allocation, Short, allocate
+from inventory.usecases.context import Inventory
+
+
+async def plan(
+    inventory: Inventory, lines: dict[str, int] | tuple[tuple[str, int], ...], market: str
+) -> Allocated | Short:
+    """Allocate from a fresh snapshot of the available stock of the lines' SKUs."""
+    wanted = dict(lines)
+    available = {
+        (wh, sku): level.available
+        for sku in wanted
+        for wh, level in (await inventory.stock.levels(sku)).items()
+    }
+    return allocate(wanted, market, inventory.policy.warehouses, available)
+
+
+async def take(
+    inventory: Inventory, cause: Envelope, allocations: tuple[Allocation, ...], rid: str
+) -> bool:
+    """Hold every allocated line under ``rid``; False as soon as one cannot be held."""
+    emit = inventory.stock_events(cause, "reserved")
+    for allocation in allocations:
+        for sku, units in allocation.lines:
+            if not await inventory.stock.reserve(allocation.warehouse_id, sku, units, rid, emit):
+                return False
+    return True
+
+
+async def give_back(
+    inventory: Inventory, cause: Envelope, allocations: tuple[Allocation, ...], rid: str
+) -> None:
+    """Release whatever ``rid`` holds of these allocations (idempotent per hold)."""
+    emit = inventory.stock_events(cause, "released")
+    for allocation in allocations:
+        for sku, _ in allocation.lines:
+            await inventory.stock.release(allocation.warehouse_id, sku, rid, emit)
+
+
+def reserved_event(
+    build: Callable[..., OutboxMessage], rid: str, allocations: tuple[Allocation, ...]
+) -> OutboxMessage:
+    wire = tuple(
+        WarehouseAllocation(
+            warehouse_id=a.warehouse_id,
+            lines=tuple(StockLine(sku=sku, quantity=units) for sku, units in a.lines),
+        )
+        for a in allocations
+    )
+    return build(StockReserved, reservation_id=rid, allocations=wire)
