@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py
+	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py deploy/local/demo.py
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
@@ -59,6 +59,10 @@ test: lint typecheck up ## Everything CI checks: lint, types, then all tests aga
 .PHONY: contracts
 contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
 	$(RUN) python -m conveyor_contracts.snapshots
+
+.PHONY: demo
+demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (ARGS="--short")
+	$(RUN) python deploy/local/demo.py $(ARGS)
 
 .PHONY: simulate-checkout
 simulate-checkout: install ## Publish simulated shop orders (ARGS="--orders 100 --rate 20 --seed 7")

@@ -1,14 +1,23 @@
 """Shipping's reactions on in-memory adapters: booking, re-booking, tracking, deadlines."""
 
 import random
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
+import pytest
 from shipping_testkit import World, accepted, carrier_accepts, reserved, scan, world
 
 from conveyor_contracts.carriers.tracking import ShipmentDeclined
 from conveyor_contracts.orders import OrderCancelled
 from conveyor_runtime.testing import from_example
-from shipping.domain.shipment import Scan, ShipmentStatus, tracked_status
+from shipping.adapters.memory import MemoryCarrierCapacity
+from shipping.domain.shipment import (
+    RESUME_BOOKING_AFTER,
+    Scan,
+    ShipmentStatus,
+    next_due,
+    tracked_status,
+)
 from shipping.usecases.cancel_shipments_on_order_cancelled import (
     cancel_shipments_on_order_cancelled,
 )
@@ -247,3 +256,31 @@ async def test_no_carrier_for_the_destination_fails_the_booking() -> None:
     await booked(w)
     assert w.types("shipments") == ["ShipmentBookingFailed"]
     assert w.published()[-1][1].reason == "no_carrier_serves_destination"
+
+
+class OutageOnce(MemoryCarrierCapacity):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def claim(self, carrier_code: str, day: date, shipment_id: str, limit: int) -> bool:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("database briefly down")
+        return await super().claim(carrier_code, day, shipment_id, limit)
+
+
+async def test_a_booking_an_outage_interrupted_is_due_again_and_resumed_by_the_timer() -> None:
+    w = world()
+    w.shipping = replace(w.shipping, capacity=OutageOnce())
+    await record_order_on_order_accepted(accepted(ORDER, w.clock), w.shipping)
+    with pytest.raises(ConnectionError):
+        await plan_shipments_on_stock_reserved(reserved(ORDER), w.shipping)
+    fulfilment = await w.fulfilments.get(ORDER)
+    assert fulfilment is not None
+    assert w.types() == []
+    # Not at once: the event path books; the timer only resumes after a grace period.
+    assert next_due(fulfilment, timedelta(hours=48)) == w.clock.now + RESUME_BOOKING_AFTER
+
+    await handle_deadlines_on_timer(ORDER, w.clock.advance(seconds=31), w.shipping)
+    assert w.types() == ["BookShipment", "ShipmentBooked"]

@@ -19,6 +19,9 @@ MOVING_SCANS = frozenset(
 )  # fmt: skip
 
 
+RESUME_BOOKING_AFTER = timedelta(seconds=30)
+
+
 class ShipmentStatus(StrEnum):
     AWAITING_CARRIER = "awaiting_carrier"  # reserved stock, no carrier asked (yet, or any more)
     BOOKING_REQUESTED = "booking_requested"  # a carrier was asked, no answer yet
@@ -92,6 +95,7 @@ class Shipment:
     carriers_tried: tuple[str, ...] = ()
     rebook_reason: str | None = None  # why the last carrier was let go
     cause: str | None = None  # event id that last put it in need of a carrier
+    awaiting_since: datetime | None = None  # when it last came to need one
     tracking_number: str | None = None
     booked_at: datetime | None = None
     accept_by: datetime | None = None
@@ -192,7 +196,9 @@ def next_due(fulfilment: Fulfilment, silence: timedelta) -> datetime | None:
     due: list[datetime] = []
     for s in fulfilment.shipments:
         if s.status is ShipmentStatus.AWAITING_CARRIER and fulfilment.waiting_for_carrier():
-            due.append(s.booked_at or fulfilment.details.accepted_at)  # type: ignore[union-attr]
+            # The event that left it waiting books it at once; the timer only resumes a booking
+            # a crash or an outage interrupted.
+            due.append((s.awaiting_since or fulfilment.details.accepted_at) + RESUME_BOOKING_AFTER)  # type: ignore[union-attr]
         elif s.status is ShipmentStatus.BOOKING_REQUESTED and s.accept_by:
             due.append(s.accept_by)
         elif s.status is ShipmentStatus.CONFIRMED and s.pickup_by:

@@ -115,6 +115,7 @@ def _apply(
                 status=ShipmentStatus.AWAITING_CARRIER,
                 rebook_reason="carrier_declined",
                 cause=str(event.event_id),
+                awaiting_since=reaction.now,
             )
             return fulfilment.with_shipment(waiting), []
         case TrackingScanRecorded():

@@ -88,5 +88,6 @@ def _let_go(
         status=ShipmentStatus.AWAITING_CARRIER,
         rebook_reason=reason,
         cause=str(reaction.cause_id),
+        awaiting_since=reaction.now,
     )
     return waiting, [cancel]

@@ -36,6 +36,8 @@ async def record_order_on_order_accepted(event: OrderAccepted, shipping: Shippin
 
 
 async def plan_shipments_on_stock_reserved(event: StockReserved, shipping: Shipping) -> None:
+    now = shipping.clock()
+
     def change(fulfilment: Fulfilment) -> tuple[Fulfilment, list[OutboxMessage]]:
         if already_applied(fulfilment, event.event_id) or fulfilment.cancelled:
             return fulfilment, []
@@ -49,6 +51,7 @@ async def plan_shipments_on_stock_reserved(event: StockReserved, shipping: Shipp
                         warehouse_id=allocation.warehouse_id,
                         lines=tuple(Line(line.sku, line.quantity) for line in allocation.lines),
                         cause=str(event.event_id),
+                        awaiting_since=now,
                     )
                 )
         return remembered(fulfilment, event.event_id), []

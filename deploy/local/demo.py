@@ -1,0 +1,371 @@
+"""`make demo`: the whole mesh at work, from a blank run to a readable summary.
+
+Starts the local stack, then the four services as separate processes, seeds the warehouses,
+runs the six simulated carriers and the shop checkout for a few hundred orders with a realistic
+mix of failures, shows progress, and ends with what happened. Each run uses its own topic prefix
+and databases, so runs never see each other's messages. Exits non-zero when something went wrong
+(an order that never reached an end, a dead-lettered message, a service that crashed), saying what.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import signal
+import socket
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import stack
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from conveyor_contracts.checkout import OrderPlaced
+from conveyor_contracts.topics import (
+    CARRIER_CODES,
+    ORDER_STATUS,
+    SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
+    TOPICS,
+)
+from conveyor_runtime.consumer import raw_body
+from conveyor_runtime.kafka_admin import ensure_topics
+from conveyor_simulators.carrier_model import CarrierSettings
+from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
+from conveyor_simulators.kafka import broker, tracer_provider
+from conveyor_simulators.run_carrier import build_carriers
+from conveyor_simulators.run_checkout import publish_checkout, publish_receipts
+
+SERVICES = ("orders", "inventory", "shipping", "support")
+FINAL = {"delivered", "rejected", "cancelled", "lost", "returned"}
+WAREHOUSES = ("WH-US-NJ1", "WH-CA-ON1", "WH-GB-MAN1")
+REPORT = stack.CACHE / "reports" / "demo-summary.json"
+
+
+@dataclass
+class Observed:
+    """What the demo reads off the mesh's topics while it runs."""
+
+    status: dict[str, str] = field(default_factory=dict)  # order id -> latest public status
+    first_seen: dict[str, float] = field(default_factory=dict)  # order id -> wall time
+    delivered_after: dict[str, float] = field(default_factory=dict)  # order id -> seconds
+    trace_of: dict[str, str] = field(default_factory=dict)  # order id -> trace id
+    shipment_events: Counter[str] = field(default_factory=Counter)
+    cases: Counter[str] = field(default_factory=Counter)
+    refunds: int = 0
+    dead_letters: Counter[str] = field(default_factory=Counter)
+
+
+def _observer(kafka: str, prefix: str, observed: Observed) -> KafkaBroker:
+    client = broker(kafka, "demo-observer", tracer_provider("demo-observer", None))
+    group = f"{prefix}demo-observer"
+
+    def subscribe(topic: str, handle: Any) -> None:
+        client.subscriber(
+            prefix + topic,
+            group_id=f"{group}-{topic}",
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.ACK,
+            decoder=raw_body,
+        )(handle)
+
+    async def on_status(raw: bytes, message: KafkaMessage) -> None:
+        body = json.loads(raw)
+        order_id = body["order_id"]
+        observed.first_seen.setdefault(order_id, time.monotonic())
+        observed.status[order_id] = body["status"]
+        if body["status"] == "delivered":
+            observed.delivered_after[order_id] = time.monotonic() - observed.first_seen[order_id]
+        traceparent = message.headers.get("traceparent")
+        if isinstance(traceparent, str) and order_id not in observed.trace_of:
+            observed.trace_of[order_id] = traceparent.split("-")[1]
+
+    async def on_shipment(raw: bytes) -> None:
+        observed.shipment_events[json.loads(raw)["event_type"]] += 1
+
+    async def on_case(raw: bytes) -> None:
+        body = json.loads(raw)
+        if body["event_type"] == "CaseOpened":
+            observed.cases[body["kind"]] += 1
+
+    async def on_refund(raw: bytes) -> None:
+        observed.refunds += 1
+
+    def on_dead_letter(topic: str) -> Any:
+        async def count(raw: bytes) -> None:
+            observed.dead_letters[topic] += 1
+
+        return count
+
+    subscribe(ORDER_STATUS.name, on_status)
+    subscribe(SHIPPING_SHIPMENTS.name, on_shipment)
+    subscribe(SUPPORT_CASES.name, on_case)
+    subscribe(SUPPORT_REFUNDS.name, on_refund)
+    for spec in TOPICS:
+        subscribe(spec.dead_letter, on_dead_letter(spec.name))
+    return client
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    process: asyncio.subprocess.Process
+    log: Path
+
+
+@contextlib.asynccontextmanager
+async def _services(
+    endpoints: stack.Endpoints, prefix: str, log_dir: Path
+) -> AsyncIterator[list[Service]]:
+    started: list[Service] = []
+    try:
+        for name in SERVICES:
+            port, env_prefix, log = _free_port(), name.upper(), log_dir / f"{name}.log"
+            env = os.environ | {
+                f"{env_prefix}_KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
+                f"{env_prefix}_MONGO_URL": endpoints.mongo_url,
+                f"{env_prefix}_MONGO_DATABASE": f"{prefix}{name}",
+                f"{env_prefix}_OTLP_ENDPOINT": endpoints.otlp_http,
+                f"{env_prefix}_HTTP_PORT": str(port),
+                f"{env_prefix}_TOPIC_PREFIX": prefix,
+            }
+            with log.open("wb") as output:
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", name, env=env, stdout=output, stderr=output
+                )
+            started.append(Service(name, port, process, log))
+        await asyncio.gather(*(_ready(service) for service in started))
+        yield started
+    finally:
+        for service in started:
+            if service.process.returncode is None:
+                service.process.send_signal(signal.SIGTERM)
+        for service in started:
+            try:
+                await asyncio.wait_for(service.process.wait(), timeout=30)
+            except TimeoutError:
+                service.process.kill()
+                await service.process.wait()
+
+
+async def _ready(service: Service, within: float = 90.0) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        while time.monotonic() < deadline:
+            if service.process.returncode is not None:
+                raise SystemExit(f"{service.name} exited at start; see {service.log}")
+            with contextlib.suppress(httpx.TransportError):
+                response = await http.get(f"http://127.0.0.1:{service.port}/readyz")
+                if response.status_code == 200:
+                    return
+            await asyncio.sleep(0.3)
+    raise SystemExit(f"{service.name} was not ready within {within:.0f} s; see {service.log}")
+
+
+def _progress(observed: Observed, expected: list[str], started: float) -> str:
+    statuses = Counter(observed.status.get(order_id, "not yet seen") for order_id in expected)
+    final = sum(count for status, count in statuses.items() if status in FINAL)
+    parts = ", ".join(f"{status} {count}" for status, count in statuses.most_common())
+    return f"[{time.monotonic() - started:5.0f}s] {final}/{len(expected)} at an end · {parts}"
+
+
+async def _sample_trace(jaeger: str, observed: Observed) -> dict[str, Any] | None:
+    """One delivered order's trace, as Jaeger has stored it."""
+    delivered = [
+        o for o, s in observed.status.items() if s == "delivered" and o in observed.trace_of
+    ]
+    if not delivered:
+        return None
+    order_id = sorted(delivered)[0]
+    trace_id = observed.trace_of[order_id]
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        for _ in range(20):  # spans arrive in batches: give the exporters a moment
+            response = await http.get(f"{jaeger}/api/traces/{trace_id}")
+            if response.status_code == 200 and response.json().get("data"):
+                trace = response.json()["data"][0]
+                services = sorted({p["serviceName"] for p in trace["processes"].values()})
+                return {
+                    "order_id": order_id,
+                    "trace_id": trace_id,
+                    "url": f"{jaeger}/api/traces/{trace_id}",
+                    "spans": len(trace["spans"]),
+                    "services": services,
+                }
+            await asyncio.sleep(1.0)
+    return {"order_id": order_id, "trace_id": trace_id, "url": None, "spans": 0, "services": []}
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
+
+
+async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> int:
+    prefix = f"demo{int(time.time())}-"
+    log_dir = stack.LOG_DIR / prefix.rstrip("-")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {prefix + spec.name: spec.partitions for spec in TOPICS}
+    wanted |= {prefix + spec.dead_letter: 1 for spec in TOPICS}
+    await ensure_topics(endpoints.kafka, wanted)
+
+    checkout = CheckoutSettings(
+        orders=args.orders, seed=args.seed, cancel_ratio=0.06, invalid_ratio=0.03
+    )
+    expected = [p.key for p in plan_checkout(checkout) if isinstance(p.message, OrderPlaced)]
+    carriers = CarrierSettings(
+        seed=args.seed, decline_rate=0.1, failed_delivery_rate=0.08, lost_rate=0.02,
+        duplicate_rate=0.05, out_of_order_rate=0.05,
+    )  # fmt: skip
+    observed = Observed()
+    say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
+    say(f"demo {prefix.rstrip('-')}: {len(expected)} orders, service logs in {log_dir}")
+
+    async with contextlib.AsyncExitStack() as running:
+        services = await running.enter_async_context(_services(endpoints, prefix, log_dir))
+        say("services ready: " + ", ".join(f"{s.name} :{s.port}" for s in services))
+        observer = _observer(endpoints.kafka, prefix, observed)
+        await observer.start()
+        running.push_async_callback(observer.stop)
+        simulated = build_carriers(
+            CARRIER_CODES,
+            bootstrap=endpoints.kafka,
+            provider_for=functools.partial(tracer_provider, otlp_endpoint=endpoints.otlp_http),
+            settings=carriers,
+            speed=args.speed,
+            prefix=prefix,
+        )
+        for kafka, provider, carrier in simulated:
+            await kafka.start()
+            running.push_async_callback(kafka.stop)
+            running.callback(provider.shutdown)
+            running.callback(carrier.close)
+        await publish_receipts(
+            seed=args.seed,
+            warehouses=WAREHOUSES,
+            quantity=args.stock,
+            bootstrap=endpoints.kafka,
+            prefix=prefix,
+        )
+        started = time.monotonic()
+        publishing = asyncio.create_task(
+            publish_checkout(
+                checkout,
+                rate=args.rate,
+                bootstrap=endpoints.kafka,
+                prefix=prefix,
+                otlp=endpoints.otlp_http,
+            )
+        )
+        crashed: list[str] = []
+        while time.monotonic() - started < args.timeout:
+            await asyncio.sleep(2.0)
+            say(_progress(observed, expected, started))
+            crashed = [s.name for s in services if s.process.returncode is not None]
+            done = publishing.done() and all(observed.status.get(o) in FINAL for o in expected)
+            if crashed or done:
+                break
+        await publishing
+        sample = await _sample_trace(endpoints.jaeger, observed)
+        elapsed = time.monotonic() - started
+
+    statuses = Counter(observed.status.get(order_id, "never seen") for order_id in expected)
+    unfinished = {s: n for s, n in statuses.items() if s not in FINAL}
+    summary = {
+        "orders": len(expected),
+        "seconds": round(elapsed, 1),
+        "orders_by_final_state": dict(statuses.most_common()),
+        "cases_by_reason": dict(observed.cases.most_common()),
+        "refunds_requested": observed.refunds,
+        "returns_authorised": 0,  # the returns flow is not built yet
+        "shipment_events": dict(observed.shipment_events.most_common()),
+        "dead_lettered": dict(observed.dead_letters),
+        "order_to_delivery_seconds": _percentiles(list(observed.delivered_after.values())),
+        "carrier_speed": f"{args.speed:g} simulated seconds per second",
+        "sample_trace": sample,
+        "problems": [
+            *(f"{n} orders still {s}" for s, n in unfinished.items()),
+            *(f"{n} dead-lettered on {t}" for t, n in observed.dead_letters.items()),
+            *(f"{name} crashed; see its log" for name in crashed),
+        ],
+    }
+    report = Path(args.report)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(summary, indent=2))
+    _print_summary(summary, say)
+    say(f"summary written to {report}")
+    return 1 if summary["problems"] else 0
+
+
+def _print_summary(summary: dict[str, Any], say: Any) -> None:
+    say("")
+    say(f"== {summary['orders']} orders in {summary['seconds']} s ==")
+    for title, key in (
+        ("orders by final state", "orders_by_final_state"),
+        ("support cases by reason", "cases_by_reason"),
+        ("shipment events", "shipment_events"),
+        ("dead-lettered messages", "dead_lettered"),
+    ):
+        rows = summary[key]
+        say(f"{title}:" + ("" if rows else " none"))
+        for name, count in rows.items():
+            say(f"  {name:<28} {count:>5}")
+    say(f"returns authorised: {summary['returns_authorised']}")
+    say(f"refunds requested: {summary['refunds_requested']}")
+    say(f"order to delivery (wall seconds): {summary['order_to_delivery_seconds'] or 'n/a'}")
+    sample = summary["sample_trace"]
+    if sample:
+        say(
+            f"sample order {sample['order_id']}: trace {sample['trace_id']} "
+            f"({sample['spans']} spans from {', '.join(sample['services']) or 'no service yet'})"
+        )
+        if sample["url"]:
+            say(f"  {sample['url']}")
+    say("")
+    if summary["problems"]:
+        say("SOMETHING WENT WRONG:")
+        for problem in summary["problems"]:
+            say(f"  - {problem}")
+    else:
+        say("every order reached an end; nothing was dead-lettered")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=25.0, help="orders per second")
+    parser.add_argument("--speed", type=float, default=3600.0, help="carrier time acceleration")
+    parser.add_argument("--stock", type=int, default=60, help="units per SKU per warehouse")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeout", type=float, default=420.0, help="seconds before giving up")
+    parser.add_argument("--short", action="store_true", help="40 orders: the CI run")
+    parser.add_argument("--report", default=str(REPORT), help="where the JSON summary goes")
+    args = parser.parse_args(argv)
+    if args.short:
+        args.orders, args.timeout = 40, 300.0
+    endpoints = stack.up()  # idempotent: a running stack costs one check
+    return asyncio.run(run(args, endpoints))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""`make demo` in its short mode: the services as processes, the simulators, and a summary that
+says every order reached an end with nothing dead-lettered and one order traced in Jaeger."""
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from conveyor_runtime.testing import Servers, repository_root
+
+FINAL = {"delivered", "rejected", "cancelled", "lost", "returned"}
+
+
+async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
+    servers: Servers, tmp_path: Path
+) -> None:
+    report = tmp_path / "summary.json"
+    root = repository_root()
+    demo = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(root / "deploy" / "local" / "demo.py"),
+        "--short",
+        "--report",
+        str(report),
+        cwd=root,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(demo.communicate(), timeout=420)
+    text = output.decode(errors="replace")
+    assert demo.returncode == 0, text[-4000:]
+
+    summary = json.loads(report.read_text())
+    assert summary["problems"] == []
+    states = summary["orders_by_final_state"]
+    assert sum(states.values()) == summary["orders"] == 40
+    assert set(states) <= FINAL
+    assert states["delivered"] > 20
+    assert summary["dead_lettered"] == {}
+    assert summary["shipment_events"]["ShipmentDelivered"] >= states["delivered"]
+    assert set(summary["order_to_delivery_seconds"]) == {"p50", "p95", "p99"}
+    sample = summary["sample_trace"]
+    assert sample["spans"] > 10
+    assert {"checkout-simulator", "orders", "inventory", "shipping"} <= set(sample["services"])
+    assert "every order reached an end" in text
