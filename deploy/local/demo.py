@@ -51,6 +51,7 @@ SERVICES = ("orders", "inventory", "shipping", "support")
 FINAL = {"delivered", "rejected", "cancelled", "lost", "returned"}
 WAREHOUSES = ("WH-US-NJ1", "WH-CA-ON1", "WH-GB-MAN1")
 REPORT = stack.CACHE / "reports" / "demo-summary.json"
+say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
 
 
 @dataclass
@@ -221,7 +222,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
 
 
-async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> int:
+async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str, Any]:
     prefix = f"demo{int(time.time())}-"
     log_dir = stack.LOG_DIR / prefix.rstrip("-")
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -238,7 +239,6 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> int:
         duplicate_rate=0.05, out_of_order_rate=0.05,
     )  # fmt: skip
     observed = Observed()
-    say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
     say(f"demo {prefix.rstrip('-')}: {len(expected)} orders, service logs in {log_dir}")
 
     async with contextlib.AsyncExitStack() as running:
@@ -309,15 +309,10 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> int:
             *(f"{name} crashed; see its log" for name in crashed),
         ],
     }
-    report = Path(args.report)
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(summary, indent=2))
-    _print_summary(summary, say)
-    say(f"summary written to {report}")
-    return 1 if summary["problems"] else 0
+    return summary
 
 
-def _print_summary(summary: dict[str, Any], say: Any) -> None:
+def _print_summary(summary: dict[str, Any]) -> None:
     say("")
     say(f"== {summary['orders']} orders in {summary['seconds']} s ==")
     for title, key in (
@@ -364,7 +359,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.short:
         args.orders, args.timeout = 40, 300.0
     endpoints = stack.up()  # idempotent: a running stack costs one check
-    return asyncio.run(run(args, endpoints))
+    summary = asyncio.run(run(args, endpoints))
+    report = Path(args.report)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(summary, indent=2))
+    _print_summary(summary)
+    say(f"summary written to {report}")
+    return 1 if summary["problems"] else 0
 
 
 if __name__ == "__main__":
