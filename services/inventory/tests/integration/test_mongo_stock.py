@@ -58,3 +58,29 @@ async def test_redelivered_moves_change_stock_once(servers: Servers, namespace: 
     finally:
         await mongo.close()
     assert levels == {WH: StockLevel(on_hand=3, reserved=0)}
+
+
+async def test_a_stock_document_from_before_the_outbox_is_moved_like_any_other(
+    servers: Servers, namespace: str
+) -> None:
+    mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
+    try:
+        await mongo[f"{namespace}inventory"]["stock"].insert_one(
+            {
+                "_id": f"{WH}|{SKU}",
+                "warehouse_id": WH,
+                "sku": SKU,
+                "on_hand": 5,
+                "reserved": 1,
+                "available": 4,
+                "holds": {"rsv_old": 1},
+                "applied": ["rcpt-old"],
+            }
+        )
+        stock = _store(mongo, namespace)
+        assert await stock.reserve(WH, SKU, 4, "rsv_new")
+        assert await stock.release(WH, SKU, "rsv_old") == StockLevel(5, 4)
+        levels = await stock.levels(SKU)
+    finally:
+        await mongo.close()
+    assert levels == {WH: StockLevel(on_hand=5, reserved=4)}

@@ -62,6 +62,7 @@ class MongoStock:
         self.documents = OutboxDocuments(
             collection, locks, relay, encode=to_document, decode=from_document
         )
+        self._versioned = False
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
         cursor = self.collection.find({"sku": sku}, {"holds": 0, "applied": 0, OUTBOX_FIELD: 0})
@@ -76,6 +77,12 @@ class MongoStock:
         *,
         create: bool = False,
     ) -> tuple[StockRecord, StockRecord] | None:
+        if not self._versioned:
+            # Documents written before stock had an outbox carry no version: give them one.
+            await self.collection.update_many(
+                {"version": {"$exists": False}}, {"$set": {"version": 1, OUTBOX_FIELD: []}}
+            )
+            self._versioned = True
         if create:
             # Already stocked is the common case; insert says so by returning False.
             await self.documents.insert(StockRecord(warehouse_id, sku), [])
