@@ -1,12 +1,51 @@
 """Composition root: the only place the support service is wired together."""
 
+from collections.abc import Hashable
+from datetime import UTC, datetime, timedelta
+
 from fastapi import FastAPI
 
+from conveyor_contracts.topics import SUPPORT_CASES
+from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
+from conveyor_runtime.timers import TimerPoller
+from support.adapters.mongo import MongoCases, MongoTimelines
+from support.entrypoints.http import support_router
+from support.entrypoints.kafka import register_subscribers
+from support.ports import Topics
+from support.rebuild import TIMELINES
 from support.settings import SupportSettings
+from support.usecases.context import Support
+from support.usecases.escalate_cases_on_timer import escalate_cases_on_timer
 
 
 def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -> FastAPI:
     """Build the service without connecting; connections open when the app starts."""
     infra = infra or build_infrastructure(settings)
-    return build_http_app(infra)
+    publish = kafka_publisher(infra.broker, infra.metrics)
+    cases_collection = infra.database["cases"]
+    cases_relay = OutboxRelay(
+        MongoOutboxStore(cases_collection),
+        publish,
+        infra.locks,
+        sweep_seconds=settings.outbox_sweep_seconds,
+    )
+    timelines_collection = infra.database[TIMELINES]
+    # Timelines emit nothing; their relay only satisfies the shared write path and never runs.
+    timelines_relay = OutboxRelay(MongoOutboxStore(timelines_collection), publish, infra.locks)
+    support = Support(
+        timelines=MongoTimelines(timelines_collection, infra.locks, timelines_relay),
+        cases=MongoCases(cases_collection, infra.locks, cases_relay),
+        topics=Topics(cases=settings.topic(SUPPORT_CASES.name)),
+        first_response=timedelta(seconds=settings.first_response_seconds),
+        clock=lambda: datetime.now(UTC),
+    )
+
+    async def fire(order_id: Hashable, now: datetime) -> None:
+        await escalate_cases_on_timer(str(order_id), now, support)
+
+    poller = TimerPoller(cases_collection, fire, interval_seconds=settings.timer_poll_seconds)
+    register_subscribers(infra, support)
+    return build_http_app(
+        infra, workers=[cases_relay, poller], routers=[support_router(support, settings)]
+    )

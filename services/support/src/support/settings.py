@@ -1,5 +1,6 @@
 """The support service's settings: environment variables prefixed `SUPPORT_`."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from conveyor_runtime.settings import ServiceSettings
@@ -11,3 +12,10 @@ class SupportSettings(ServiceSettings):
     service_name: str = "support"
     mongo_database: str = "support"
     http_port: int = 8004
+    # JSON objects in the environment: bearer token -> agent id, and bearer token -> buyer id.
+    # Secrets: kept out of the settings' repr, never logged.
+    agent_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
+    buyer_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
+    # An open case nobody has answered by then is escalated.
+    first_response_seconds: float = Field(default=4 * 3600.0, gt=0)
+    timer_poll_seconds: float = Field(default=1.0, gt=0)

@@ -1,0 +1,90 @@
+"""Timelines and cases in MongoDB (or FerretDB): one document per order in each collection.
+
+A timeline document holds the order's entries (already in causal order) and the buyer id; a
+cases document holds the order's cases, the events they emit (outbox) and the next
+first-response deadline (``due_at``, for the timer poller; ``None`` when nothing is due).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
+from pymongo.asynchronous.collection import AsyncCollection
+
+from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.timers import DUE_FIELD
+from support.domain.cases import OrderCases, next_due
+from support.domain.timeline import Timeline
+from support.ports import CasesChange, TimelineChange
+
+_TIMELINE = TypeAdapter(Timeline)
+_CASES = TypeAdapter(OrderCases)
+_STORAGE_FIELDS = ("_id", "version", DUE_FIELD, OUTBOX_FIELD)
+
+
+def _encode_timeline(timeline: Timeline) -> dict[str, Any]:
+    # JSON mode: instants keep their microseconds (BSON dates keep milliseconds only), so the
+    # causal order computed before a write is the order computed after reading it back.
+    fields = _TIMELINE.dump_python(timeline, mode="json")
+    return {"_id": fields.pop("order_id"), **fields}
+
+
+def decode_timeline(document: dict[str, Any]) -> Timeline:
+    fields = {k: v for k, v in document.items() if k not in _STORAGE_FIELDS}
+    return _TIMELINE.validate_python({"order_id": document["_id"], **fields})
+
+
+def _encode_cases(cases: OrderCases) -> dict[str, Any]:
+    fields = _CASES.dump_python(cases, mode="python")
+    return {"_id": fields.pop("order_id"), **fields, DUE_FIELD: next_due(cases)}
+
+
+def _decode_cases(document: dict[str, Any]) -> OrderCases:
+    fields = {k: v for k, v in document.items() if k not in _STORAGE_FIELDS}
+    return _CASES.validate_python({"order_id": document["_id"], **fields})
+
+
+class MongoTimelines:
+    """Timelines emit no events; the versioned write path still guards concurrent writers."""
+
+    def __init__(
+        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
+    ) -> None:
+        self.collection = collection
+        self.documents = OutboxDocuments(
+            collection, locks, relay, encode=_encode_timeline, decode=decode_timeline
+        )
+
+    async def add(self, timeline: Timeline) -> bool:
+        return await self.documents.insert(timeline, ())
+
+    async def update(self, order_id: str, change: TimelineChange) -> Timeline | None:
+        return await self.documents.update(order_id, change)
+
+    async def get(self, order_id: str) -> Timeline | None:
+        return await self.documents.get(order_id)
+
+
+class MongoCases:
+    def __init__(
+        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
+    ) -> None:
+        self.collection = collection
+        self.documents = OutboxDocuments(
+            collection, locks, relay, encode=_encode_cases, decode=_decode_cases
+        )
+
+    async def add(self, cases: OrderCases, messages: Sequence[OutboxMessage]) -> bool:
+        return await self.documents.insert(cases, messages)
+
+    async def update(self, order_id: str, change: CasesChange) -> OrderCases | None:
+        return await self.documents.update(order_id, change)
+
+    async def get(self, order_id: str) -> OrderCases | None:
+        return await self.documents.get(order_id)
+
+    async def with_case(self, case_id: str) -> OrderCases | None:
+        document = await self.collection.find_one({"cases.case_id": case_id}, {OUTBOX_FIELD: 0})
+        return _decode_cases(document) if document else None

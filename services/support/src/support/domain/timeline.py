@@ -1,0 +1,159 @@
+"""An order's timeline: every fact support heard about the order, in causal order. Pure data.
+
+Entries carry only non-personal key facts: fields the contracts mark as personal data
+(addresses, names, phones, buyer ids, free text) never reach an entry, so a timeline can be shown
+to agents, logged about and rebuilt without thinking about privacy again.
+"""
+
+import heapq
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from conveyor_contracts.envelope import OrderEnvelope
+from conveyor_contracts.privacy import personal_data_paths
+
+# Envelope fields are entry columns of their own (or the document's key), not facts.
+_ENVELOPE = frozenset(
+    {"event_id", "event_type", "occurred_at", "correlation_id", "causation_id", "producer",
+     "order_id"}
+)  # fmt: skip
+# Free text written by people or carriers: not marked personal everywhere, but it can hold
+# anything, so the timeline never carries it.
+_FREE_TEXT = frozenset({"detail", "summary", "remark", "note", "notes", "comment"})
+
+Fact = str | int | bool | None | dict[str, str | int | bool | None]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of the order, as the timeline shows it."""
+
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    service: str  # the envelope's producer
+    topic: str  # registry name, without any deployment prefix
+    facts: dict[str, Fact]
+    trace_id: str | None = None
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One order's entries, kept in causal order. ``buyer_id`` is personal: it decides who may
+    read the order and is never shown in an entry."""
+
+    order_id: str
+    correlation_id: str
+    entries: tuple[Entry, ...] = ()
+    buyer_id: str | None = None
+
+    def has(self, event_id: str) -> bool:
+        return any(entry.event_id == event_id for entry in self.entries)
+
+    def with_entry(self, entry: Entry, *, buyer_id: str | None = None) -> "Timeline":
+        """This timeline with ``entry`` in its place; unchanged if the event is already in it."""
+        if self.has(entry.event_id):
+            return self
+        return replace(
+            self,
+            entries=causal_order((*self.entries, entry)),
+            buyer_id=self.buyer_id or buyer_id,
+        )
+
+
+def causal_order(entries: tuple[Entry, ...] | list[Entry]) -> tuple[Entry, ...]:
+    """Entries sorted by (occurred_at, event_id), except that an entry whose cause is also in the
+    timeline comes after that cause, whatever the clocks said.
+
+    The result depends only on the set of entries, never on the order they arrived in: a
+    rebuild that reads the topics in another interleaving produces the same timeline.
+    """
+    by_id = {entry.event_id: entry for entry in entries}
+    effects: dict[str, list[Entry]] = {}
+    waiting: dict[str, int] = {}
+    for entry in by_id.values():
+        cause = entry.causation_id
+        if cause is not None and cause in by_id and cause != entry.event_id:
+            effects.setdefault(cause, []).append(entry)
+            waiting[entry.event_id] = 1
+    ready = [_sort_key(entry) for entry in by_id.values() if entry.event_id not in waiting]
+    heapq.heapify(ready)
+    ordered: list[Entry] = []
+    while len(ordered) < len(by_id):
+        if not ready:  # a causation cycle (bad data): release the earliest blocked entry
+            blocked = min((by_id[i] for i in waiting if waiting[i]), key=_sort_key)
+            waiting[blocked.event_id] = 0
+            heapq.heappush(ready, _sort_key(blocked))
+        *_, event_id = heapq.heappop(ready)
+        if waiting.get(event_id) == -1:
+            continue
+        waiting[event_id] = -1  # placed
+        entry = by_id[event_id]
+        ordered.append(entry)
+        for effect in effects.get(event_id, []):
+            if waiting.get(effect.event_id) == 1:
+                waiting[effect.event_id] = 0
+                heapq.heappush(ready, _sort_key(effect))
+    return tuple(ordered)
+
+
+def _sort_key(entry: Entry) -> tuple[datetime, str]:
+    return entry.occurred_at, entry.event_id
+
+
+def key_facts(event: BaseModel) -> dict[str, Fact]:
+    """The event's own fields, minus the envelope, personal data and free text.
+
+    Scalars are kept as they are (dates as ISO strings), small flat non-personal models (money)
+    as dicts of scalars, and collections as their size, ``<name>_count``.
+    """
+    personal = personal_data_paths(type(event))
+    facts: dict[str, Fact] = {}
+    for name in type(event).model_fields:
+        if name in _ENVELOPE or name in _FREE_TEXT or name in personal:
+            continue
+        if any(path.startswith(f"{name}.") for path in personal):
+            continue  # a model holding personal data (an address, a contact): left out whole
+        value = getattr(event, name)
+        if isinstance(value, tuple | list):
+            facts[f"{name}_count"] = len(value)
+        elif isinstance(value, BaseModel):
+            flat = {key: _scalar(item) for key, item in value.model_dump(mode="json").items()}
+            if all(item is not _SKIP for item in flat.values()):
+                facts[name] = {key: item for key, item in flat.items() if item is not _SKIP}
+        else:
+            scalar = _scalar(value)
+            if scalar is not _SKIP:
+                facts[name] = scalar
+    return facts
+
+
+_SKIP: Any = object()
+
+
+def _scalar(value: object) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Enum):
+        return _scalar(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return _SKIP
+
+
+def entry_of(event: OrderEnvelope, *, topic: str, trace_id: str | None) -> Entry:
+    return Entry(
+        event_id=str(event.event_id),
+        event_type=event.event_type,
+        occurred_at=event.occurred_at,
+        service=event.producer,
+        topic=topic,
+        facts=key_facts(event),
+        trace_id=trace_id,
+        causation_id=str(event.causation_id) if event.causation_id else None,
+    )

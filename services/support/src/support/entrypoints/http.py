@@ -1,0 +1,228 @@
+"""The support HTTP API: timelines, where-is-my-order, cases. Bearer tokens from settings.
+
+Agents see every order; a buyer sees only the orders placed with their buyer id. An order (or
+case) a buyer may not see answers exactly like one that does not exist, so the API never tells
+a buyer which order ids exist.
+"""
+
+import hmac
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from conveyor_contracts.values import OrderId, ShipmentId
+from support.domain.access import Principal, may_read
+from support.domain.cases import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    RequestKind,
+    Resolution,
+    TransitionError,
+)
+from support.domain.timeline import Entry, Fact, Timeline
+from support.domain.whereabouts import Parcel, where_is
+from support.settings import SupportSettings
+from support.usecases.change_case_status import UnknownCaseError, change_case_status
+from support.usecases.context import Support
+from support.usecases.open_case_on_request import open_case_on_request
+
+NOT_FOUND = "not found"  # one body for "no such thing" and "not yours"
+Responses = dict[int | str, dict[str, Any]]
+_UNAUTHORISED: Responses = {401: {"description": "No or invalid bearer token"}}
+_NOT_FOUND: Responses = {404: {"description": "No such order or case, or not the caller's"}}
+
+
+class EntryView(BaseModel):
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    service: str
+    topic: str
+    facts: dict[str, Fact]
+    trace_id: str | None
+    causation_id: str | None
+
+    @classmethod
+    def of(cls, entry: Entry) -> "EntryView":
+        return cls(**entry.__dict__)
+
+
+class TimelineView(BaseModel):
+    order_id: str
+    entries: list[EntryView]  # causal order: a cause before its effects, else by time
+
+
+class ParcelView(BaseModel):
+    shipment_id: str
+    status: str
+    carrier_code: str | None
+    tracking_number: str | None
+    deliver_by: str | None
+    delayed: bool
+
+    @classmethod
+    def of(cls, parcel: Parcel) -> "ParcelView":
+        return cls(**parcel.__dict__)
+
+
+class WhereView(BaseModel):
+    order_id: str
+    status: str
+    carrier_code: str | None
+    tracking_number: str | None
+    deliver_by: str | None  # the promised delivery date (ISO instant), when a carrier has it
+    parcels: list[ParcelView]
+    last_update: str | None
+
+
+class CaseView(BaseModel):
+    case_id: str
+    order_id: str
+    kind: CaseKind
+    opened_by: str
+    opened_at: datetime
+    status: CaseStatus
+    respond_by: datetime | None
+    escalated: bool
+    escalated_at: datetime | None
+    resolution: Resolution | None
+    shipment_id: str | None
+    summary: str | None
+    answer: dict[str, str | None] | None
+
+    @classmethod
+    def of(cls, case: Case) -> "CaseView":
+        fields = {name: getattr(case, name) for name in cls.model_fields}
+        return cls(**fields)
+
+
+class OpenCase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: OrderId
+    kind: RequestKind = Field(description="What the case is about.")
+    summary: str | None = Field(
+        default=None, min_length=1, max_length=500, description="What the buyer or agent wrote."
+    )
+    shipment_id: ShipmentId | None = None
+
+
+class ChangeStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["waiting", "resolved", "closed"]
+    resolution: Resolution | None = Field(
+        default=None, description="How the case ended; 'no_action' when not given."
+    )
+
+
+def authenticator(settings: SupportSettings) -> Callable[..., Awaitable[Principal]]:
+    bearer = HTTPBearer(auto_error=False)
+    agents = dict(settings.agent_tokens)
+    buyers = dict(settings.buyer_tokens)
+
+    def lookup(token: str, tokens: dict[str, str]) -> str | None:
+        found = None
+        for known, subject in tokens.items():  # compare every one: no timing hint
+            if hmac.compare_digest(known.encode(), token.encode()):
+                found = subject
+        return found
+
+    async def principal(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        token = credentials.credentials if credentials else ""
+        if token:
+            if (agent := lookup(token, agents)) is not None:
+                return Principal("agent", agent)
+            if (buyer := lookup(token, buyers)) is not None:
+                return Principal("buyer", buyer)
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    return principal
+
+
+def support_router(support: Support, settings: SupportSettings) -> APIRouter:
+    router = APIRouter(tags=["support"], responses=_UNAUTHORISED)
+    Caller = Annotated[Principal, Depends(authenticator(settings))]  # noqa: N806
+
+    async def readable(order_id: str, caller: Principal) -> Timeline:
+        timeline = await support.timelines.get(order_id)
+        if timeline is None or not may_read(caller, timeline):
+            raise HTTPException(status_code=404, detail=NOT_FOUND)
+        return timeline
+
+    @router.get("/orders/{order_id}/timeline", responses=_NOT_FOUND)
+    async def get_timeline(order_id: str, caller: Caller) -> TimelineView:
+        timeline = await readable(order_id, caller)
+        return TimelineView(
+            order_id=order_id, entries=[EntryView.of(entry) for entry in timeline.entries]
+        )
+
+    @router.get("/orders/{order_id}/where", responses=_NOT_FOUND)
+    async def where_is_my_order(order_id: str, caller: Caller) -> WhereView:
+        whereabouts = where_is(await readable(order_id, caller))
+        return WhereView(
+            order_id=whereabouts.order_id,
+            status=whereabouts.status,
+            carrier_code=whereabouts.carrier_code,
+            tracking_number=whereabouts.tracking_number,
+            deliver_by=whereabouts.deliver_by,
+            parcels=[ParcelView.of(parcel) for parcel in whereabouts.parcels],
+            last_update=whereabouts.last_update,
+        )
+
+    @router.post("/cases", status_code=201, responses=_NOT_FOUND)
+    async def open_case(body: OpenCase, caller: Caller) -> CaseView:
+        timeline = await readable(body.order_id, caller)
+        case = await open_case_on_request(
+            timeline,
+            body.kind,
+            caller,
+            support,
+            summary=body.summary,
+            shipment_id=body.shipment_id,
+        )
+        return CaseView.of(case)
+
+    @router.get("/cases/{case_id}", responses=_NOT_FOUND)
+    async def get_case(case_id: str, caller: Caller) -> CaseView:
+        cases = await support.cases.with_case(case_id)
+        case = cases.case(case_id) if cases else None
+        if case is None:
+            raise HTTPException(status_code=404, detail=NOT_FOUND)
+        if not caller.is_agent:
+            await readable(case.order_id, caller)
+        return CaseView.of(case)
+
+    @router.post(
+        "/cases/{case_id}/status",
+        responses={
+            **_NOT_FOUND,
+            403: {"description": "Only agents move cases"},
+            409: {"description": "The case cannot move there from its state"},
+        },
+    )
+    async def change_status(case_id: str, body: ChangeStatus, caller: Caller) -> CaseView:
+        if not caller.is_agent:
+            raise HTTPException(status_code=403, detail="only agents change a case's status")
+        try:
+            case = await change_case_status(
+                case_id, CaseStatus(body.status), body.resolution, support
+            )
+        except UnknownCaseError:
+            raise HTTPException(status_code=404, detail=NOT_FOUND) from None
+        except TransitionError as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        return CaseView.of(case)
+
+    return router

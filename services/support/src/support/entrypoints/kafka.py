@@ -1,0 +1,84 @@
+"""Kafka subscribers: every order-keyed topic support reads feeds the order's timeline; the
+events that need a person also open a case. Thin: one use case call each."""
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from conveyor_contracts.envelope import OrderEnvelope
+from conveyor_contracts.groups import GROUP_SUPPORT
+from conveyor_contracts.spec import TopicSpec
+from conveyor_contracts.topics import (
+    CHECKOUT_ORDERS,
+    INVENTORY_RESERVATIONS,
+    ORDER_LIFECYCLE,
+    SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
+    WAREHOUSE_RETURNS,
+)
+from conveyor_runtime.consumer import subscribe
+from conveyor_runtime.service import Infrastructure
+from support.usecases.context import Support
+from support.usecases.open_case_on_exception import open_case_on_exception
+from support.usecases.record_timeline_on_order_event import record_timeline_on_order_event
+
+# Every order-keyed topic of the mesh support builds timelines from.
+TIMELINE_TOPICS: tuple[TopicSpec[Any], ...] = (
+    CHECKOUT_ORDERS,
+    ORDER_LIFECYCLE,
+    INVENTORY_RESERVATIONS,
+    SHIPPING_SHIPMENTS,
+    WAREHOUSE_RETURNS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
+)
+
+
+def trace_id_of(headers: Iterable[tuple[str, bytes]]) -> str | None:
+    """The trace id of a W3C ``traceparent`` header, if the message carries a valid one."""
+    for name, value in headers:
+        if name.lower() != "traceparent":
+            continue
+        parts = value.decode("ascii", "replace").strip().split("-")
+        if len(parts) >= 4 and len(parts[1]) == 32 and parts[1] != "0" * 32:
+            try:
+                int(parts[1], 16)
+            except ValueError:
+                return None
+            return parts[1].lower()
+    return None
+
+
+def register_subscribers(infra: Infrastructure, support: Support) -> None:
+    def current_trace_id() -> str | None:
+        # The message being handled, as FastStream's context holds it for this handler call.
+        message = infra.broker.context.get_local("message")
+        record = getattr(message, "raw_message", None)
+        return trace_id_of(getattr(record, "headers", None) or ())
+
+    for spec in TIMELINE_TOPICS:
+        _subscribe(infra, spec, _handler(spec.name, support, current_trace_id))
+
+
+def _handler(
+    topic: str, support: Support, trace_id: Callable[[], str | None]
+) -> Callable[[OrderEnvelope], Awaitable[None]]:
+    async def on_event(event: OrderEnvelope) -> None:
+        await record_timeline_on_order_event(event, topic, trace_id(), support.timelines)
+        await open_case_on_exception(event, support)
+
+    return on_event
+
+
+def _subscribe(infra: Infrastructure, spec: TopicSpec[Any], handle: Any) -> None:
+    settings = infra.settings
+    subscribe(
+        infra.broker,
+        topic=settings.topic(spec.name),
+        dead_letter_topic=settings.topic(spec.dead_letter),
+        group_id=settings.topic(GROUP_SUPPORT),
+        adapter=spec.adapter,
+        handle=handle,
+        metrics=infra.metrics,
+        order_id_of=lambda event: event.order_id,
+    )

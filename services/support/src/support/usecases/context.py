@@ -1,0 +1,53 @@
+"""What every support use case works with: its repositories, where it publishes, its policy."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from support.domain.cases import OrderCases
+from support.domain.timeline import Timeline
+from support.ports import CaseRepository, CasesChange, TimelineChange, TimelineRepository, Topics
+
+
+@dataclass(frozen=True)
+class Support:
+    timelines: TimelineRepository
+    cases: CaseRepository
+    topics: Topics
+    first_response: timedelta
+    clock: Callable[[], datetime]
+    new_id: Callable[[], uuid.UUID] = field(default=uuid.uuid4)
+
+
+async def upsert_timeline(
+    timelines: TimelineRepository, order_id: str, correlation_id: str, change: TimelineChange
+) -> Timeline:
+    """Apply ``change`` to the order's timeline, creating the timeline on the order's first fact
+    (facts of one order arrive on several topics, in any order)."""
+    updated = await timelines.update(order_id, change)
+    if updated is not None:
+        return updated
+    created, _ = change(Timeline(order_id, correlation_id))
+    if await timelines.add(created):
+        return created
+    updated = await timelines.update(order_id, change)  # created meanwhile: apply to it
+    assert updated is not None
+    return updated
+
+
+async def upsert_cases(
+    support: Support, order_id: str, correlation_id: str, change: CasesChange
+) -> OrderCases:
+    """Apply ``change`` to the order's cases, creating the document with the order's first case."""
+    updated = await support.cases.update(order_id, change)
+    if updated is not None:
+        return updated
+    created, messages = change(OrderCases(order_id, correlation_id))
+    if not created.cases and not messages:
+        return created  # nothing to store
+    if await support.cases.add(created, messages):
+        return created
+    updated = await support.cases.update(order_id, change)
+    assert updated is not None
+    return updated

@@ -1,0 +1,70 @@
+"""A buyer or an agent opens a case; a where-is-my-order case is answered from the timeline at
+once and resolved."""
+
+from dataclasses import replace
+
+from conveyor_contracts.support import CaseResolved
+from conveyor_runtime.outbox import OutboxMessage
+from support.domain.access import Principal
+from support.domain.cases import Case, CaseStatus, OrderCases, RequestKind
+from support.domain.timeline import Timeline
+from support.domain.whereabouts import where_is
+from support.usecases.context import Support, upsert_cases
+from support.usecases.emit import case_event, opened
+
+
+async def open_case_on_request(
+    timeline: Timeline,
+    kind: RequestKind,
+    principal: Principal,
+    support: Support,
+    *,
+    summary: str | None = None,
+    shipment_id: str | None = None,
+) -> Case:
+    """Open a case on an order the caller may read (the caller checked it)."""
+    now = support.clock()
+    case_id = "case_" + support.new_id().hex
+    opened_id, resolved_id = support.new_id(), support.new_id()
+    case = Case(
+        case_id=case_id,
+        order_id=timeline.order_id,
+        kind=kind,
+        opened_by=principal.role,
+        opened_at=now,
+        status=CaseStatus.OPEN,
+        respond_by=now + support.first_response,
+        shipment_id=shipment_id,
+        summary=summary,
+        updated_at=now,
+    )
+    if kind == "where_is_my_order":
+        case = replace(
+            case,
+            status=CaseStatus.RESOLVED,
+            respond_by=None,
+            resolution="answered",
+            answer=where_is(timeline).as_answer(),
+        )
+
+    def change(cases: OrderCases) -> tuple[OrderCases, list[OutboxMessage]]:
+        messages = [
+            opened(cases, case, support.topics, event_id=opened_id, causation_id=None, now=now)
+        ]
+        if case.status is CaseStatus.RESOLVED:
+            messages.append(
+                case_event(
+                    CaseResolved,
+                    cases,
+                    case,
+                    support.topics,
+                    event_id=resolved_id,
+                    causation_id=opened_id,
+                    now=now,
+                    resolution="answered",
+                )
+            )
+        return cases.with_case(case), messages
+
+    await upsert_cases(support, timeline.order_id, timeline.correlation_id, change)
+    return case
