@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conveyor_contracts.shipping.booking import ShipmentRebooked
+from conveyor_runtime.testing import from_example
 from orders.domain.order import Order, OrderStatus, moved_to, parcels_status, with_parcel
+from orders.domain.transitions import on_shipment
 
 NOW = datetime(2026, 3, 14, tzinfo=UTC)
 
@@ -77,3 +80,11 @@ def test_a_rebooked_parcel_drops_the_previous_carriers_tracking_number() -> None
     assert (parcel.carrier_code, parcel.tracking_number) == ("swiftpost", None)
     order = with_parcel(order, "shp_a", OrderStatus.PICKED_UP, None, "SP1234567890")
     assert order.parcels[0].tracking_number == "SP1234567890"
+
+
+def test_a_rebooked_return_pickup_is_not_taken_for_an_outbound_parcel() -> None:
+    order = with_parcel(an_order(OrderStatus.DELIVERED, 1), "shp_a", OrderStatus.DELIVERED)
+    rebooked = from_example(ShipmentRebooked, order_id=order.order_id, shipment_id="shp_return01")
+    after = on_shipment(order, rebooked, datetime.now(UTC))
+    assert after.parcels == order.parcels
+    assert after.status is OrderStatus.DELIVERED

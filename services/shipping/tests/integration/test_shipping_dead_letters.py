@@ -14,6 +14,7 @@ from conveyor_contracts.topics import (
     CARRIER_CODES,
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
+    SUPPORT_CASES,
     TOPICS,
     carrier_requests_topic,
     carrier_tracking_topic,
@@ -28,6 +29,7 @@ from shipping.settings import ShippingSettings
 CONSUMED = (
     ORDER_LIFECYCLE,
     INVENTORY_RESERVATIONS,
+    SUPPORT_CASES,
     *(carrier_tracking_topic(code) for code in CARRIER_CODES),
 )
 

@@ -5,10 +5,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from shipping_testkit import World, accepted, carrier_accepts, reserved, scan, world
+from shipping_testkit import NEW_YORK, World, accepted, carrier_accepts, reserved, scan, world
 
 from conveyor_contracts.carriers.tracking import ShipmentDeclined
 from conveyor_contracts.orders import OrderCancelled
+from conveyor_contracts.support import ReturnAuthorised
 from conveyor_runtime.testing import from_example
 from shipping.adapters.memory import MemoryCarrierCapacity
 from shipping.domain.shipment import (
@@ -18,6 +19,7 @@ from shipping.domain.shipment import (
     next_due,
     tracked_status,
 )
+from shipping.usecases.book_return_on_return_authorised import book_return_on_return_authorised
 from shipping.usecases.cancel_shipments_on_order_cancelled import (
     cancel_shipments_on_order_cancelled,
 )
@@ -284,3 +286,47 @@ async def test_a_booking_an_outage_interrupted_is_due_again_and_resumed_by_the_t
 
     await handle_deadlines_on_timer(ORDER, w.clock.advance(seconds=31), w.shipping)
     assert w.types() == ["BookShipment", "ShipmentBooked"]
+
+
+async def test_an_authorised_return_is_collected_from_the_buyer_and_brought_back() -> None:
+    w = world()
+    [outbound] = await booked(w)
+    authorised = from_example(
+        ReturnAuthorised,
+        order_id=ORDER,
+        correlation_id=ORDER,
+        collect_from=NEW_YORK,
+        return_to="WH-US-NJ1",
+        expires_on=(w.clock.now + timedelta(days=14)).date().isoformat(),
+    )
+    await book_return_on_return_authorised(authorised, w.shipping)
+    await book_return_on_return_authorised(authorised, w.shipping)  # redelivered
+
+    fulfilment = await w.fulfilments.get(ORDER)
+    assert fulfilment is not None
+    [returned] = [s for s in fulfilment.shipments if s.shipment_id != outbound]
+    assert w.types()[-2:] == ["BookReturnPickup", "ReturnPickupBooked"]
+    code = returned.carrier_code
+    assert code == "libertyparcel"  # New York is on the East Coast
+    await follow_shipment_on_carrier_report(
+        carrier_accepts(ORDER, returned.shipment_id), code, w.shipping
+    )
+    start = w.clock.now
+    for n, status in enumerate(("picked_up", "in_transit", "delivered")):
+        report = scan(ORDER, returned.shipment_id, status, start + timedelta(days=30 + n))
+        await follow_shipment_on_carrier_report(report, code, w.shipping)
+
+    events = [
+        m
+        for topic, m in w.published()
+        if topic == "shipping.shipments.v1" and m.shipment_id == returned.shipment_id
+    ]
+    types = [e.event_type for e in events]
+    assert types == [
+        "ReturnPickupBooked", "ShipmentConfirmed", "ReturnPickedUp", "ShipmentInTransit",
+        "ShipmentDelivered",
+    ]  # fmt: skip
+    assert "ShipmentDispatched" not in types
+    assert "DeliverySlaBreached" not in types  # a late return is not a broken promise
+    assert {e.direction for e in events if hasattr(e, "direction")} == {"return"}
+    assert (await shipment(w, returned.shipment_id)).status is ShipmentStatus.DELIVERED

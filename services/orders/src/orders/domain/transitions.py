@@ -48,6 +48,9 @@ def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
     if parcel is None:
         return order
     status, carrier_code, tracking_number = parcel
+    known = {p.shipment_id for p in order.parcels}
+    if isinstance(event, ShipmentRebooked) and event.shipment_id not in known:
+        return order  # a return pickup re-booked: not one of the order's outbound parcels
     order = with_parcel(order, event.shipment_id, status, carrier_code, tracking_number)
     implied = parcels_status(order)
     return order if implied is None else moved_to(order, implied, at, event.event_id)

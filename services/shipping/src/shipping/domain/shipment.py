@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from conveyor_contracts.address import Contact, PostalAddress
 from shipping.domain.catalogue import ServiceLevel
@@ -83,13 +84,25 @@ class Line:
 
 
 @dataclass(frozen=True)
+class ReturnPickup:
+    """What a return collection needs besides the lines: the buyer's side (personal data)."""
+
+    rma_id: str
+    collect_from: PostalAddress
+    sender: Contact
+    collect_by: datetime  # the authorisation's last day
+
+
+@dataclass(frozen=True)
 class Shipment:
-    """One parcel run from one warehouse, and everything shipping knows about it."""
+    """One parcel run: from one warehouse to the buyer, or (a return) from the buyer back to a
+    warehouse; and everything shipping knows about it."""
 
     shipment_id: str
-    reservation_id: str
+    reservation_id: str | None  # outbound only
     warehouse_id: str
     lines: tuple[Line, ...]
+    returning: ReturnPickup | None = None
     status: ShipmentStatus = ShipmentStatus.AWAITING_CARRIER
     carrier_code: str | None = None
     carriers_tried: tuple[str, ...] = ()
@@ -105,6 +118,10 @@ class Shipment:
     recall_requested: bool = False
     sla_breached: bool = False
     silence_reported_at: datetime | None = None
+
+    @property
+    def direction(self) -> Literal["outbound", "return"]:
+        return "return" if self.returning else "outbound"
 
     @property
     def delivery_failures(self) -> int:
@@ -162,6 +179,11 @@ def shipment_id_for(reservation_id: str, warehouse_id: str) -> str:
     return f"shp_{digest[:24]}"
 
 
+def return_shipment_id_for(rma_id: str) -> str:
+    digest = hashlib.sha256(f"return/{rma_id}".encode()).hexdigest()
+    return f"shp_{digest[:24]}"
+
+
 def promised_by(accepted_at: datetime, promise_days: int) -> datetime:
     """The end (UTC) of the day the buyer was promised delivery."""
     day = (accepted_at.astimezone(UTC) + timedelta(days=promise_days)).date()
@@ -204,7 +226,7 @@ def next_due(fulfilment: Fulfilment, silence: timedelta) -> datetime | None:
         elif s.status is ShipmentStatus.CONFIRMED and s.pickup_by:
             due.append(s.pickup_by)
         elif s.status.in_flight:
-            if s.deliver_by and not s.sla_breached:
+            if s.deliver_by and not s.sla_breached and not s.returning:
                 due.append(s.deliver_by)
             quiet_since = max(filter(None, (s.last_scan_at, s.silence_reported_at)), default=None)
             if quiet_since is not None:

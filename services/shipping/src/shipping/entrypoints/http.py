@@ -24,6 +24,8 @@ class ScanView(BaseModel):
 class ShipmentView(BaseModel):
     shipment_id: str
     order_id: str
+    direction: str
+    rma_id: str | None
     status: str
     warehouse_id: str
     lines: list[LineView]
@@ -40,6 +42,8 @@ class ShipmentView(BaseModel):
         return cls(
             shipment_id=shipment.shipment_id,
             order_id=fulfilment.order_id,
+            direction=shipment.direction,
+            rma_id=shipment.returning.rma_id if shipment.returning else None,
             status=shipment.status.value,
             warehouse_id=shipment.warehouse_id,
             lines=[LineView(sku=line.sku, quantity=line.quantity) for line in shipment.lines],

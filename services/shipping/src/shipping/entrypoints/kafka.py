@@ -7,14 +7,17 @@ from conveyor_contracts.groups import GROUP_SHIPPING
 from conveyor_contracts.inventory import ReservationEvent, StockReserved
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled, OrderLifecycleEvent
 from conveyor_contracts.spec import TopicSpec
+from conveyor_contracts.support import ReturnAuthorised, SupportCaseEvent
 from conveyor_contracts.topics import (
     CARRIER_CODES,
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
+    SUPPORT_CASES,
     carrier_tracking_topic,
 )
 from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
+from shipping.usecases.book_return_on_return_authorised import book_return_on_return_authorised
 from shipping.usecases.cancel_shipments_on_order_cancelled import (
     cancel_shipments_on_order_cancelled,
 )
@@ -39,8 +42,14 @@ def register_subscribers(infra: Infrastructure, shipping: Shipping) -> None:
             await plan_shipments_on_stock_reserved(event, shipping)
         # the rest is stock bookkeeping
 
+    async def on_support_case(event: SupportCaseEvent) -> None:
+        if isinstance(event, ReturnAuthorised):
+            await book_return_on_return_authorised(event, shipping)
+        # cases, cancellations (orders decides) and reshipments (inventory reserves): not ours
+
     _subscribe(infra, ORDER_LIFECYCLE, on_order_lifecycle)
     _subscribe(infra, INVENTORY_RESERVATIONS, on_reservation)
+    _subscribe(infra, SUPPORT_CASES, on_support_case)
     for code in CARRIER_CODES:
         _subscribe(infra, carrier_tracking_topic(code), _carrier_handler(code, shipping))
 

@@ -6,10 +6,11 @@ missed deadline) and from the timer poller, which resumes bookings a crash inter
 
 import uuid
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from conveyor_contracts.carriers.requests import BookShipment, Parcel
+from conveyor_contracts.carriers.requests import BookReturnPickup, BookShipment, Parcel
 from conveyor_contracts.shipping.booking import (
+    ReturnPickupBooked,
     ShipmentBooked,
     ShipmentBookingFailed,
     ShipmentRebooked,
@@ -26,6 +27,9 @@ from shipping.domain.shipment import (
 )
 from shipping.usecases.context import Shipping
 from shipping.usecases.emit import Reaction
+
+# A return has no buyer promise; the carrier should still bring it back within a week of pickup.
+RETURN_TRANSIT_ALLOWANCE = timedelta(days=7)
 
 
 async def book_waiting_shipments(order_id: str, shipping: Shipping) -> None:
@@ -66,8 +70,9 @@ async def _choose(
     parcels = _parcels(shipment, details, shipping)
     route = Route(
         origin=site.address,
-        destination=details.ship_to,
-        service_level=details.service_level,
+        # A return is served and priced as the reverse journey: the buyer's area decides.
+        destination=shipment.returning.collect_from if shipment.returning else details.ship_to,
+        service_level="standard" if shipment.returning else details.service_level,
         grams=max(parcel.weight_grams for parcel in parcels),
     )
     for option in ranked_options(
@@ -125,20 +130,52 @@ def _booked(
         pickup_by=choice.pickup_by,
         deliver_by=deliver_by,
     )
-    command = reaction.carrier_command(
-        BookShipment,
-        booked,
-        code,
-        parcels=_parcels(shipment, details, shipping),
-        service_level=details.service_level,
-        pickup_from=shipping.policy.sites[shipment.warehouse_id],
-        deliver_to=details.ship_to,
-        recipient=details.recipient,
-        pickup_by=booked.pickup_by,
-        deliver_by=deliver_by,
-    )
     deadlines = {"pickup_by": booked.pickup_by, "deliver_by": deliver_by, "carrier_code": code}
-    if shipment.carrier_code is None:
+    site = shipping.policy.sites[shipment.warehouse_id]
+    parcels = _parcels(shipment, details, shipping)
+    if shipment.returning:
+        command = reaction.carrier_command(
+            BookReturnPickup,
+            booked,
+            code,
+            parcels=parcels,
+            rma_id=shipment.returning.rma_id,
+            collect_from=shipment.returning.collect_from,
+            sender=shipment.returning.sender,
+            deliver_to=site,
+            pickup_by=booked.pickup_by,
+            deliver_by=deliver_by,
+        )
+    else:
+        command = reaction.carrier_command(
+            BookShipment,
+            booked,
+            code,
+            parcels=parcels,
+            service_level=details.service_level,
+            pickup_from=site,
+            deliver_to=details.ship_to,
+            recipient=details.recipient,
+            pickup_by=booked.pickup_by,
+            deliver_by=deliver_by,
+        )
+    if shipment.carrier_code is not None:
+        event = reaction.shipment_event(
+            ShipmentRebooked,
+            booked,
+            previous_carrier_code=shipment.carrier_code,
+            reason=shipment.rebook_reason or "carrier_declined",
+            **deadlines,
+        )
+    elif shipment.returning:
+        event = reaction.shipment_event(
+            ReturnPickupBooked,
+            booked,
+            rma_id=shipment.returning.rma_id,
+            warehouse_id=shipment.warehouse_id,
+            **deadlines,
+        )
+    else:
         event = reaction.shipment_event(
             ShipmentBooked,
             booked,
@@ -148,20 +185,14 @@ def _booked(
             lines=[{"sku": line.sku, "quantity": line.quantity} for line in shipment.lines],
             **deadlines,
         )
-    else:
-        event = reaction.shipment_event(
-            ShipmentRebooked,
-            booked,
-            previous_carrier_code=shipment.carrier_code,
-            reason=shipment.rebook_reason or "carrier_declined",
-            **deadlines,
-        )
     return fulfilment.with_shipment(booked), [command, event]
 
 
 def _promise(shipment: Shipment, details: OrderDetails, shipping: Shipping) -> datetime:
     if shipment.deliver_by is not None:
         return shipment.deliver_by
+    if shipment.returning:
+        return shipment.returning.collect_by + RETURN_TRANSIT_ALLOWANCE
     return promised_by(details.accepted_at, shipping.policy.promise_days[details.service_level])
 
 

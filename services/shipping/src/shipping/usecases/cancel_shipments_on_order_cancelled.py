@@ -24,6 +24,8 @@ async def cancel_shipments_on_order_cancelled(event: OrderCancelled, shipping: S
         reaction = Reaction(event.event_id, fulfilment, shipping.topics, now)
         messages: list[OutboxMessage] = []
         for shipment in fulfilment.shipments:
+            if shipment.returning:
+                continue  # a return belongs to an order delivered, not to one being cancelled
             if shipment.status.before_pickup:
                 cancelled = replace(shipment, status=ShipmentStatus.CANCELLED)
                 if shipment.carrier_code is not None:

@@ -21,6 +21,7 @@ from conveyor_contracts.shipping.booking import ShipmentConfirmed
 from conveyor_contracts.shipping.tracking import (
     DeliveryAttemptFailed,
     DeliverySlaBreached,
+    ReturnPickedUp,
     ShipmentDelivered,
     ShipmentDispatched,
     ShipmentExceptionRaised,
@@ -100,7 +101,7 @@ def _apply(
                 reaction.shipment_event(
                     ShipmentConfirmed,
                     confirmed,
-                    direction="outbound",
+                    direction=shipment.direction,
                     carrier_code=carrier_code,
                     tracking_number=event.tracking_number,
                     estimated_delivery=event.estimated_delivery,
@@ -139,7 +140,19 @@ def _scanned(
     after = replace(shipment, scans=scans, status=status, tracking_number=tracking_number)
     messages: list[OutboxMessage] = []
 
-    if before.before_pickup and not status.before_pickup:
+    picked_up_at = min((s.scanned_at for s in scans if s.status in MOVING_SCANS), default=None)
+    if before.before_pickup and not status.before_pickup and after.returning:
+        messages.append(
+            reaction.shipment_event(
+                ReturnPickedUp,
+                after,
+                rma_id=after.returning.rma_id,
+                carrier_code=after.carrier_code,
+                tracking_number=tracking_number,
+                picked_up_at=picked_up_at,
+            )
+        )
+    elif before.before_pickup and not status.before_pickup:
         messages.append(
             reaction.shipment_event(
                 ShipmentDispatched,
@@ -149,7 +162,7 @@ def _scanned(
                 carrier_code=after.carrier_code,
                 tracking_number=tracking_number,
                 lines=[{"sku": line.sku, "quantity": line.quantity} for line in after.lines],
-                picked_up_at=min(s.scanned_at for s in scans if s.status in MOVING_SCANS),
+                picked_up_at=picked_up_at,
             )
         )
     fact = _scan_fact(event, after, shipping)
@@ -157,7 +170,7 @@ def _scanned(
         event_type, fields = fact
         messages.append(
             reaction.shipment_event(
-                event_type, after, direction="outbound", scanned_at=event.scanned_at, **fields
+                event_type, after, direction=after.direction, scanned_at=event.scanned_at, **fields
             )
         )
     if (
@@ -165,6 +178,7 @@ def _scanned(
         and after.delivery_failures >= shipping.policy.max_delivery_attempts
         and not after.recall_requested
         and status.in_flight
+        and not after.returning
     ):
         # Return to sender by policy: ask the carrier to bring it back.
         after = replace(after, recall_requested=True)
@@ -175,6 +189,7 @@ def _scanned(
         )
     if (
         event.status == "delivered"
+        and not after.returning
         and after.deliver_by is not None
         and event.scanned_at > after.deliver_by
         and not after.sla_breached

@@ -46,7 +46,7 @@ def _passed(
         return shipment, []
     messages: list[OutboxMessage] = []
     deliver_by = shipment.deliver_by
-    if deliver_by and deliver_by <= now and not shipment.sla_breached:
+    if deliver_by and deliver_by <= now and not shipment.sla_breached and not shipment.returning:
         shipment = replace(shipment, sla_breached=True)
         messages.append(
             reaction("deliver_by", deliver_by).shipment_event(
@@ -66,7 +66,7 @@ def _passed(
             reaction("silence", quiet_since).shipment_event(
                 ShipmentExceptionRaised,
                 shipment,
-                direction="outbound",
+                direction=shipment.direction,
                 scanned_at=now,
                 code="delayed",
                 detail=f"no carrier scan for {hours} h",
