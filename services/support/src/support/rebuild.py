@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
 from conveyor_contracts.groups import GROUP_SUPPORT
@@ -81,7 +82,7 @@ async def rebuild_timelines(
         timelines = MongoTimelines(collection, locks, relay)
         await consumer.start()
         specs = {settings.topic(spec.name): spec for spec in TIMELINE_TOPICS}
-        ends = await _end_offsets(consumer, list(specs))
+        ends = await _end_offsets(consumer, settings.kafka_bootstrap_servers, list(specs))
         counts = await _replay(consumer, specs, ends, timelines, idle_timeout)
     finally:
         await consumer.stop()
@@ -92,16 +93,22 @@ async def rebuild_timelines(
     return report
 
 
-async def _end_offsets(consumer: Any, topics: list[str]) -> dict[Any, int]:
-    await consumer.topics()  # fetches metadata, so partitions are known
-    partitions = [
-        TopicPartition(topic, partition)
-        for topic in topics
-        for partition in sorted(consumer.partitions_for_topic(topic) or ())
-    ]
-    missing = [topic for topic in topics if not consumer.partitions_for_topic(topic)]
+async def _end_offsets(consumer: Any, bootstrap: str, topics: list[str]) -> dict[Any, int]:
+    """Assign every partition of ``topics`` and read where each ends now."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="support-rebuild")
+    await admin.start()
+    try:
+        described: list[dict[str, Any]] = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    missing = [t["topic"] for t in described if t["error_code"] != 0 or not t["partitions"]]
     if missing:
-        raise RuntimeError(f"topics not found: {', '.join(missing)}")
+        raise RuntimeError(f"topics not found: {', '.join(sorted(missing))}")
+    partitions = [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+    ]
     consumer.assign(partitions)
     ends: dict[Any, int] = await consumer.end_offsets(partitions)
     return ends

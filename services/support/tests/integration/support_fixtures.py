@@ -1,0 +1,73 @@
+"""Running the support service on the session's real servers, and talking to it."""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from conveyor_runtime.broker import build_broker
+from conveyor_runtime.telemetry import build_tracer_provider
+from conveyor_runtime.testing import Servers
+from support.app import create_app
+from support.settings import SupportSettings
+
+AGENT = {"Authorization": "Bearer agent-token-1"}
+ADA = {"Authorization": "Bearer ada-token-1"}
+BOB = {"Authorization": "Bearer bob-token-1"}
+ADA_ID, BOB_ID = "byr_ada00001", "byr_bob00001"
+
+
+def support_settings(
+    servers: Servers, kafka: str, namespace: str, **fields: Any
+) -> SupportSettings:
+    return SupportSettings(
+        kafka_bootstrap_servers=kafka,
+        mongo_url=servers.mongo_url,
+        mongo_database=f"{namespace}support",
+        otlp_endpoint=None,
+        topic_prefix=namespace,
+        agent_tokens={"agent-token-1": "agt_0001"},
+        buyer_tokens={"ada-token-1": ADA_ID, "bob-token-1": BOB_ID},
+        outbox_sweep_seconds=0.5,
+        timer_poll_seconds=0.2,
+        **fields,
+    )
+
+
+def new_order_id() -> str:
+    return f"ord_{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Running:
+    http: httpx.AsyncClient
+    settings: SupportSettings
+    publisher: Any  # a started KafkaBroker with the telemetry middleware (traceparent headers)
+
+    async def publish(self, topic: str, event: BaseModel | bytes, key: str = "k") -> None:
+        body = event if isinstance(event, bytes) else event.model_dump_json().encode()
+        await self.publisher.publish(body, topic=self.settings.topic(topic), key=key.encode())
+
+    async def entries(self, order_id: str) -> list[dict[str, Any]]:
+        response = await self.http.get(f"/orders/{order_id}/timeline", headers=AGENT)
+        return list(response.json()["entries"]) if response.status_code == 200 else []
+
+
+@contextlib.asynccontextmanager
+async def running_support(settings: SupportSettings) -> AsyncIterator[Running]:
+    app = create_app(settings)
+    publisher = build_broker(
+        settings.kafka_bootstrap_servers, "support-test", build_tracer_provider("test", None)
+    )
+    async with app.router.lifespan_context(app):
+        await publisher.start()
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://support") as http:
+                yield Running(http, settings, publisher)
+        finally:
+            await publisher.stop()
