@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
 from conveyor_runtime.broker import build_broker
@@ -38,6 +39,13 @@ def support_settings(
     )
 
 
+def client_broker(settings: SupportSettings) -> KafkaBroker:
+    """A broker for the test's own publishes, with trace context in the headers."""
+    return build_broker(
+        settings.kafka_bootstrap_servers, "support-test", build_tracer_provider("test", None)
+    )
+
+
 def new_order_id() -> str:
     return f"ord_{uuid.uuid4().hex[:12]}"
 
@@ -46,7 +54,7 @@ def new_order_id() -> str:
 class Running:
     http: httpx.AsyncClient
     settings: SupportSettings
-    publisher: Any  # a started KafkaBroker with the telemetry middleware (traceparent headers)
+    publisher: KafkaBroker  # started, with the telemetry middleware (traceparent headers)
 
     async def publish(self, topic: str, event: BaseModel | bytes, key: str = "k") -> None:
         body = event if isinstance(event, bytes) else event.model_dump_json().encode()
@@ -58,11 +66,12 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def running_support(settings: SupportSettings) -> AsyncIterator[Running]:
+async def running_support(
+    settings: SupportSettings, publisher: KafkaBroker | None = None
+) -> AsyncIterator[Running]:
+    """The service running, with a test broker (started here: register its subscribers first)."""
     app = create_app(settings)
-    publisher = build_broker(
-        settings.kafka_bootstrap_servers, "support-test", build_tracer_provider("test", None)
-    )
+    publisher = publisher or client_broker(settings)
     async with app.router.lifespan_context(app):
         await publisher.start()
         transport = httpx.ASGITransport(app=app)
