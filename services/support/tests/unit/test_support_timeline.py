@@ -4,15 +4,21 @@ data in entries."""
 import itertools
 import uuid
 from datetime import timedelta
+from typing import Any, get_args
 
+import pytest
+from pydantic import BaseModel
 from support_testkit import ORDER, event, world
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.inventory import StockReserved
 from conveyor_contracts.orders import OrderAccepted
+from conveyor_contracts.privacy import personal_data_field_names, personal_data_paths
 from conveyor_contracts.shipping import ShipmentExceptionRaised
 from conveyor_contracts.support import CaseOpened
+from conveyor_runtime.testing import from_example
 from support.domain.timeline import Timeline, causal_order, entry_of, key_facts
+from support.entrypoints.kafka import TIMELINE_TOPICS
 from support.usecases.record_timeline_on_order_event import record_timeline_on_order_event
 
 T0 = world().clock.now
@@ -103,3 +109,40 @@ def test_free_text_is_left_out_of_the_facts() -> None:
     assert key_facts(opened)["kind"] == "where_is_my_order"
     assert "detail" not in key_facts(exception)
     assert key_facts(exception)["code"] == "damaged"
+
+
+def _personal_values(model: type[BaseModel]) -> set[str]:
+    """The example values of the model's personal fields (names, streets, buyer ids...)."""
+    example = model.model_json_schema()["examples"][0]
+    found: set[str] = set()
+    for path in personal_data_paths(model):
+        values: list[Any] = [example]
+        for part in path.split("."):
+            values = [
+                item
+                for value in values
+                for item in (value if isinstance(value, list) else [value])
+                if isinstance(item, dict)
+                for item in [item.get(part)]
+                if item is not None
+            ]
+        for value in values:
+            found.update(str(v) for v in (value if isinstance(value, list) else [value]))
+    return found
+
+
+@pytest.mark.parametrize(
+    "model",
+    [model for spec in TIMELINE_TOPICS for model in get_args(get_args(spec.message)[0])],
+    ids=lambda model: model.__name__,
+)
+def test_no_event_of_any_consumed_topic_puts_personal_data_in_facts(
+    model: type[BaseModel],
+) -> None:
+    facts = key_facts(from_example(model))
+    flat = {str(v) for v in facts.values()} | {
+        str(v) for value in facts.values() if isinstance(value, dict) for v in value.values()
+    }
+    assert not set(facts) & personal_data_field_names(model)
+    assert not flat & _personal_values(model)
+    assert {"detail", "summary", "buyer_id"}.isdisjoint(facts)
