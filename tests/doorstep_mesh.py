@@ -67,7 +67,13 @@ class Mesh:
     # The warehouse and the checkout.
 
     async def receive_goods(self, sku: str, warehouse_id: str, quantity: int) -> None:
-        receipt = from_example(GoodsReceived, sku=sku, warehouse_id=warehouse_id, quantity=quantity)
+        receipt = from_example(
+            GoodsReceived,
+            sku=sku,
+            warehouse_id=warehouse_id,
+            quantity=quantity,
+            receipt_ref=f"GRN-{uuid.uuid4().hex[:12].upper()}",
+        )
         await self.publish(WAREHOUSE_RECEIPTS.name, receipt, sku)
 
         async def stocked() -> bool:
@@ -75,7 +81,7 @@ class Mesh:
             return levels is not None and any(
                 w["warehouse_id"] == warehouse_id and w["on_hand"] >= quantity
                 for w in levels["warehouses"]
-            )
+            )  # at least this receipt's units (earlier ones may be there too)
 
         await wait_for(stocked, within=60, interval=0.3)
 
@@ -190,7 +196,10 @@ class Mesh:
 
 @asynccontextmanager
 async def running_mesh(
-    servers: Servers, kafka: str, **shipping_settings: Any
+    servers: Servers,
+    kafka: str,
+    inventory_settings: dict[str, Any] | None = None,
+    **shipping_settings: Any,
 ) -> AsyncIterator[Mesh]:
     prefix = f"e{uuid.uuid4().hex[:10]}-"
     # Fewer partitions than production: the same semantics, faster group joins in tests.
@@ -211,7 +220,11 @@ async def running_mesh(
 
     apps = {
         "orders": create_orders(OrdersSettings(**common("orders"))),
-        "inventory": create_inventory(InventorySettings(**common("inventory"))),
+        "inventory": create_inventory(
+            InventorySettings(
+                **common("inventory"), timer_poll_seconds=0.3, **(inventory_settings or {})
+            )
+        ),
         "shipping": create_shipping(
             ShippingSettings(**common("shipping"), timer_poll_seconds=0.3, **shipping_settings)
         ),

@@ -65,7 +65,9 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
     orders_settings = OrdersSettings(mongo_database=f"{namespace}orders", **common)
     orders = create_orders(orders_settings)
     inventory = create_inventory(
-        InventorySettings(mongo_database=f"{namespace}inventory", **common)
+        InventorySettings(
+            mongo_database=f"{namespace}inventory", unfillable_policy="shortage", **common
+        )
     )
     checkout = build_broker(kafka, "checkout-test", build_tracer_provider("checkout-test", None))
     in_stock, out_of_stock = f"ord_{uuid.uuid4().hex[:10]}", f"ord_{uuid.uuid4().hex[:10]}"

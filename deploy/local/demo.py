@@ -148,6 +148,8 @@ async def _services(
                 f"{env_prefix}_OTLP_ENDPOINT": endpoints.otlp_http,
                 f"{env_prefix}_HTTP_PORT": str(port),
                 f"{env_prefix}_TOPIC_PREFIX": prefix,
+                # Backorders the demo's receipts never cover end short within the run.
+                "INVENTORY_BACKORDER_MAX_WAIT_SECONDS": "30",
             }
             with log.open("wb") as output:
                 process = await asyncio.create_subprocess_exec(
