@@ -235,6 +235,7 @@ async def running_mesh(
         _watch(mesh, spec.name, spec.adapter)
 
     async with AsyncExitStack() as stack:
+        stack.push_async_callback(kafka_admin.delete_topics_with_prefix, kafka, prefix)
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
         await client.start()

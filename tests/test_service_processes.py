@@ -26,7 +26,8 @@ def free_port() -> int:
 async def test_a_service_process_becomes_ready_and_stops_cleanly_on_sigterm(
     service: str, servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(*(spec for spec in TOPICS if service in spec.consumers))
+    # What it reads, and what it writes (support reads its own case events back too).
+    await create_topics(*(s for s in TOPICS if service in (s.producer, *s.consumers)))
     prefix, port = service.upper(), free_port()
     env = os.environ | {
         f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": kafka,

@@ -40,7 +40,7 @@ from conveyor_contracts.topics import (
     TOPICS,
 )
 from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.kafka_admin import ensure_topics
+from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import broker, tracer_provider
@@ -244,6 +244,8 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
     say(f"demo {prefix.rstrip('-')}: {len(expected)} orders, service logs in {log_dir}")
 
     async with contextlib.AsyncExitStack() as running:
+        # The run's topics go when it ends (its databases stay, to look at afterwards).
+        running.push_async_callback(delete_topics_with_prefix, endpoints.kafka, prefix)
         services = await running.enter_async_context(_services(endpoints, prefix, log_dir))
         say("services ready: " + ", ".join(f"{s.name} :{s.port}" for s in services))
         observer = _observer(endpoints.kafka, prefix, observed)

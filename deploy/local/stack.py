@@ -289,7 +289,9 @@ class Kafka(Server):
         java = str(Path(java_home) / "bin" / "java") if java_home else "java"
         return [
             java,
-            "-Xmx512m",  # the JVM default is a quarter of the machine's memory
+            # The JVM default is a quarter of the machine's memory; 512m ran out with a few
+            # thousand partitions (test namespaces are now deleted, but a run creates many).
+            "-Xmx1536m",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.log4j_config}",
             f"-Dkafka.logs.dir={LOG_DIR}",

@@ -115,6 +115,25 @@ async def ensure_topics(
         await admin.close()
 
 
+async def delete_topics_with_prefix(bootstrap: str, prefix: str) -> int:
+    """Delete every topic whose name starts with ``prefix``; how many were asked to go.
+
+    For throwaway namespaces (a test's, a demo run's): on one small broker every partition
+    costs heap and file handles, and thousands of forgotten ones exhaust it.
+    """
+    if not prefix:
+        raise ValueError("refusing to delete every topic: give a non-empty prefix")
+    admin = _admin_client(bootstrap)
+    try:
+        await admin.start()
+        doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed, timeout_ms=int(_LEADER_WAIT * 1000))
+        return len(doomed)
+    finally:
+        await admin.close()
+
+
 def _raise_for_refused(topic_errors: list[dict[str, Any]]) -> None:
     # Another process may have created the topic since we listed: that is success too.
     refused = [

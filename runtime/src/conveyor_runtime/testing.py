@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -194,8 +194,9 @@ CreateTopics = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
-def create_topics(kafka: str, namespace: str) -> CreateTopics:
-    """``await create_topics(spec, ...)`` creates each spec's topic and dead-letter topic here."""
+async def create_topics(kafka: str, namespace: str) -> AsyncIterator[CreateTopics]:
+    """``await create_topics(spec, ...)`` creates each spec's topic and dead-letter topic here;
+    they are deleted when the test ends."""
 
     from conveyor_runtime import kafka_admin
 
@@ -206,7 +207,8 @@ def create_topics(kafka: str, namespace: str) -> CreateTopics:
             wanted[namespace + spec.dead_letter] = spec.partitions
         await kafka_admin.ensure_topics(kafka, wanted)
 
-    return create
+    yield create
+    await kafka_admin.delete_topics_with_prefix(kafka, namespace)
 
 
 async def wait_for(

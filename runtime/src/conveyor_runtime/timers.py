@@ -73,6 +73,10 @@ class TimerPoller:
 
     async def run(self) -> None:
         """Poll until cancelled; failures are retried, never fatal."""
+        try:
+            await self.collection.create_index(DUE_FIELD)  # idempotent; what MongoDB polls by
+        except Exception:
+            log.exception("could not index due_at; polling without it")
         while True:
             try:
                 await self.fire_due()
