@@ -12,6 +12,8 @@ from conveyor_contracts.topics import (
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
     SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
 )
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
@@ -19,7 +21,13 @@ from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import CreateTopics, Servers
 from orders.app import create_app
 
-CONSUMED = (CHECKOUT_ORDERS, INVENTORY_RESERVATIONS, SHIPPING_SHIPMENTS)
+CONSUMED = (
+    CHECKOUT_ORDERS,
+    INVENTORY_RESERVATIONS,
+    SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
+)
 
 
 async def test_malformed_and_schema_violating_messages_are_dead_lettered_and_valid_ones_processed(
@@ -68,7 +76,9 @@ async def test_malformed_and_schema_violating_messages_are_dead_lettered_and_val
                 key=order_id.encode(),
             )
             first_lifecycle = await asyncio.wait_for(accepted.get(), timeout=60)
-            messages = [await asyncio.wait_for(parked.get(), timeout=60) for _ in range(6)]
+            messages = [
+                await asyncio.wait_for(parked.get(), timeout=60) for _ in range(2 * len(CONSUMED))
+            ]
         finally:
             await client.stop()
 

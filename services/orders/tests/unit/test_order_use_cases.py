@@ -8,13 +8,15 @@ from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
 from conveyor_contracts.inventory import StockReserved, StockShortage
 from conveyor_contracts.orders import ORDER_LIFECYCLE_EVENTS, ORDER_STATUS_EVENTS
 from conveyor_contracts.shipping.booking import ShipmentBooked, ShipmentConfirmed
-from conveyor_contracts.shipping.tracking import ShipmentDelivered, ShipmentDispatched
+from conveyor_contracts.shipping.tracking import ShipmentDelivered, ShipmentDispatched, ShipmentLost
+from conveyor_contracts.support import CaseCancellationRequested, RefundRequested, ReturnAuthorised
 from orders.adapters.memory_orders import MemoryOrders
 from orders.domain.order import OrderStatus
 from orders.usecases.accept_order_on_order_placed import accept_order_on_order_placed
 from orders.usecases.cancel_order_on_cancellation_requested import (
     cancel_order_on_cancellation_requested,
 )
+from orders.usecases.progress_order_on_after_sales import progress_order_on_after_sales
 from orders.usecases.progress_order_on_reservation import progress_order_on_reservation
 from orders.usecases.progress_order_on_shipment import progress_order_on_shipment
 
@@ -78,7 +80,7 @@ async def test_an_order_moves_to_delivered_and_every_fact_applies_once() -> None
     orders = MemoryOrders()
     await placed_and_accepted(orders, "ord_uc_4")
     facts = [
-        event(StockReserved, "ord_uc_4"),
+        event(StockReserved, "ord_uc_4", case_id=None),
         event(ShipmentBooked, "ord_uc_4"),
         event(ShipmentConfirmed, "ord_uc_4"),
         event(ShipmentDispatched, "ord_uc_4"),
@@ -122,7 +124,9 @@ async def test_cancellation_before_pickup_cancels_and_after_pickup_is_refused() 
     assert orders.orders["ord_uc_6"].status is OrderStatus.CANCELLED
 
     await placed_and_accepted(orders, "ord_uc_7")
-    await progress_order_on_reservation(event(StockReserved, "ord_uc_7"), orders, TOPICS)
+    await progress_order_on_reservation(
+        event(StockReserved, "ord_uc_7", case_id=None), orders, TOPICS
+    )
     await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_7"), orders, TOPICS)
     await cancel_order_on_cancellation_requested(
         event(OrderCancellationRequested, "ord_uc_7"), orders, TOPICS
@@ -130,3 +134,68 @@ async def test_cancellation_before_pickup_cancels_and_after_pickup_is_refused() 
     kind, refused = emitted(orders, "ord_uc_7")[-1]
     assert (kind, refused.reason) == ("OrderCancellationRefused", "already_shipped")
     assert orders.orders["ord_uc_7"].status is OrderStatus.PICKED_UP
+
+
+async def test_after_sales_a_return_then_a_refund_move_the_order_on_once_each() -> None:
+    orders = MemoryOrders()
+    await delivered(orders, "ord_uc_20")
+    for fact in (
+        event(ReturnAuthorised, "ord_uc_20"),
+        event(ShipmentDelivered, "ord_uc_20", direction="return"),
+        event(RefundRequested, "ord_uc_20"),
+    ):
+        for _ in range(2):
+            if isinstance(fact, ShipmentDelivered):
+                await progress_order_on_shipment(fact, orders, TOPICS)
+            else:
+                await progress_order_on_after_sales(fact, orders, TOPICS)
+    statuses = [
+        e.status for kind, e in emitted(orders, "ord_uc_20") if kind == "OrderStatusChanged"
+    ]
+    assert statuses[-3:] == ["return_in_progress", "returned", "refund_requested"]
+    assert orders.orders["ord_uc_20"].status is OrderStatus.REFUND_REQUESTED
+
+
+async def test_a_reshipment_after_a_lost_parcel_delivers_the_order() -> None:
+    orders = MemoryOrders()
+    await placed_and_accepted(orders, "ord_uc_21")
+    first = [
+        event(StockReserved, "ord_uc_21", case_id=None),
+        event(ShipmentBooked, "ord_uc_21", shipment_id="shp_first0001"),
+        event(ShipmentLost, "ord_uc_21", shipment_id="shp_first0001", direction="outbound"),
+    ]
+    again = [
+        event(StockReserved, "ord_uc_21"),  # carries the support case: a reshipment
+        event(ShipmentBooked, "ord_uc_21", shipment_id="shp_second001"),
+        event(ShipmentDelivered, "ord_uc_21", shipment_id="shp_second001", direction="outbound"),
+    ]
+    for fact in first + again:
+        if isinstance(fact, StockReserved):
+            await progress_order_on_reservation(fact, orders, TOPICS)
+        else:
+            await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+        if fact is first[-1]:
+            assert orders.orders["ord_uc_21"].status is OrderStatus.LOST
+    assert orders.orders["ord_uc_21"].status is OrderStatus.DELIVERED
+
+
+async def test_a_cancellation_asked_through_support_after_delivery_is_refused() -> None:
+    orders = MemoryOrders()
+    await delivered(orders, "ord_uc_22")
+    await cancel_order_on_cancellation_requested(
+        event(CaseCancellationRequested, "ord_uc_22"), orders, TOPICS
+    )
+    assert emitted(orders, "ord_uc_22")[-1][1].reason == "already_delivered"
+
+
+async def delivered(orders: MemoryOrders, order_id: str) -> None:
+    await placed_and_accepted(orders, order_id)
+    await progress_order_on_reservation(
+        event(StockReserved, order_id, case_id=None), orders, TOPICS
+    )
+    for kind in (ShipmentBooked, ShipmentDispatched):
+        await progress_order_on_shipment(event(kind, order_id), orders, TOPICS)  # type: ignore[arg-type]
+    await progress_order_on_shipment(
+        event(ShipmentDelivered, order_id, direction="outbound"), orders, TOPICS
+    )
+    assert orders.orders[order_id].status is OrderStatus.DELIVERED

@@ -10,7 +10,7 @@ class OrderStatus(IntEnum):
     """Where an order is. The value is its progress: an order never moves to a lower one.
 
     Terminal statuses rank highest so that nothing late (a stray scan, a redelivered reservation)
-    can move an order out of them.
+    can move an order out of them. Lost ranks below delivered: a reshipment may still arrive.
     """
 
     ACCEPTED = 10
@@ -20,9 +20,12 @@ class OrderStatus(IntEnum):
     PICKED_UP = 50
     OUT_FOR_DELIVERY = 60
     DELIVERY_FAILED = 65
+    LOST = 68  # below delivered: a reshipment can still deliver the order
     DELIVERED = 70
-    RETURNED_TO_SENDER = 80
-    LOST = 85
+    RETURN_REQUESTED = 72  # after-sales: a return was authorised
+    RETURNED = 74  # ...and the parcel is back at the warehouse
+    RETURNED_TO_SENDER = 78
+    REFUND_REQUESTED = 82  # the last word of after-sales, whatever led to it
     REJECTED = 90
     CANCELLED = 95
 
@@ -49,6 +52,9 @@ PUBLIC_STATUS: dict[OrderStatus, str] = {
     OrderStatus.OUT_FOR_DELIVERY: "out_for_delivery",
     OrderStatus.DELIVERY_FAILED: "delivery_failed",
     OrderStatus.DELIVERED: "delivered",
+    OrderStatus.RETURN_REQUESTED: "return_in_progress",
+    OrderStatus.RETURNED: "returned",
+    OrderStatus.REFUND_REQUESTED: "refund_requested",
     OrderStatus.RETURNED_TO_SENDER: "returned",
     OrderStatus.LOST: "lost",
     OrderStatus.REJECTED: "rejected",

@@ -24,15 +24,25 @@ from conveyor_contracts.shipping.tracking import (
     ShipmentLost,
     ShipmentReturnedToSender,
 )
+from conveyor_contracts.support import (
+    RefundEvent,
+    RefundRequested,
+    ReturnAuthorised,
+    SupportCaseEvent,
+)
 from orders.domain.order import Order, OrderStatus, moved_to, parcels_status, with_parcel
 
 
 def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order:
     """Inventory reserved, backordered or could not find the stock."""
     match event:
-        case StockReserved():
+        case StockReserved(case_id=None):
             reserved = replace(order, expected_parcels=len(event.allocations))
             return moved_to(reserved, OrderStatus.RESERVED, at, event.event_id)
+        case StockReserved():
+            # A reshipment support approved: its parcels replace the lost ones.
+            kept = tuple(p for p in order.parcels if p.status is not OrderStatus.LOST)
+            return replace(order, parcels=kept, expected_parcels=len(kept) + len(event.allocations))
         case StockBackordered():
             return moved_to(order, OrderStatus.BACKORDERED, at, event.event_id)
         case StockShortage():
@@ -44,6 +54,8 @@ def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
     """Shipping booked, dispatched or tracked one of the order's parcels."""
     if isinstance(event, ShipmentBookingFailed):
         return moved_to(order, OrderStatus.CANCELLED, at, event.event_id)
+    if isinstance(event, ShipmentDelivered) and event.direction == "return":
+        return moved_to(order, OrderStatus.RETURNED, at, event.event_id)
     parcel = _parcel_progress(event)
     if parcel is None:
         return order
@@ -77,3 +89,14 @@ def _parcel_progress(event: ShipmentEvent) -> tuple[OrderStatus, str | None, str
         case ShipmentLost(direction="outbound"):
             return OrderStatus.LOST, None, None
     return None  # returns, recalls, exceptions, SLA: the support service's business
+
+
+def on_after_sales(order: Order, event: SupportCaseEvent | RefundEvent, at: datetime) -> Order:
+    """Support authorised a return or asked for a refund; cases and reshipments move nothing
+    here (a reshipment arrives as a reservation, a cancellation as its own request)."""
+    match event:
+        case ReturnAuthorised():
+            return moved_to(order, OrderStatus.RETURN_REQUESTED, at, event.event_id)
+        case RefundRequested():
+            return moved_to(order, OrderStatus.REFUND_REQUESTED, at, event.event_id)
+    return order

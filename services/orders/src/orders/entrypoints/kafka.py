@@ -7,7 +7,14 @@ from conveyor_contracts.groups import GROUP_ORDERS
 from conveyor_contracts.inventory import ReservationEvent
 from conveyor_contracts.shipping import ShipmentEvent
 from conveyor_contracts.spec import TopicSpec
-from conveyor_contracts.topics import CHECKOUT_ORDERS, INVENTORY_RESERVATIONS, SHIPPING_SHIPMENTS
+from conveyor_contracts.support import CaseCancellationRequested, RefundEvent, SupportCaseEvent
+from conveyor_contracts.topics import (
+    CHECKOUT_ORDERS,
+    INVENTORY_RESERVATIONS,
+    SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
+)
 from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
 from orders.ports import OrderRepository, Topics
@@ -15,6 +22,7 @@ from orders.usecases.accept_order_on_order_placed import accept_order_on_order_p
 from orders.usecases.cancel_order_on_cancellation_requested import (
     cancel_order_on_cancellation_requested,
 )
+from orders.usecases.progress_order_on_after_sales import progress_order_on_after_sales
 from orders.usecases.progress_order_on_reservation import progress_order_on_reservation
 from orders.usecases.progress_order_on_shipment import progress_order_on_shipment
 
@@ -32,7 +40,18 @@ def register_subscribers(infra: Infrastructure, orders: OrderRepository, topics:
     async def on_shipment_event(event: ShipmentEvent) -> None:
         await progress_order_on_shipment(event, orders, topics)
 
+    async def on_support_case(event: SupportCaseEvent) -> None:
+        if isinstance(event, CaseCancellationRequested):
+            await cancel_order_on_cancellation_requested(event, orders, topics)
+        else:
+            await progress_order_on_after_sales(event, orders, topics)
+
+    async def on_refund(event: RefundEvent) -> None:
+        await progress_order_on_after_sales(event, orders, topics)
+
     _subscribe(infra, CHECKOUT_ORDERS, on_checkout_event)
+    _subscribe(infra, SUPPORT_CASES, on_support_case)
+    _subscribe(infra, SUPPORT_REFUNDS, on_refund)
     _subscribe(infra, INVENTORY_RESERVATIONS, on_reservation_event)
     _subscribe(infra, SHIPPING_SHIPMENTS, on_shipment_event)
 

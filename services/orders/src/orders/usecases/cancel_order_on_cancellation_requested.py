@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from conveyor_contracts.checkout import OrderCancellationRequested
 from conveyor_contracts.orders import OrderCancellationRefused, OrderCancelled
+from conveyor_contracts.support import CaseCancellationRequested
 from conveyor_runtime.failures import PermanentError
 from conveyor_runtime.outbox import OutboxMessage
 from orders.domain.order import Order, OrderStatus, moved_to
@@ -12,7 +13,9 @@ from orders.usecases.emit import Reaction, already_applied, remembered
 
 
 async def cancel_order_on_cancellation_requested(
-    event: OrderCancellationRequested, orders: OrderRepository, topics: Topics
+    event: OrderCancellationRequested | CaseCancellationRequested,
+    orders: OrderRepository,
+    topics: Topics,
 ) -> None:
     """Before pickup: ``OrderCancelled`` (inventory releases, shipping cancels the booking).
 
@@ -35,15 +38,16 @@ async def cancel_order_on_cancellation_requested(
         return after, [cancelled, *reaction.status_changes(order, after)]
 
     if await orders.update(event.order_id, change) is None:
-        # The checkout topic is keyed by order id, so OrderPlaced always comes first.
+        # Keyed by order id, OrderPlaced comes first on the checkout topic; a case names an
+        # order support learnt of from orders, so an unknown one is a producer bug either way.
         raise PermanentError("cancellation requested for an order orders does not know")
 
 
 def refusal_reason(status: OrderStatus) -> str | None:
     if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
         return "already_cancelled"
-    if status is OrderStatus.DELIVERED:
-        return "already_delivered"
+    if status >= OrderStatus.DELIVERED:
+        return "already_delivered"  # a return, not a cancellation, undoes it now
     if not status.before_pickup:
         return "already_shipped"
     return None
