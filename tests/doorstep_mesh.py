@@ -24,6 +24,8 @@ from conveyor_contracts.topics import (
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
     SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
     TOPICS,
     WAREHOUSE_RECEIPTS,
     carrier_requests_topic,
@@ -41,6 +43,8 @@ from orders.app import create_app as create_orders
 from orders.settings import OrdersSettings
 from shipping.app import create_app as create_shipping
 from shipping.settings import ShippingSettings
+from support.app import create_app as create_support
+from support.settings import SupportSettings
 
 NEW_YORK = {
     "address_lines": ["350 Fifth Avenue"],
@@ -49,7 +53,16 @@ NEW_YORK = {
     "postal_code": "10118",
     "country": "US",
 }
-WATCHED = (ORDER_LIFECYCLE, INVENTORY_RESERVATIONS, SHIPPING_SHIPMENTS)
+WATCHED = (
+    ORDER_LIFECYCLE,
+    INVENTORY_RESERVATIONS,
+    SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    SUPPORT_REFUNDS,
+)
+AGENT_TOKEN = "agent-token-for-tests"
+BUYER_TOKEN = "buyer-token-for-tests"
+BUYER_ID = "byr_7KQ2M9"  # the buyer of the contracts' OrderPlaced example
 
 
 @dataclass
@@ -154,11 +167,17 @@ class Mesh:
 
     # Reading the services.
 
-    async def get(self, service: str, path: str) -> Any:
-        transport = httpx.ASGITransport(app=self.apps[service])
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as http:
-            response = await http.get(path)
+    async def get(self, service: str, path: str, token: str | None = None) -> Any:
+        response = await self.call(service, "GET", path, token=token)
         return response.json() if response.status_code == 200 else None
+
+    async def call(
+        self, service: str, method: str, path: str, token: str | None = None, **body: Any
+    ) -> httpx.Response:
+        transport = httpx.ASGITransport(app=self.apps[service])
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as http:
+            return await http.request(method, path, headers=headers, json=body or None)
 
     async def order_status(self, order_id: str) -> str | None:
         order = await self.get("orders", f"/orders/{order_id}")
@@ -227,6 +246,14 @@ async def running_mesh(
         ),
         "shipping": create_shipping(
             ShippingSettings(**common("shipping"), timer_poll_seconds=0.3, **shipping_settings)
+        ),
+        "support": create_support(
+            SupportSettings(
+                **common("support"),
+                agent_tokens={AGENT_TOKEN: "agent-ada"},
+                buyer_tokens={BUYER_TOKEN: BUYER_ID},
+                timer_poll_seconds=0.3,
+            )
         ),
     }
     client = build_broker(kafka, "doorstep-test", build_tracer_provider("doorstep-test", None))
