@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from conveyor_contracts.support import SUPPORT_CASE_EVENTS
 from conveyor_runtime.testing import from_example
 from support.adapters.memory import MemoryCases, MemoryTimelines
+from support.domain.aftersales import ReturnPolicy
 from support.ports import Topics
 from support.usecases.context import Support
 
@@ -49,7 +50,11 @@ def world(first_response_hours: float = 4) -> World:
     support = Support(
         timelines=timelines,
         cases=cases,
-        topics=Topics(cases="support.cases.v1"),
+        topics=Topics(cases="support.cases.v1", refunds="support.refunds.v1"),
+        returns=ReturnPolicy(
+            window_days={"US": 30, "CA": 30, "GB": 14},
+            warehouses={"US": "WH-US-NJ1", "CA": "WH-CA-ON1", "GB": "WH-GB-MAN1"},
+        ),
         first_response=timedelta(hours=first_response_hours),
         clock=clock,
     )
