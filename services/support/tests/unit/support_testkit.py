@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from conveyor_contracts.support import SUPPORT_CASE_EVENTS
+from conveyor_contracts.support import REFUND_EVENTS, SUPPORT_CASE_EVENTS
 from conveyor_runtime.testing import from_example
 from support.adapters.memory import MemoryCases, MemoryTimelines
 from support.domain.aftersales import ReturnPolicy
@@ -38,7 +38,20 @@ class World:
     clock: Clock
 
     def published(self) -> list[Any]:
-        return [SUPPORT_CASE_EVENTS.validate_json(m.payload) for m in self.cases.published]
+        """Events published on the cases topic."""
+        return [
+            SUPPORT_CASE_EVENTS.validate_json(m.payload)
+            for m in self.cases.published
+            if m.topic == self.support.topics.cases
+        ]
+
+    def refunds(self) -> list[Any]:
+        """Events published on the refunds topic."""
+        return [
+            REFUND_EVENTS.validate_json(m.payload)
+            for m in self.cases.published
+            if m.topic == self.support.topics.refunds
+        ]
 
     def types(self) -> list[str]:
         return [event.event_type for event in self.published()]
