@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
-from conveyor_contracts.topics import SUPPORT_CASES
+from conveyor_contracts.topics import SUPPORT_CASES, SUPPORT_REFUNDS
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from conveyor_runtime.timers import TimerPoller
 from support.adapters.mongo import MongoCases, MongoTimelines
+from support.domain.aftersales import ReturnPolicy
 from support.entrypoints.http import support_router
 from support.entrypoints.kafka import register_subscribers
 from support.ports import Topics
@@ -36,9 +37,16 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
     support = Support(
         timelines=MongoTimelines(timelines_collection, infra.locks, timelines_relay),
         cases=MongoCases(cases_collection, infra.locks, cases_relay),
-        topics=Topics(cases=settings.topic(SUPPORT_CASES.name)),
+        topics=Topics(
+            cases=settings.topic(SUPPORT_CASES.name), refunds=settings.topic(SUPPORT_REFUNDS.name)
+        ),
         first_response=timedelta(seconds=settings.first_response_seconds),
         clock=lambda: datetime.now(UTC),
+        returns=ReturnPolicy(
+            window_days=settings.return_window_days,
+            warehouses=settings.returns_warehouses,
+            pickup_days=settings.return_pickup_days,
+        ),
     )
 
     async def fire(order_id: Hashable, now: datetime) -> None:

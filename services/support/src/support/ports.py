@@ -45,3 +45,4 @@ class Topics:
     """Where this deployment publishes (prefix included)."""
 
     cases: str
+    refunds: str

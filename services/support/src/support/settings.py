@@ -19,3 +19,12 @@ class SupportSettings(ServiceSettings):
     # An open case nobody has answered by then is escalated.
     first_response_seconds: float = Field(default=4 * 3600.0, gt=0)
     timer_poll_seconds: float = Field(default=1.0, gt=0)
+    # After-sales, per market: days after delivery a return may be asked for, the warehouse
+    # returns go to, and how long an authorised return's pickup stays valid.
+    return_window_days: dict[str, int] = Field(
+        default_factory=lambda: {"US": 30, "CA": 30, "GB": 14}
+    )
+    returns_warehouses: dict[str, str] = Field(
+        default_factory=lambda: {"US": "WH-US-NJ1", "CA": "WH-CA-ON1", "GB": "WH-GB-MAN1"}
+    )
+    return_pickup_days: int = Field(default=14, ge=1, le=90)

@@ -7,9 +7,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from conveyor_contracts.support import SUPPORT_CASE_EVENTS
+from conveyor_contracts.support import REFUND_EVENTS, SUPPORT_CASE_EVENTS
 from conveyor_runtime.testing import from_example
 from support.adapters.memory import MemoryCases, MemoryTimelines
+from support.domain.aftersales import ReturnPolicy
 from support.ports import Topics
 from support.usecases.context import Support
 
@@ -37,7 +38,20 @@ class World:
     clock: Clock
 
     def published(self) -> list[Any]:
-        return [SUPPORT_CASE_EVENTS.validate_json(m.payload) for m in self.cases.published]
+        """Events published on the cases topic."""
+        return [
+            SUPPORT_CASE_EVENTS.validate_json(m.payload)
+            for m in self.cases.published
+            if m.topic == self.support.topics.cases
+        ]
+
+    def refunds(self) -> list[Any]:
+        """Events published on the refunds topic."""
+        return [
+            REFUND_EVENTS.validate_json(m.payload)
+            for m in self.cases.published
+            if m.topic == self.support.topics.refunds
+        ]
 
     def types(self) -> list[str]:
         return [event.event_type for event in self.published()]
@@ -49,7 +63,11 @@ def world(first_response_hours: float = 4) -> World:
     support = Support(
         timelines=timelines,
         cases=cases,
-        topics=Topics(cases="support.cases.v1"),
+        topics=Topics(cases="support.cases.v1", refunds="support.refunds.v1"),
+        returns=ReturnPolicy(
+            window_days={"US": 30, "CA": 30, "GB": 14},
+            warehouses={"US": "WH-US-NJ1", "CA": "WH-CA-ON1", "GB": "WH-GB-MAN1"},
+        ),
         first_response=timedelta(hours=first_response_hours),
         clock=clock,
     )

@@ -4,10 +4,13 @@ Pure data and rules. All cases of an order live in one ``OrderCases`` so that op
 "once per (order, reason)" is a check inside a single-document update.
 """
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
+
+from support.domain.aftersales import Purchase, ReturnAuthorisation, Settlement
 
 CaseKind = Literal[
     "where_is_my_order", "damaged", "missing", "return_request", "cancellation_request",
@@ -60,6 +63,12 @@ class Case:
     resolution: Resolution | None = None
     answer: dict[str, str | None] | None = None  # the automatic where-is-my-order answer
     updated_at: datetime | None = None
+    rma: ReturnAuthorisation | None = None  # the return authorised on this case
+    settlement: Settlement | None = None  # the reshipment or refund that settled it
+
+    @property
+    def ended(self) -> bool:
+        return self.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
     def moved_to(self, status: CaseStatus, now: datetime) -> "Case":
         if status == self.status:
@@ -80,11 +89,26 @@ class Case:
 
 @dataclass(frozen=True)
 class OrderCases:
-    """Every case of one order (the document the case events' outbox lives in)."""
+    """Every case of one order (the document the case events' outbox lives in), with what
+    after-sales needs of the order: the purchase (personal data inside) and when it arrived."""
 
     order_id: str
     correlation_id: str
     cases: tuple[Case, ...] = ()
+    purchase: Purchase | None = None
+    delivered_at: datetime | None = None  # the latest outbound delivery scan
+
+    def with_rma(self, rma_id: str) -> Case | None:
+        return next((c for c in self.cases if c.rma is not None and c.rma.rma_id == rma_id), None)
+
+    def authorised(self, *, besides: str) -> Counter[str]:
+        """Units per SKU already authorised for return on the order's other cases."""
+        counts: Counter[str] = Counter()
+        for case in self.cases:
+            if case.rma is not None and case.case_id != besides:
+                for line in case.rma.lines:
+                    counts[line.sku] += line.quantity
+        return counts
 
     def case(self, case_id: str) -> Case | None:
         return next((case for case in self.cases if case.case_id == case_id), None)
@@ -121,6 +145,14 @@ def next_due(cases: OrderCases) -> datetime | None:
         ),
         default=None,
     )
+
+
+# Cases an agent settles by reshipping or refunding, and the reason the events give.
+SETTLEMENT_REASONS: dict[str, Literal["lost", "damaged", "missing_items"]] = {
+    "lost_parcel": "lost",
+    "damaged": "damaged",
+    "missing": "missing_items",
+}
 
 
 # Events that open a case by themselves, and the kind of case each opens.

@@ -1,4 +1,5 @@
-"""The support HTTP API: timelines, where-is-my-order, cases. Bearer tokens from settings.
+"""The support HTTP API: timelines, where-is-my-order, cases, returns and settlements. Bearer
+tokens from settings.
 
 Agents see every order; a buyer sees only the orders placed with their buyer id. An order (or
 case) a buyer may not see answers exactly like one that does not exist, so the API never tells
@@ -8,14 +9,16 @@ a buyer which order ids exist.
 import hmac
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from conveyor_contracts.values import OrderId, ShipmentId
+from conveyor_contracts.support import ReturnLine
+from conveyor_contracts.values import OrderId, Quantity, ShipmentId, Sku, StockLine
 from support.domain.access import Principal, may_read
+from support.domain.aftersales import NotEligibleError, ReturnAuthorisation, Settlement
 from support.domain.cases import (
     Case,
     CaseKind,
@@ -27,9 +30,11 @@ from support.domain.cases import (
 from support.domain.timeline import Entry, Fact, Timeline
 from support.domain.whereabouts import Parcel, where_is
 from support.settings import SupportSettings
+from support.usecases.authorise_return import authorise_return
 from support.usecases.change_case_status import UnknownCaseError, change_case_status
 from support.usecases.context import Support
 from support.usecases.open_case_on_request import open_case_on_request
+from support.usecases.settle_case import settle_case
 
 NOT_FOUND = "not found"  # one body for "no such thing" and "not yours"
 Responses = dict[int | str, dict[str, Any]]
@@ -80,6 +85,55 @@ class WhereView(BaseModel):
     last_update: str | None
 
 
+class ReturnLineView(BaseModel):
+    sku: str
+    quantity: int
+    reason: str
+
+
+class RmaView(BaseModel):
+    """The return authorised on a case (no address: the carrier has it, not the API)."""
+
+    rma_id: str
+    lines: list[ReturnLineView]
+    return_to: str
+    expires_on: str
+    authorised_at: datetime
+
+    @classmethod
+    def of(cls, rma: ReturnAuthorisation) -> "RmaView":
+        return cls(
+            rma_id=rma.rma_id,
+            lines=[ReturnLineView(**line.model_dump()) for line in rma.lines],
+            return_to=rma.return_to,
+            expires_on=rma.expires_on,
+            authorised_at=rma.authorised_at,
+        )
+
+
+class StockLineView(BaseModel):
+    sku: str
+    quantity: int
+
+
+class SettlementView(BaseModel):
+    action: str
+    lines: list[StockLineView]
+    refund_id: str | None
+    amount_minor: int | None
+    currency: str | None
+
+    @classmethod
+    def of(cls, settlement: Settlement) -> "SettlementView":
+        return cls(
+            action=settlement.action,
+            lines=[StockLineView(**line.model_dump()) for line in settlement.lines],
+            refund_id=settlement.refund_id,
+            amount_minor=settlement.amount_minor,
+            currency=settlement.currency,
+        )
+
+
 class CaseView(BaseModel):
     case_id: str
     order_id: str
@@ -94,11 +148,21 @@ class CaseView(BaseModel):
     shipment_id: str | None
     summary: str | None
     answer: dict[str, str | None] | None
+    rma: RmaView | None = None
+    settlement: SettlementView | None = None
 
     @classmethod
     def of(cls, case: Case) -> "CaseView":
-        fields = {name: getattr(case, name) for name in cls.model_fields}
-        return cls(**fields)
+        fields = {
+            name: getattr(case, name)
+            for name in cls.model_fields
+            if name not in ("rma", "settlement")
+        }
+        return cls(
+            **fields,
+            rma=RmaView.of(case.rma) if case.rma else None,
+            settlement=SettlementView.of(case.settlement) if case.settlement else None,
+        )
 
 
 class OpenCase(BaseModel):
@@ -119,6 +183,52 @@ class ChangeStatus(BaseModel):
     resolution: Resolution | None = Field(
         default=None, description="How the case ended; 'no_action' when not given."
     )
+
+
+class ReturnLineBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Sku
+    quantity: Quantity
+    reason: Literal["damaged", "wrong_item", "not_as_described", "changed_mind", "other"]
+
+
+class AskReturn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[ReturnLineBody] = Field(min_length=1, max_length=100)
+
+
+class StockLineBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Sku
+    quantity: Quantity
+
+
+class Settle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["reship", "refund"]
+    lines: list[StockLineBody] | None = Field(
+        default=None, max_length=100, description="What to send again (reship only)."
+    )
+    amount_minor: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000_000,
+        description="To refund, in the order's minor unit; default the order's lines total.",
+    )
+
+    @model_validator(mode="after")
+    def _fits_the_action(self) -> Self:
+        if self.action == "reship" and not self.lines:
+            raise ValueError("a reship needs lines")
+        if self.action == "reship" and self.amount_minor is not None:
+            raise ValueError("a reship has no amount")
+        if self.action == "refund" and self.lines:
+            raise ValueError("a refund takes an amount, not lines")
+        return self
 
 
 def authenticator(settings: SupportSettings) -> Callable[..., Awaitable[Principal]]:
@@ -222,6 +332,54 @@ def support_router(support: Support, settings: SupportSettings) -> APIRouter:
         except UnknownCaseError:
             raise HTTPException(status_code=404, detail=NOT_FOUND) from None
         except TransitionError as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        return CaseView.of(case)
+
+    @router.post(
+        "/cases/{case_id}/return",
+        responses={
+            **_NOT_FOUND,
+            403: {"description": "Buyers ask for returns on their return_request cases only"},
+            409: {"description": "Not eligible: not delivered, window closed, lines not ordered"},
+        },
+    )
+    async def ask_return(case_id: str, body: AskReturn, caller: Caller) -> CaseView:
+        cases = await support.cases.with_case(case_id)
+        case = cases.case(case_id) if cases else None
+        if case is None:
+            raise HTTPException(status_code=404, detail=NOT_FOUND)
+        if not caller.is_agent:
+            await readable(case.order_id, caller)
+        lines = tuple(ReturnLine(**line.model_dump()) for line in body.lines)
+        try:
+            case = await authorise_return(case_id, lines, caller, support)
+        except UnknownCaseError:
+            raise HTTPException(status_code=404, detail=NOT_FOUND) from None
+        except PermissionError as error:
+            raise HTTPException(status_code=403, detail=str(error)) from None
+        except NotEligibleError as error:
+            raise HTTPException(status_code=409, detail=str(error)) from None
+        return CaseView.of(case)
+
+    @router.post(
+        "/cases/{case_id}/resolution",
+        responses={
+            **_NOT_FOUND,
+            403: {"description": "Only agents settle cases"},
+            409: {"description": "Another kind of case, already settled, or not possible"},
+        },
+    )
+    async def settle(case_id: str, body: Settle, caller: Caller) -> CaseView:
+        if not caller.is_agent:
+            raise HTTPException(status_code=403, detail="only agents settle a case")
+        lines = tuple(StockLine(**line.model_dump()) for line in body.lines or ())
+        try:
+            case = await settle_case(
+                case_id, body.action, support, lines=lines, amount_minor=body.amount_minor
+            )
+        except UnknownCaseError:
+            raise HTTPException(status_code=404, detail=NOT_FOUND) from None
+        except NotEligibleError as error:
             raise HTTPException(status_code=409, detail=str(error)) from None
         return CaseView.of(case)
 

@@ -1,5 +1,6 @@
 """Kafka subscribers: every order-keyed topic support reads feeds the order's timeline; the
-events that need a person also open a case. Thin: one use case call each."""
+events that need a person also open a case; orders and deliveries are kept for after-sales and
+an inspected return is refunded. Thin: one use case call each."""
 
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -19,8 +20,10 @@ from conveyor_contracts.topics import (
 from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
 from support.usecases.context import Support
+from support.usecases.keep_aftersales_facts import keep_aftersales_facts
 from support.usecases.open_case_on_exception import open_case_on_exception
 from support.usecases.record_timeline_on_order_event import record_timeline_on_order_event
+from support.usecases.refund_on_inspection import refund_on_inspection
 
 # Every order-keyed topic of the mesh support builds timelines from.
 TIMELINE_TOPICS: tuple[TopicSpec[Any], ...] = (
@@ -65,7 +68,9 @@ def _handler(
 ) -> Callable[[OrderEnvelope], Awaitable[None]]:
     async def on_event(event: OrderEnvelope) -> None:
         await record_timeline_on_order_event(event, topic, trace_id(), support.timelines)
+        await keep_aftersales_facts(event, support)
         await open_case_on_exception(event, support)
+        await refund_on_inspection(event, support)
 
     return on_event
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from support.domain.aftersales import ReturnPolicy
 from support.domain.cases import OrderCases
 from support.domain.timeline import Timeline
 from support.ports import CaseRepository, CasesChange, TimelineChange, TimelineRepository, Topics
@@ -17,6 +18,7 @@ class Support:
     topics: Topics
     first_response: timedelta
     clock: Callable[[], datetime]
+    returns: ReturnPolicy
     new_id: Callable[[], uuid.UUID] = field(default=uuid.uuid4)
 
 
@@ -44,7 +46,7 @@ async def upsert_cases(
     if updated is not None:
         return updated
     created, messages = change(OrderCases(order_id, correlation_id))
-    if not created.cases and not messages:
+    if created == OrderCases(order_id, correlation_id) and not messages:
         return created  # nothing to store
     if await support.cases.add(created, messages):
         return created

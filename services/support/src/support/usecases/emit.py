@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from conveyor_contracts.envelope import OrderEnvelope
 from conveyor_contracts.support import CaseOpened, CaseResolved
 from conveyor_runtime.outbox import OutboxMessage, outbox_message
 from support.domain.cases import Case, OrderCases
@@ -56,3 +57,8 @@ def opened(
         shipment_id=case.shipment_id,
         summary=case.summary,
     )
+
+
+def order_event(event: OrderEnvelope, topic: str) -> OutboxMessage:
+    """Any event of the order (keyed by its order id) for the outbox."""
+    return outbox_message(event, topic=topic, key=event.order_id)
