@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conveyor_runtime.testing import Servers, repository_root
 
-FINAL = {"delivered", "rejected", "cancelled", "lost", "returned"}
+FINAL = {"delivered", "rejected", "cancelled", "lost", "returned", "refund_requested"}
 
 
 async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
@@ -35,7 +35,9 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     states = summary["orders_by_final_state"]
     assert sum(states.values()) == summary["orders"] == 40
     assert set(states) <= FINAL
-    assert states["delivered"] > 20
+    assert states["delivered"] + states.get("refund_requested", 0) > 20
+    assert summary["returns_authorised"] > 0
+    assert summary["refunds_requested"] >= summary["returns_authorised"]
     assert summary["dead_lettered"] == {}
     assert summary["shipment_events"]["ShipmentDelivered"] >= states["delivered"]
     assert set(summary["order_to_delivery_seconds"]) == {"p50", "p95", "p99"}

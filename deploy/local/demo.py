@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import signal
@@ -46,9 +47,12 @@ from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import broker, tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
 from conveyor_simulators.run_checkout import publish_checkout, publish_receipts
+from conveyor_simulators.run_warehouse import build_returns_dock
 
 SERVICES = ("orders", "inventory", "shipping", "support")
-FINAL = {"delivered", "rejected", "cancelled", "lost", "returned"}
+FINAL = {"delivered", "rejected", "cancelled", "lost", "returned", "refund_requested"}
+AGENT_TOKEN = "demo-agent-token"  # this run's own agent; a real deployment injects its secrets
+RETURN_SHARE = 10  # one delivered order in ten comes back
 WAREHOUSES = ("WH-US-NJ1", "WH-CA-ON1", "WH-GB-MAN1")
 REPORT = stack.CACHE / "reports" / "demo-summary.json"
 say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
@@ -64,6 +68,8 @@ class Observed:
     trace_of: dict[str, str] = field(default_factory=dict)  # order id -> trace id
     shipment_events: Counter[str] = field(default_factory=Counter)
     cases: Counter[str] = field(default_factory=Counter)
+    lost_cases: dict[str, str] = field(default_factory=dict)  # order id -> lost-parcel case id
+    returns: int = 0
     refunds: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)
 
@@ -99,6 +105,10 @@ def _observer(kafka: str, prefix: str, observed: Observed) -> KafkaBroker:
         body = json.loads(raw)
         if body["event_type"] == "CaseOpened":
             observed.cases[body["kind"]] += 1
+            if body["kind"] == "lost_parcel":
+                observed.lost_cases[body["order_id"]] = body["case_id"]
+        elif body["event_type"] == "ReturnAuthorised":
+            observed.returns += 1
 
     async def on_refund(raw: bytes) -> None:
         observed.refunds += 1
@@ -150,6 +160,7 @@ async def _services(
                 f"{env_prefix}_TOPIC_PREFIX": prefix,
                 # Backorders the demo's receipts never cover end short within the run.
                 "INVENTORY_BACKORDER_MAX_WAIT_SECONDS": "30",
+                "SUPPORT_AGENT_TOKENS": json.dumps({AGENT_TOKEN: "demo-agent"}),
             }
             with log.open("wb") as output:
                 process = await asyncio.create_subprocess_exec(
@@ -182,6 +193,66 @@ async def _ready(service: Service, within: float = 90.0) -> None:
                     return
             await asyncio.sleep(0.3)
     raise SystemExit(f"{service.name} was not ready within {within:.0f} s; see {service.log}")
+
+
+@dataclass
+class AfterSalesDesk:
+    """The buyers and agents of the demo: some delivered orders are returned, and every lost
+    parcel is settled, by reshipping one and refunding the next."""
+
+    support: str  # base URL
+    lines: dict[str, list[tuple[str, int]]]  # order id -> its (sku, quantity) lines
+    handled: set[str] = field(default_factory=set)
+    cases: dict[str, str] = field(default_factory=dict)  # order id -> its return case
+    settled: set[str] = field(default_factory=set)  # lost parcels reshipped or refunded
+    reship_next: bool = True
+
+    async def act(self, observed: Observed) -> None:
+        async with httpx.AsyncClient(
+            base_url=self.support, timeout=5.0, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}
+        ) as http:
+            for order_id, status in list(observed.status.items()):
+                if order_id in self.handled or order_id not in self.lines:
+                    continue
+                if status == "delivered" and _share(order_id) < RETURN_SHARE:
+                    await self._return(http, order_id)
+                elif status == "lost" and order_id in observed.lost_cases:
+                    await self._settle(http, order_id, observed.lost_cases[order_id])
+
+    def returning(self) -> list[str]:
+        """Returns the desk started: done once refunded."""
+        return [o for o in self.handled if _share(o) < RETURN_SHARE and o not in self.settled]
+
+    async def _return(self, http: httpx.AsyncClient, order_id: str) -> None:
+        if order_id not in self.cases:
+            body = {"order_id": order_id, "kind": "return_request"}
+            opened = await http.post("/cases", json=body)
+            if opened.status_code != 201:
+                return  # support has not heard of the order yet: next round
+            self.cases[order_id] = opened.json()["case_id"]
+        sku, _ = self.lines[order_id][0]
+        lines = [{"sku": sku, "quantity": 1, "reason": "changed_mind"}]
+        # 409 until support has seen the delivery: the same case is tried again next round.
+        answer = await http.post(f"/cases/{self.cases[order_id]}/return", json={"lines": lines})
+        if answer.status_code == 200:
+            self.handled.add(order_id)
+
+    async def _settle(self, http: httpx.AsyncClient, order_id: str, case_id: str) -> None:
+        sku, quantity = self.lines[order_id][0]
+        body: dict[str, Any] = (
+            {"action": "reship", "lines": [{"sku": sku, "quantity": quantity}]}
+            if self.reship_next
+            else {"action": "refund"}
+        )
+        if (await http.post(f"/cases/{case_id}/resolution", json=body)).status_code == 200:
+            self.handled.add(order_id)
+            self.settled.add(order_id)
+            self.reship_next = not self.reship_next
+
+
+def _share(order_id: str) -> int:
+    """A stable 0-99 draw per order, so the same seed returns the same orders."""
+    return int(hashlib.sha256(order_id.encode()).hexdigest(), 16) % 100
 
 
 def _progress(observed: Observed, expected: list[str], started: float) -> str:
@@ -235,7 +306,9 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
     checkout = CheckoutSettings(
         orders=args.orders, seed=args.seed, cancel_ratio=0.06, invalid_ratio=0.03
     )
-    expected = [p.key for p in plan_checkout(checkout) if isinstance(p.message, OrderPlaced)]
+    placed = [p.message for p in plan_checkout(checkout) if isinstance(p.message, OrderPlaced)]
+    expected = [order.order_id for order in placed]
+    lines = {o.order_id: [(line.sku, line.quantity) for line in o.lines] for o in placed}
     carriers = CarrierSettings(
         seed=args.seed, decline_rate=0.1, failed_delivery_rate=0.08, lost_rate=0.02,
         duplicate_rate=0.05, out_of_order_rate=0.05,
@@ -264,6 +337,17 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
             running.push_async_callback(kafka.stop)
             running.callback(provider.shutdown)
             running.callback(carrier.close)
+        dock, _ = build_returns_dock(
+            bootstrap=endpoints.kafka,
+            provider=tracer_provider("warehouse-returns", endpoints.otlp_http),
+            prefix=prefix,
+            seed=args.seed,
+            damaged_rate=0.2,
+        )
+        await dock.start()
+        running.push_async_callback(dock.stop)
+        support = next(s for s in services if s.name == "support")
+        desk = AfterSalesDesk(f"http://127.0.0.1:{support.port}", lines)
         await publish_receipts(
             seed=args.seed,
             warehouses=WAREHOUSES,
@@ -284,9 +368,14 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         crashed: list[str] = []
         while time.monotonic() - started < args.timeout:
             await asyncio.sleep(2.0)
+            await desk.act(observed)
             say(_progress(observed, expected, started))
             crashed = [s.name for s in services if s.process.returncode is not None]
-            done = publishing.done() and all(observed.status.get(o) in FINAL for o in expected)
+            done = (
+                publishing.done()
+                and all(observed.status.get(o) in FINAL for o in expected)
+                and all(observed.status[o] == "refund_requested" for o in desk.returning())
+            )
             if crashed or done:
                 break
         await publishing
@@ -301,7 +390,8 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         "orders_by_final_state": dict(statuses.most_common()),
         "cases_by_reason": dict(observed.cases.most_common()),
         "refunds_requested": observed.refunds,
-        "returns_authorised": 0,  # the returns flow is not built yet
+        "returns_authorised": observed.returns,
+        "lost_parcels_settled": len(desk.settled),
         "shipment_events": dict(observed.shipment_events.most_common()),
         "dead_lettered": dict(observed.dead_letters),
         "order_to_delivery_seconds": _percentiles(list(observed.delivered_after.values())),
@@ -331,6 +421,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
             say(f"  {name:<28} {count:>5}")
     say(f"returns authorised: {summary['returns_authorised']}")
     say(f"refunds requested: {summary['refunds_requested']}")
+    say(f"lost parcels settled (reshipped or refunded): {summary['lost_parcels_settled']}")
     say(f"order to delivery (wall seconds): {summary['order_to_delivery_seconds'] or 'n/a'}")
     sample = summary["sample_trace"]
     if sample:
