@@ -62,13 +62,16 @@ class StockStore(Protocol):
 
 
 class ReservationRepository(Protocol):
+    """Reservations by ``Reservation.key``: the order id for an order's own reservation,
+    ``reshipment_key(reservation_id)`` for a reshipment's."""
+
     async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
-        """Store a new reservation with its events; False when the order already has one."""
+        """Store a new reservation with its events; False when its key is taken."""
         ...
 
-    async def update(self, order_id: str, change: Change) -> Reservation | None: ...
+    async def update(self, key: str, change: Change) -> Reservation | None: ...
 
-    async def get(self, order_id: str) -> Reservation | None: ...
+    async def get(self, key: str) -> Reservation | None: ...
 
     async def waiting_for(self, sku: str) -> list[Reservation]:
         """Backordered (or being filled) reservations that need ``sku``, oldest first."""

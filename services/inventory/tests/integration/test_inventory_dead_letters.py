@@ -10,11 +10,19 @@ from conveyor_contracts.topics import (
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
     SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
     WAREHOUSE_RECEIPTS,
+    WAREHOUSE_RETURNS,
 )
 from conveyor_runtime.testing import CreateTopics, Servers
 
-CONSUMED = (ORDER_LIFECYCLE, SHIPPING_SHIPMENTS, WAREHOUSE_RECEIPTS)
+CONSUMED = (
+    ORDER_LIFECYCLE,
+    SHIPPING_SHIPMENTS,
+    WAREHOUSE_RECEIPTS,
+    WAREHOUSE_RETURNS,
+    SUPPORT_CASES,
+)
 
 
 async def test_malformed_messages_are_dead_lettered_with_a_reason_and_valid_ones_processed(

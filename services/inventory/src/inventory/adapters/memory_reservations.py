@@ -14,21 +14,21 @@ class MemoryReservations:
         self.outboxes: dict[str, list[OutboxMessage]] = {}
 
     async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
-        if reservation.order_id in self.reservations:
+        if reservation.key in self.reservations:
             return False
-        self.reservations[reservation.order_id] = reservation
-        self.outboxes[reservation.order_id] = list(events)
+        self.reservations[reservation.key] = reservation
+        self.outboxes[reservation.key] = list(events)
         return True
 
-    async def update(self, order_id: str, change: Change) -> Reservation | None:
-        if order_id not in self.reservations:
+    async def update(self, key: str, change: Change) -> Reservation | None:
+        if key not in self.reservations:
             return None
-        self.reservations[order_id], events = change(self.reservations[order_id])
-        self.outboxes[order_id].extend(events)
-        return self.reservations[order_id]
+        self.reservations[key], events = change(self.reservations[key])
+        self.outboxes[key].extend(events)
+        return self.reservations[key]
 
-    async def get(self, order_id: str) -> Reservation | None:
-        return self.reservations.get(order_id)
+    async def get(self, key: str) -> Reservation | None:
+        return self.reservations.get(key)
 
     async def waiting_for(self, sku: str) -> list[Reservation]:
         waiting = [r for r in self.reservations.values() if sku in r.waiting_skus]

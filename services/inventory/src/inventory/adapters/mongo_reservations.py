@@ -20,7 +20,8 @@ from inventory.ports import Change
 
 def to_document(reservation: Reservation) -> dict[str, Any]:
     return {
-        "_id": reservation.order_id,
+        "_id": reservation.key,
+        "order_id": reservation.order_id,
         "reservation_id": reservation.reservation_id,
         "status": reservation.status.value,
         "allocations": [
@@ -34,6 +35,9 @@ def to_document(reservation: Reservation) -> dict[str, Any]:
         "committed": list(reservation.committed),
         "backorder": _backorder_document(reservation.backorder),
         "claim": reservation.claim,
+        "market": reservation.market,
+        "case_id": reservation.case_id,
+        "returned": list(reservation.returned),
         # Set to None, never removed, when nothing is due: the timer poller's contract.
         DUE_FIELD: reservation.due_at,
         # Equality-indexable, and emptied once the order no longer waits, so receipts find
@@ -82,7 +86,8 @@ def _utc(value: datetime) -> datetime:
 
 def from_document(document: dict[str, Any]) -> Reservation:
     return Reservation(
-        order_id=document["_id"],
+        # Documents stored before reshipments had no order_id field: their key is the order id.
+        order_id=document.get("order_id", document["_id"]),
         reservation_id=document["reservation_id"],
         status=ReservationStatus(document["status"]),
         allocations=tuple(
@@ -94,6 +99,9 @@ def from_document(document: dict[str, Any]) -> Reservation:
         committed=tuple(document["committed"]),
         backorder=_backorder(document.get("backorder")),
         claim=document.get("claim"),
+        market=document.get("market"),
+        case_id=document.get("case_id"),
+        returned=tuple(document.get("returned", [])),
     )
 
 
@@ -109,11 +117,11 @@ class MongoReservations:
     async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
         return await self.documents.insert(reservation, events)
 
-    async def update(self, order_id: str, change: Change) -> Reservation | None:
-        return await self.documents.update(order_id, change)
+    async def update(self, key: str, change: Change) -> Reservation | None:
+        return await self.documents.update(key, change)
 
-    async def get(self, order_id: str) -> Reservation | None:
-        return await self.documents.get(order_id)
+    async def get(self, key: str) -> Reservation | None:
+        return await self.documents.get(key)
 
     async def waiting_for(self, sku: str) -> list[Reservation]:
         # Equality on an array element only; ordered here (FerretDB pushes no range or sort down).

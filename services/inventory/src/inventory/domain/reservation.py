@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inventory.domain.allocation import Allocation
+from inventory.domain.warehouses import Warehouse
 
 
 class ReservationStatus(enum.Enum):
@@ -46,6 +47,15 @@ class Reservation:
     committed: tuple[str, ...] = ()  # warehouse ids whose units left with the carrier
     backorder: Backorder | None = None
     claim: str | None = None  # event id of the attempt that set PENDING
+    market: str | None = None  # the order's market; None on documents stored before it was kept
+    case_id: str | None = None  # set on a reshipment's reservation (a support case approved it)
+    returned: tuple[str, ...] = ()  # shipment ids of returned parcels already restocked
+
+    @property
+    def key(self) -> str:
+        """Where it is stored: the order id, or for a reshipment its own key (an order has one
+        reservation of its own and one per approved reshipment)."""
+        return self.order_id if self.case_id is None else reshipment_key(self.reservation_id)
 
     @property
     def due_at(self) -> datetime | None:
@@ -61,3 +71,22 @@ class Reservation:
         if self.backorder is None or self.status not in waiting:
             return ()
         return self.backorder.skus
+
+
+def reshipment_key(reservation_id: str) -> str:
+    # "|" is not allowed in order ids, so a reshipment's key never collides with an order's.
+    return f"reship|{reservation_id}"
+
+
+def market_of(reservation: Reservation, warehouses: tuple[Warehouse, ...]) -> str | None:
+    """The order's market: as stored, else the backorder's, else that of the warehouses that
+    reserved it (a warehouse ships only within its market); None when nothing tells."""
+    if reservation.market is not None:
+        return reservation.market
+    if reservation.backorder is not None:
+        return reservation.backorder.market
+    markets = {w.warehouse_id: w.market for w in warehouses}
+    for allocation in reservation.allocations:
+        if allocation.warehouse_id in markets:
+            return markets[allocation.warehouse_id]
+    return None

@@ -7,8 +7,15 @@ from conveyor_contracts.orders import OrderAccepted, OrderCancelled, OrderLifecy
 from conveyor_contracts.shipping import ShipmentEvent
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from conveyor_contracts.spec import TopicSpec
-from conveyor_contracts.topics import ORDER_LIFECYCLE, SHIPPING_SHIPMENTS, WAREHOUSE_RECEIPTS
-from conveyor_contracts.warehouse import ReceiptEvent
+from conveyor_contracts.support import ReshipmentApproved, SupportCaseEvent
+from conveyor_contracts.topics import (
+    ORDER_LIFECYCLE,
+    SHIPPING_SHIPMENTS,
+    SUPPORT_CASES,
+    WAREHOUSE_RECEIPTS,
+    WAREHOUSE_RETURNS,
+)
+from conveyor_contracts.warehouse import ReceiptEvent, ReturnEvent, ReturnInspected
 from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
 from inventory.usecases.apply_receipt_on_receipt_event import apply_receipt_on_receipt_event
@@ -18,6 +25,10 @@ from inventory.usecases.commit_stock_on_shipment_dispatched import (
 from inventory.usecases.context import Inventory
 from inventory.usecases.release_stock_on_order_cancelled import release_stock_on_order_cancelled
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
+from inventory.usecases.reserve_stock_on_reshipment_approved import (
+    reserve_stock_on_reshipment_approved,
+)
+from inventory.usecases.restock_on_return_inspected import restock_on_return_inspected
 
 
 def register_subscribers(infra: Infrastructure, inventory: Inventory) -> None:
@@ -34,9 +45,20 @@ def register_subscribers(infra: Infrastructure, inventory: Inventory) -> None:
     async def on_receipt_event(event: ReceiptEvent) -> None:
         await apply_receipt_on_receipt_event(event, inventory)
 
+    async def on_return_event(event: ReturnEvent) -> None:
+        # ReturnReceived needs nothing: only the inspection says what goes back on the shelf.
+        if isinstance(event, ReturnInspected):
+            await restock_on_return_inspected(event, inventory)
+
+    async def on_case_event(event: SupportCaseEvent) -> None:
+        if isinstance(event, ReshipmentApproved):
+            await reserve_stock_on_reshipment_approved(event, inventory)
+
     _subscribe(infra, ORDER_LIFECYCLE, on_order_event, order_keyed=True)
     _subscribe(infra, SHIPPING_SHIPMENTS, on_shipment_event, order_keyed=True)
     _subscribe(infra, WAREHOUSE_RECEIPTS, on_receipt_event, order_keyed=False)
+    _subscribe(infra, WAREHOUSE_RETURNS, on_return_event, order_keyed=True)
+    _subscribe(infra, SUPPORT_CASES, on_case_event, order_keyed=True)
 
 
 def _subscribe(

@@ -1,11 +1,12 @@
-"""A parcel left its warehouse: its held units leave stock for good, once per warehouse."""
+"""A parcel left its warehouse: its held units leave stock for good, once per warehouse (of the
+order's own reservation, or of the reshipment the parcel's reservation id names)."""
 
 from dataclasses import replace
 
 from conveyor_contracts.inventory import StockCommitted
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.reservation import Reservation
+from inventory.domain.reservation import Reservation, reshipment_key
 from inventory.usecases.context import Inventory
 from inventory.usecases.emit import Reaction
 
@@ -14,6 +15,10 @@ async def commit_stock_on_shipment_dispatched(
     event: ShipmentDispatched, inventory: Inventory
 ) -> None:
     stored = await inventory.reservations.get(event.order_id)
+    if stored is not None and stored.reservation_id != event.reservation_id:
+        # A parcel of a reshipment: its reservation is stored apart from the order's own.
+        reshipment = await inventory.reservations.get(reshipment_key(event.reservation_id))
+        stored = reshipment or stored
     if stored is None or event.warehouse_id in stored.committed:
         return
     emit = inventory.stock_events(event, "committed")
@@ -33,4 +38,4 @@ async def commit_stock_on_shipment_dispatched(
             return current, []
         return replace(current, committed=(*current.committed, event.warehouse_id)), [committed]
 
-    await inventory.reservations.update(event.order_id, mark)
+    await inventory.reservations.update(stored.key, mark)

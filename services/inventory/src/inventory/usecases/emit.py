@@ -12,12 +12,17 @@ from conveyor_runtime.outbox import OutboxMessage, derived_event_id, outbox_mess
 from inventory.domain.stock import StockMove
 from inventory.ports import StockEmit, Topics
 
-StockCause = Literal["goods_received", "counted", "reserved", "released", "committed"]
+StockCause = Literal["goods_received", "counted", "reserved", "released", "committed", "restocked"]
 
 
 def reservation_id_for(order_id: str) -> str:
     # Derived, not random: a redelivered OrderAccepted must find the same holds on stock documents.
     return "rsv_" + hashlib.sha256(order_id.encode()).hexdigest()[:32]
+
+
+def reservation_id_for_case(case_id: str) -> str:
+    # A reshipment's reservation, derived from its case: a redelivered ReshipmentApproved finds it.
+    return "rsv_" + hashlib.sha256(f"case/{case_id}".encode()).hexdigest()[:32]
 
 
 def order_event(

@@ -7,6 +7,8 @@ from conveyor_contracts.inventory import StockReserved, WarehouseAllocation
 from conveyor_contracts.values import StockLine
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.allocation import Allocated, Allocation, Short, allocate
+from inventory.domain.reservation import Reservation
+from inventory.ports import ReservationRepository
 from inventory.usecases.context import Inventory
 
 
@@ -56,3 +58,12 @@ def reserved_event(
         for a in allocations
     )
     return build(StockReserved, reservation_id=rid, allocations=wire)
+
+
+async def settle(
+    reservations: ReservationRepository, outcome: Reservation, event: OutboxMessage
+) -> None:
+    """Store ``outcome`` with its event, over the pending reservation if there is one."""
+    if await reservations.add(outcome, [event]):
+        return
+    await reservations.update(outcome.key, lambda _: (outcome, [event]))

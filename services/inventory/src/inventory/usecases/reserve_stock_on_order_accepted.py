@@ -6,14 +6,13 @@ from dataclasses import replace
 from conveyor_contracts.inventory import ShortLine, StockBackordered, StockShortage
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_runtime.documents import ConcurrentUpdateError
-from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.allocation import Allocated, Short
 from inventory.domain.reservation import Backorder, Reservation, ReservationStatus
-from inventory.ports import Change, ReservationRepository
+from inventory.ports import Change
 from inventory.usecases.context import Inventory
 from inventory.usecases.emit import Reaction, reservation_id_for
 from inventory.usecases.fill_backorders import fill_backorder
-from inventory.usecases.holds import give_back, plan, reserved_event, take
+from inventory.usecases.holds import give_back, plan, reserved_event, settle, take
 
 ATTEMPTS = 5  # re-allocations after losing a race for the last units, before asking for a retry
 
@@ -51,6 +50,7 @@ async def reserve_stock_on_order_accepted(event: OrderAccepted, inventory: Inven
             ReservationStatus.PENDING,
             outcome.allocations,
             claim=str(event.event_id),
+            market=event.market,
         )
         # Record the plan before touching stock, so a crash leaves a trail to undo.
         if not await reservations.add(pending, []):
@@ -58,7 +58,7 @@ async def reserve_stock_on_order_accepted(event: OrderAccepted, inventory: Inven
         if await take(inventory, event, outcome.allocations, rid):
             done = replace(pending, status=ReservationStatus.RESERVED)
             event_out = reserved_event(reaction.reservation_event, rid, outcome.allocations)
-            await _settle(reservations, done, event_out)
+            await settle(reservations, done, event_out)
             return
         await give_back(inventory, event, outcome.allocations, rid)
     raise ConcurrentUpdateError(f"stock for {event.order_id} kept moving; retrying later")
@@ -77,9 +77,9 @@ async def _unfillable(
         for sku, requested, has in outcome.short_lines
     )
     if inventory.policy.unfillable == "shortage":
-        await _settle(
+        await settle(
             inventory.reservations,
-            Reservation(event.order_id, rid, ReservationStatus.SHORT),
+            Reservation(event.order_id, rid, ReservationStatus.SHORT, market=event.market),
             reaction.reservation_event(StockShortage, short_lines=short),
         )
         return
@@ -93,9 +93,15 @@ async def _unfillable(
         correlation_id=event.correlation_id,
         short_lines=outcome.short_lines,
     )
-    await _settle(
+    await settle(
         inventory.reservations,
-        Reservation(event.order_id, rid, ReservationStatus.BACKORDERED, backorder=backorder),
+        Reservation(
+            event.order_id,
+            rid,
+            ReservationStatus.BACKORDERED,
+            backorder=backorder,
+            market=event.market,
+        ),
         reaction.reservation_event(
             StockBackordered, short_lines=short, expected_by=deadline.date()
         ),
@@ -107,14 +113,8 @@ async def _unfillable(
 
 def _planned(pending: Reservation) -> Change:
     return lambda current: (
-        replace(current, allocations=pending.allocations, claim=pending.claim),
+        replace(
+            current, allocations=pending.allocations, claim=pending.claim, market=pending.market
+        ),
         [],
     )
-
-
-async def _settle(
-    reservations: ReservationRepository, outcome: Reservation, event: OutboxMessage
-) -> None:
-    if await reservations.add(outcome, [event]):
-        return
-    await reservations.update(outcome.order_id, lambda _: (outcome, [event]))
