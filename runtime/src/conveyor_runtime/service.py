@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -16,7 +16,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from conveyor_contracts.spec import TopicSpec
 from conveyor_runtime.broker import build_broker
+from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client, ping
@@ -48,6 +50,23 @@ class Infrastructure:
     @property
     def database(self) -> AsyncDatabase[dict[str, Any]]:
         return self.mongo[self.settings.mongo_database]
+
+    def consume(
+        self, spec: TopicSpec[Any], group: str, handle: Callable[[Any], Awaitable[None]]
+    ) -> None:
+        """Consume this deployment's ``spec`` topic in consumer group ``group``, with bad input
+        parked in the topic's dead-letter companion (see ``conveyor_runtime.consumer``)."""
+        keyed_by_order = spec.key == "order_id"  # the others (stock) carry no order id to log
+        subscribe(
+            self.broker,
+            topic=self.settings.topic(spec.name),
+            dead_letter_topic=self.settings.topic(spec.dead_letter),
+            group_id=self.settings.topic(group),
+            adapter=spec.adapter,
+            handle=handle,
+            metrics=self.metrics,
+            order_id_of=(lambda event: event.order_id) if keyed_by_order else (lambda _: None),
+        )
 
 
 def build_infrastructure(

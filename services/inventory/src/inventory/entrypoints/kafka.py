@@ -1,12 +1,9 @@
 """Kafka subscribers: translate a contract event into one use case call, nothing more."""
 
-from typing import Any
-
 from conveyor_contracts.groups import GROUP_INVENTORY
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled, OrderLifecycleEvent
 from conveyor_contracts.shipping import ShipmentEvent
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
-from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.support import ReshipmentApproved, SupportCaseEvent
 from conveyor_contracts.topics import (
     ORDER_LIFECYCLE,
@@ -16,7 +13,6 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RETURNS,
 )
 from conveyor_contracts.warehouse import ReceiptEvent, ReturnEvent, ReturnInspected
-from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
 from inventory.usecases.apply_receipt_on_receipt_event import apply_receipt_on_receipt_event
 from inventory.usecases.commit_stock_on_shipment_dispatched import (
@@ -54,24 +50,8 @@ def register_subscribers(infra: Infrastructure, inventory: Inventory) -> None:
         if isinstance(event, ReshipmentApproved):
             await reserve_stock_on_reshipment_approved(event, inventory)
 
-    _subscribe(infra, ORDER_LIFECYCLE, on_order_event, order_keyed=True)
-    _subscribe(infra, SHIPPING_SHIPMENTS, on_shipment_event, order_keyed=True)
-    _subscribe(infra, WAREHOUSE_RECEIPTS, on_receipt_event, order_keyed=False)
-    _subscribe(infra, WAREHOUSE_RETURNS, on_return_event, order_keyed=True)
-    _subscribe(infra, SUPPORT_CASES, on_case_event, order_keyed=True)
-
-
-def _subscribe(
-    infra: Infrastructure, spec: TopicSpec[Any], handle: Any, *, order_keyed: bool
-) -> None:
-    settings = infra.settings
-    subscribe(
-        infra.broker,
-        topic=settings.topic(spec.name),
-        dead_letter_topic=settings.topic(spec.dead_letter),
-        group_id=settings.topic(GROUP_INVENTORY),
-        adapter=spec.adapter,
-        handle=handle,
-        metrics=infra.metrics,
-        order_id_of=(lambda event: event.order_id) if order_keyed else (lambda _: None),
-    )
+    infra.consume(ORDER_LIFECYCLE, GROUP_INVENTORY, on_order_event)
+    infra.consume(SHIPPING_SHIPMENTS, GROUP_INVENTORY, on_shipment_event)
+    infra.consume(WAREHOUSE_RECEIPTS, GROUP_INVENTORY, on_receipt_event)
+    infra.consume(WAREHOUSE_RETURNS, GROUP_INVENTORY, on_return_event)
+    infra.consume(SUPPORT_CASES, GROUP_INVENTORY, on_case_event)

@@ -1,12 +1,9 @@
 """Kafka subscribers: translate a contract event into one use case call, nothing more."""
 
-from typing import Any
-
 from conveyor_contracts.checkout import CheckoutEvent, OrderPlaced
 from conveyor_contracts.groups import GROUP_ORDERS
 from conveyor_contracts.inventory import ReservationEvent
 from conveyor_contracts.shipping import ShipmentEvent
-from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.support import CaseCancellationRequested, RefundEvent, SupportCaseEvent
 from conveyor_contracts.topics import (
     CHECKOUT_ORDERS,
@@ -15,7 +12,6 @@ from conveyor_contracts.topics import (
     SUPPORT_CASES,
     SUPPORT_REFUNDS,
 )
-from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
 from orders.ports import OrderRepository, Topics
 from orders.usecases.accept_order_on_order_placed import accept_order_on_order_placed
@@ -49,22 +45,8 @@ def register_subscribers(infra: Infrastructure, orders: OrderRepository, topics:
     async def on_refund(event: RefundEvent) -> None:
         await progress_order_on_after_sales(event, orders, topics)
 
-    _subscribe(infra, CHECKOUT_ORDERS, on_checkout_event)
-    _subscribe(infra, SUPPORT_CASES, on_support_case)
-    _subscribe(infra, SUPPORT_REFUNDS, on_refund)
-    _subscribe(infra, INVENTORY_RESERVATIONS, on_reservation_event)
-    _subscribe(infra, SHIPPING_SHIPMENTS, on_shipment_event)
-
-
-def _subscribe(infra: Infrastructure, spec: TopicSpec[Any], handle: Any) -> None:
-    settings = infra.settings
-    subscribe(
-        infra.broker,
-        topic=settings.topic(spec.name),
-        dead_letter_topic=settings.topic(spec.dead_letter),
-        group_id=settings.topic(GROUP_ORDERS),
-        adapter=spec.adapter,
-        handle=handle,
-        metrics=infra.metrics,
-        order_id_of=lambda event: event.order_id,
-    )
+    infra.consume(CHECKOUT_ORDERS, GROUP_ORDERS, on_checkout_event)
+    infra.consume(SUPPORT_CASES, GROUP_ORDERS, on_support_case)
+    infra.consume(SUPPORT_REFUNDS, GROUP_ORDERS, on_refund)
+    infra.consume(INVENTORY_RESERVATIONS, GROUP_ORDERS, on_reservation_event)
+    infra.consume(SHIPPING_SHIPMENTS, GROUP_ORDERS, on_shipment_event)

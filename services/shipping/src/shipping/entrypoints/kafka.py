@@ -6,7 +6,6 @@ from conveyor_contracts.carriers.tracking import CarrierTrackingEvent
 from conveyor_contracts.groups import GROUP_SHIPPING
 from conveyor_contracts.inventory import ReservationEvent, StockReserved
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled, OrderLifecycleEvent
-from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.support import ReturnAuthorised, SupportCaseEvent
 from conveyor_contracts.topics import (
     CARRIER_CODES,
@@ -15,7 +14,6 @@ from conveyor_contracts.topics import (
     SUPPORT_CASES,
     carrier_tracking_topic,
 )
-from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
 from shipping.usecases.book_return_on_return_authorised import book_return_on_return_authorised
 from shipping.usecases.cancel_shipments_on_order_cancelled import (
@@ -47,11 +45,13 @@ def register_subscribers(infra: Infrastructure, shipping: Shipping) -> None:
             await book_return_on_return_authorised(event, shipping)
         # cases, cancellations (orders decides) and reshipments (inventory reserves): not ours
 
-    _subscribe(infra, ORDER_LIFECYCLE, on_order_lifecycle)
-    _subscribe(infra, INVENTORY_RESERVATIONS, on_reservation)
-    _subscribe(infra, SUPPORT_CASES, on_support_case)
+    infra.consume(ORDER_LIFECYCLE, GROUP_SHIPPING, on_order_lifecycle)
+    infra.consume(INVENTORY_RESERVATIONS, GROUP_SHIPPING, on_reservation)
+    infra.consume(SUPPORT_CASES, GROUP_SHIPPING, on_support_case)
     for code in CARRIER_CODES:
-        _subscribe(infra, carrier_tracking_topic(code), _carrier_handler(code, shipping))
+        infra.consume(
+            carrier_tracking_topic(code), GROUP_SHIPPING, _carrier_handler(code, shipping)
+        )
 
 
 def _carrier_handler(code: str, shipping: Shipping) -> Any:
@@ -59,17 +59,3 @@ def _carrier_handler(code: str, shipping: Shipping) -> Any:
         await follow_shipment_on_carrier_report(event, code, shipping)
 
     return on_carrier_report
-
-
-def _subscribe(infra: Infrastructure, spec: TopicSpec[Any], handle: Any) -> None:
-    settings = infra.settings
-    subscribe(
-        infra.broker,
-        topic=settings.topic(spec.name),
-        dead_letter_topic=settings.topic(spec.dead_letter),
-        group_id=settings.topic(GROUP_SHIPPING),
-        adapter=spec.adapter,
-        handle=handle,
-        metrics=infra.metrics,
-        order_id_of=lambda event: event.order_id,
-    )

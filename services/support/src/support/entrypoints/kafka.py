@@ -17,7 +17,6 @@ from conveyor_contracts.topics import (
     SUPPORT_REFUNDS,
     WAREHOUSE_RETURNS,
 )
-from conveyor_runtime.consumer import subscribe
 from conveyor_runtime.service import Infrastructure
 from support.usecases.context import Support
 from support.usecases.keep_aftersales_facts import keep_aftersales_facts
@@ -60,7 +59,7 @@ def register_subscribers(infra: Infrastructure, support: Support) -> None:
         return trace_id_of(getattr(record, "headers", None) or ())
 
     for spec in TIMELINE_TOPICS:
-        _subscribe(infra, spec, _handler(spec.name, support, current_trace_id))
+        infra.consume(spec, GROUP_SUPPORT, _handler(spec.name, support, current_trace_id))
 
 
 def _handler(
@@ -73,17 +72,3 @@ def _handler(
         await refund_on_inspection(event, support)
 
     return on_event
-
-
-def _subscribe(infra: Infrastructure, spec: TopicSpec[Any], handle: Any) -> None:
-    settings = infra.settings
-    subscribe(
-        infra.broker,
-        topic=settings.topic(spec.name),
-        dead_letter_topic=settings.topic(spec.dead_letter),
-        group_id=settings.topic(GROUP_SUPPORT),
-        adapter=spec.adapter,
-        handle=handle,
-        metrics=infra.metrics,
-        order_id_of=lambda event: event.order_id,
-    )
