@@ -7,7 +7,11 @@ from orders_testkit import TOPICS, event
 from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
 from conveyor_contracts.inventory import StockReserved, StockShortage
 from conveyor_contracts.orders import ORDER_LIFECYCLE_EVENTS, ORDER_STATUS_EVENTS
-from conveyor_contracts.shipping.booking import ShipmentBooked, ShipmentConfirmed
+from conveyor_contracts.shipping.booking import (
+    ShipmentBooked,
+    ShipmentBookingFailed,
+    ShipmentConfirmed,
+)
 from conveyor_contracts.shipping.tracking import ShipmentDelivered, ShipmentDispatched, ShipmentLost
 from conveyor_contracts.support import CaseCancellationRequested, RefundRequested, ReturnAuthorised
 from orders.adapters.memory_orders import MemoryOrders
@@ -199,3 +203,11 @@ async def delivered(orders: MemoryOrders, order_id: str) -> None:
         event(ShipmentDelivered, order_id, direction="outbound"), orders, TOPICS
     )
     assert orders.orders[order_id].status is OrderStatus.DELIVERED
+
+
+async def test_a_return_pickup_nobody_takes_does_not_cancel_a_delivered_order() -> None:
+    orders = MemoryOrders()
+    await delivered(orders, "ord_uc_23")
+    await progress_order_on_shipment(event(ShipmentBookingFailed, "ord_uc_23"), orders, TOPICS)
+    assert orders.orders["ord_uc_23"].status is OrderStatus.DELIVERED
+    assert "OrderCancelled" not in [kind for kind, _ in emitted(orders, "ord_uc_23")]

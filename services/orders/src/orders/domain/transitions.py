@@ -53,6 +53,8 @@ def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order
 def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
     """Shipping booked, dispatched or tracked one of the order's parcels."""
     if isinstance(event, ShipmentBookingFailed):
+        if not order.status.before_pickup:
+            return order  # a return pickup nobody would take: the order itself stands
         return moved_to(order, OrderStatus.CANCELLED, at, event.event_id)
     if isinstance(event, ShipmentDelivered) and event.direction == "return":
         return moved_to(order, OrderStatus.RETURNED, at, event.event_id)
