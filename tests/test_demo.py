@@ -34,7 +34,8 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     assert summary["problems"] == []
     states = summary["orders_by_final_state"]
     assert sum(states.values()) == summary["orders"] == 40
-    assert set(states) <= FINAL
+    # A return no carrier would collect stays in progress, waiting for an agent.
+    assert set(states) <= FINAL | {"return_in_progress"}
     assert states["delivered"] + states.get("refund_requested", 0) > 20
     assert summary["returns_authorised"] > 0
     assert summary["refunds_requested"] >= summary["returns_authorised"]

@@ -70,6 +70,14 @@ class Observed:
     cases: Counter[str] = field(default_factory=Counter)
     lost_cases: dict[str, str] = field(default_factory=dict)  # order id -> lost-parcel case id
     booking_failed: set[str] = field(default_factory=set)  # orders with a shipment nobody took
+
+    def ended(self, order_id: str) -> bool:
+        """At an end, or a return no carrier would collect: that waits for an agent's case."""
+        status = self.status.get(order_id)
+        return status in FINAL or (
+            status == "return_in_progress" and order_id in self.booking_failed
+        )
+
     returns: int = 0
     refunds: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)
@@ -261,7 +269,7 @@ def _share(order_id: str) -> int:
 
 def _progress(observed: Observed, expected: list[str], started: float) -> str:
     statuses = Counter(observed.status.get(order_id, "not yet seen") for order_id in expected)
-    final = sum(count for status, count in statuses.items() if status in FINAL)
+    final = sum(1 for order_id in expected if observed.ended(order_id))
     parts = ", ".join(f"{status} {count}" for status, count in statuses.most_common())
     return f"[{time.monotonic() - started:5.0f}s] {final}/{len(expected)} at an end · {parts}"
 
@@ -377,10 +385,10 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
             crashed = [s.name for s in services if s.process.returncode is not None]
             done = (
                 publishing.done()
-                and all(observed.status.get(o) in FINAL for o in expected)
+                and all(observed.ended(o) for o in expected)
                 and all(
                     observed.status[o] == "refund_requested" or o in observed.booking_failed
-                    for o in desk.returning()  # a return no carrier would collect ends there
+                    for o in desk.returning()
                 )
             )
             if crashed or done:
@@ -390,7 +398,9 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         elapsed = time.monotonic() - started
 
     statuses = Counter(observed.status.get(order_id, "never seen") for order_id in expected)
-    unfinished = {s: n for s, n in statuses.items() if s not in FINAL}
+    unfinished = Counter(
+        observed.status.get(o, "never seen") for o in expected if not observed.ended(o)
+    )
     summary = {
         "orders": len(expected),
         "seconds": round(elapsed, 1),
