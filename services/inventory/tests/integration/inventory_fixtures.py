@@ -1,11 +1,9 @@
 """Builders and a harness shared by the inventory integration tests."""
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -18,7 +16,7 @@ from conveyor_contracts.topics import TOPICS
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import Servers
+from conveyor_runtime.testing import Servers, from_example
 from inventory.app import create_app
 from inventory.settings import InventorySettings
 
@@ -43,9 +41,7 @@ def inventory_settings(
 
 def event(model: type[E], **fields: Any) -> E:
     """A valid ``model`` event: its schema example with fresh ids and time, then ``fields``."""
-    example = model.model_json_schema()["examples"][0]
-    fresh = {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat()}
-    return model.model_validate(example | fresh | fields)
+    return from_example(model, **fields)
 
 
 @dataclass
