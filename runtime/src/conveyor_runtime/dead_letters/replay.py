@@ -138,9 +138,9 @@ class DeadLetters:
         self, consumer: AIOKafkaConsumer, topic: str
     ) -> list[tuple[TopicPartition, Progress]]:
         """Each partition of ``topic`` with the progress committed on it, and assigns them."""
-        await consumer.topics()  # fetches the cluster's metadata
-        numbers = consumer.partitions_for_topic(topic) or set()
-        partitions = [TopicPartition(topic, number) for number in sorted(numbers)]
+        (described,) = await self._admin.describe_topics([topic])
+        numbers = sorted(partition["partition"] for partition in described["partitions"])
+        partitions = [TopicPartition(topic, number) for number in numbers]
         committed = await self._admin.list_consumer_group_offsets(
             self.group_id, partitions=partitions
         )
