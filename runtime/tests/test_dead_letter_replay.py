@@ -262,3 +262,34 @@ async def test_listing_never_prints_the_payload_even_when_the_reason_quoted_it(
     assert "input_value=<redacted>" in printed
     for value in personal:
         assert value not in printed
+
+
+async def test_discarded_messages_are_neither_listed_nor_replayed_and_the_others_still_are(
+    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler]
+) -> None:
+    broker, handler = mesh
+    junk_key = f"ord_{uuid.uuid4().hex[:12]}"
+    await broker.publish(b"\x00\xff not json", topic=namespace + SPEC.name, key=junk_key.encode())
+    kept = refund(f"ord_{uuid.uuid4().hex[:12]}")
+    handler.refused[str(kept.event_id)] = "no price list"
+    await publish(broker, namespace, kept)
+    await wait_for(lambda: parked_are(kafka, namespace, 2))
+
+    assert "would discard 1 message(s)" in await cli(
+        kafka, namespace, "discard", "--key", junk_key, "--dry-run"
+    )
+    assert await parked_count(kafka, namespace) == 2
+    assert "discarded 1 message(s)" in await cli(kafka, namespace, "discard", "--key", junk_key)
+    listing = await cli(kafka, namespace, "list")
+    assert junk_key not in listing
+    assert f"key={kept.order_id}" in listing
+
+    handler.fixed = True
+    assert "replayed 1 message(s)" in await cli(kafka, namespace, "replay")
+    await wait_for(lambda: processed_once(handler, kept))
+    replayed = [
+        key
+        for key, headers in await messages(kafka, namespace + SPEC.name)
+        if REPLAYED_FROM_HEADER in headers
+    ]
+    assert replayed == [kept.order_id.encode()]

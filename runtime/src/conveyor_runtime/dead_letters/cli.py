@@ -1,8 +1,12 @@
 """``python -m conveyor_runtime.dead_letters``: list what is parked, replay it once fixed.
 
-    list    [--topic T ...]
-    replay  [--topic T ...] [--reason TEXT] [--key KEY] [--partition N]
-            [--from-offset N] [--to-offset N] [--dry-run]
+    list     [--topic T ...]
+    replay   [--topic T ...] [--reason TEXT] [--key KEY] [--partition N]
+             [--from-offset N] [--to-offset N] [--dry-run]
+    discard  (the same selection as replay)
+
+``replay`` re-drives each selected message to its original topic, once; ``discard`` marks them
+dealt with without re-driving (input that can never succeed). Neither touches the others.
 
 Topics are the registry's names (``checkout.orders.v1``; default: every registry topic whose
 dead-letter companion exists), deployed under ``--topic-prefix``. Offsets and partitions are the
@@ -42,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="what is parked, per dead-letter topic")
     replay = commands.add_parser("replay", help="re-drive parked messages, each at most once")
-    for command in (listing, replay):
+    discard = commands.add_parser("discard", help="mark parked messages dealt with, unreplayed")
+    for command in (listing, replay, discard):
         command.add_argument(
             "--topic",
             action="append",
@@ -50,12 +55,13 @@ def _parser() -> argparse.ArgumentParser:
             metavar="TOPIC",
             help="a registry topic (repeatable); default: all",
         )
-    replay.add_argument("--reason", help="only reasons containing this text (any case)")
-    replay.add_argument("--key", help="only this message key (an order id or a SKU)")
-    replay.add_argument("--partition", type=int, help="only this dead-letter partition")
-    replay.add_argument("--from-offset", type=int, help="only dead-letter offsets from this one")
-    replay.add_argument("--to-offset", type=int, help="only dead-letter offsets up to this one")
-    replay.add_argument("--dry-run", action="store_true", help="show, publish and commit nothing")
+    for command in (replay, discard):
+        command.add_argument("--reason", help="only reasons containing this text (any case)")
+        command.add_argument("--key", help="only this message key (an order id or a SKU)")
+        command.add_argument("--partition", type=int, help="only this dead-letter partition")
+        command.add_argument("--from-offset", type=int, help="only dead-letter offsets from this")
+        command.add_argument("--to-offset", type=int, help="only dead-letter offsets up to this")
+        command.add_argument("--dry-run", action="store_true", help="publish and commit nothing")
     return parser
 
 
@@ -84,11 +90,12 @@ async def run(argv: list[str], out: TextIO = sys.stdout) -> int:
             from_offset=arguments.from_offset,
             to_offset=arguments.to_offset,
         )
-        outcomes = [
-            await dead_letters.replay(topic, selection, dry_run=arguments.dry_run)
-            for topic in wanted
-        ]
-        _print_replay(outcomes, out, dry_run=arguments.dry_run)
+        act = dead_letters.replay if arguments.command == "replay" else dead_letters.discard
+        outcomes = [await act(topic, selection, dry_run=arguments.dry_run) for topic in wanted]
+        verb = {"replay": "replayed", "discard": "discarded"}[arguments.command]
+        _print_outcomes(
+            outcomes, out, verb=f"would {arguments.command}" if arguments.dry_run else verb
+        )
         return 1 if any(outcome.stopped for outcome in outcomes) else 0
 
 
@@ -102,8 +109,7 @@ def _print_listing(outcomes: list[Outcome], out: TextIO, *, every_topic: bool) -
     out.write(f"{total} parked in {len(outcomes)} dead-letter topics\n")
 
 
-def _print_replay(outcomes: list[Outcome], out: TextIO, *, dry_run: bool) -> None:
-    verb = "would replay" if dry_run else "replayed"
+def _print_outcomes(outcomes: list[Outcome], out: TextIO, *, verb: str) -> None:
     for outcome in outcomes:
         if outcome.replayed or outcome.stopped:
             out.write(
@@ -115,7 +121,7 @@ def _print_replay(outcomes: list[Outcome], out: TextIO, *, dry_run: bool) -> Non
             for stop in outcome.stopped:
                 out.write(f"  stopped: {stop}\n")
     total = sum(len(outcome.replayed) for outcome in outcomes)
-    out.write(f"{verb} {total} message(s){' (dry run: nothing published)' if dry_run else ''}\n")
+    out.write(f"{verb} {total} message(s)\n")
 
 
 def _line(message: ParkedMessage) -> str:

@@ -56,7 +56,8 @@ class Outcome:
     """What one run did on one dead-letter topic."""
 
     dead_letter_topic: str
-    replayed: list[ParkedMessage] = field(default_factory=list)  # or, in a dry run, would be
+    # Replayed or discarded; in a dry run, would be.
+    replayed: list[ParkedMessage] = field(default_factory=list)
     still_parked: list[ParkedMessage] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)  # partitions a replay had to leave early
 
@@ -111,8 +112,23 @@ class DeadLetters:
         """
         return await self._run(dead_letter_topic, selection.matches, dry_run=dry_run)
 
+    async def discard(
+        self, dead_letter_topic: str, selection: Selection, *, dry_run: bool
+    ) -> Outcome:
+        """Mark the selected parked messages as dealt with, without re-driving them: input
+        that can never succeed (bad bytes a producer has since stopped sending). They stay in
+        the topic until retention deletes them, but no list or replay shows them again."""
+        return await self._run(
+            dead_letter_topic, selection.matches, dry_run=dry_run, republish=False
+        )
+
     async def _run(
-        self, topic: str, wanted: Callable[[ParkedMessage], bool], *, dry_run: bool
+        self,
+        topic: str,
+        wanted: Callable[[ParkedMessage], bool],
+        *,
+        dry_run: bool,
+        republish: bool = True,
     ) -> Outcome:
         # A consumer per topic: assigning other partitions to a running one races with
         # aiokafka's coordinator task (it asserts that the assignment it holds is still active).
@@ -125,7 +141,7 @@ class DeadLetters:
         )
         await consumer.start()
         try:
-            run = _TopicRun(consumer, self._producer, wanted, dry_run, Outcome(topic))
+            run = _TopicRun(consumer, self._producer, wanted, dry_run, republish, Outcome(topic))
             for partition, committed in await self._partitions(consumer, topic):
                 progress = await run.partition(partition, committed)
                 if not dry_run and progress != committed:
@@ -156,6 +172,7 @@ class _TopicRun:
     producer: AIOKafkaProducer
     wanted: Callable[[ParkedMessage], bool]
     dry_run: bool
+    republish: bool  # False: discard
     outcome: Outcome
 
     async def partition(self, partition: TopicPartition, progress: Progress) -> Progress:
@@ -178,12 +195,13 @@ class _TopicRun:
                     self.outcome.stopped.append(_over_budget(partition, message.offset))
                     return progress
                 if not self.dry_run:
-                    await self.producer.send_and_wait(
-                        partition.topic.removesuffix(".dlq"),
-                        message.value,
-                        key=message.key,
-                        headers=message.replay_headers(),
-                    )
+                    if self.republish:
+                        await self.producer.send_and_wait(
+                            partition.topic.removesuffix(".dlq"),
+                            message.value,
+                            key=message.key,
+                            headers=message.replay_headers(),
+                        )
                     await self.commit(partition, after)  # only once the broker confirmed
                 self.outcome.replayed.append(message)
                 progress = after
