@@ -106,7 +106,7 @@ def _print_listing(outcomes: list[Outcome], out: TextIO, *, every_topic: bool) -
             for message in outcome.still_parked:
                 out.write(f"  {_line(message)}\n")
     total = sum(len(outcome.still_parked) for outcome in outcomes)
-    out.write(f"{total} parked in {len(outcomes)} dead-letter topics\n")
+    out.write(f"{total} parked in {len(outcomes)} dead-letter topic(s)\n")
 
 
 def _print_outcomes(outcomes: list[Outcome], out: TextIO, *, verb: str) -> None:
