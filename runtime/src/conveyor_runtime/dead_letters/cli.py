@@ -20,6 +20,8 @@ import os
 import sys
 from typing import TextIO
 
+from aiokafka.errors import KafkaConnectionError
+
 from conveyor_contracts.topics import TOPICS
 from conveyor_runtime.dead_letters.parked import ParkedMessage
 from conveyor_runtime.dead_letters.replay import DeadLetters, Outcome, Selection
@@ -133,4 +135,9 @@ def _line(message: ParkedMessage) -> str:
 
 def main() -> None:
     """The console entry point."""
-    sys.exit(asyncio.run(run(sys.argv[1:])))
+    try:
+        status = asyncio.run(run(sys.argv[1:]))
+    except KafkaConnectionError as error:
+        sys.stderr.write(f"cannot reach Kafka: {error}\n")
+        status = 2
+    sys.exit(status)

@@ -68,17 +68,20 @@ class DeadLetters:
     def __init__(self, bootstrap_servers: str, prefix: str = "") -> None:
         self.bootstrap_servers = bootstrap_servers
         self.group_id = prefix + REPLAY_GROUP
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=_CLIENT_ID)
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            client_id=_CLIENT_ID,
-            acks="all",
-            enable_idempotence=True,
-        )
 
     async def __aenter__(self) -> "DeadLetters":
+        # Built here, not in __init__: a client created and never started warns when collected.
+        self._admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers, client_id=_CLIENT_ID
+        )
         await self._admin.start()
         try:
+            self._producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap_servers,
+                client_id=_CLIENT_ID,
+                acks="all",
+                enable_idempotence=True,
+            )
             await self._producer.start()
         except BaseException:
             await self._admin.close()
