@@ -13,7 +13,7 @@ at the same time: both would start from the same committed progress.
 """
 
 from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -71,11 +71,18 @@ class DeadLetters:
 
     async def __aenter__(self) -> "DeadLetters":
         # Built here, not in __init__: a client created and never started warns when collected.
-        self._admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.bootstrap_servers, client_id=_CLIENT_ID
-        )
-        await self._admin.start()
-        try:
+        async with AsyncExitStack() as stack:
+            self._admin = AIOKafkaAdminClient(
+                bootstrap_servers=self.bootstrap_servers, client_id=_CLIENT_ID
+            )
+            await self._admin.start()
+            stack.push_async_callback(self._admin.close)
+            # Without a group: it only asks partitions for their first and end offsets.
+            self._offsets = AIOKafkaConsumer(
+                bootstrap_servers=self.bootstrap_servers, client_id=_CLIENT_ID, group_id=None
+            )
+            await self._offsets.start()
+            stack.push_async_callback(self._offsets.stop)
             self._producer = AIOKafkaProducer(
                 bootstrap_servers=self.bootstrap_servers,
                 client_id=_CLIENT_ID,
@@ -83,16 +90,12 @@ class DeadLetters:
                 enable_idempotence=True,
             )
             await self._producer.start()
-        except BaseException:
-            await self._admin.close()
-            raise
+            stack.push_async_callback(self._producer.stop)
+            self._clients = stack.pop_all()
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        try:
-            await self._producer.stop()
-        finally:
-            await self._admin.close()
+        await self._clients.aclose()
 
     async def existing(self, topics: list[str]) -> list[str]:
         """The given topics that exist on the broker, in the given order."""
@@ -133,6 +136,12 @@ class DeadLetters:
         dry_run: bool,
         republish: bool = True,
     ) -> Outcome:
+        outcome = Outcome(topic)
+        partitions = await self._committed(topic)
+        first = await self._offsets.beginning_offsets([tp for tp, _ in partitions])
+        end = await self._offsets.end_offsets([tp for tp, _ in partitions])
+        if all(max(progress.position, first[tp]) >= end[tp] for tp, progress in partitions):
+            return outcome  # nothing left to read: no need to start a consumer of the group
         # A consumer per topic: assigning other partitions to a running one races with
         # aiokafka's coordinator task (it asserts that the assignment it holds is still active).
         consumer = AIOKafkaConsumer(
@@ -144,26 +153,24 @@ class DeadLetters:
         )
         await consumer.start()
         try:
-            run = _TopicRun(consumer, self._producer, wanted, dry_run, republish, Outcome(topic))
-            for partition, committed in await self._partitions(consumer, topic):
-                progress = await run.partition(partition, committed)
+            consumer.assign([tp for tp, _ in partitions])
+            run = _TopicRun(consumer, self._producer, wanted, dry_run, republish, outcome)
+            for tp, committed in partitions:
+                progress = await run.partition(tp, committed, first[tp], end[tp])
                 if not dry_run and progress != committed:
-                    await run.commit(partition, progress)  # moved past earlier replays
-            return run.outcome
+                    await run.commit(tp, progress)  # moved past earlier replays
+            return outcome
         finally:
             await consumer.stop()
 
-    async def _partitions(
-        self, consumer: AIOKafkaConsumer, topic: str
-    ) -> list[tuple[TopicPartition, Progress]]:
-        """Each partition of ``topic`` with the progress committed on it, and assigns them."""
+    async def _committed(self, topic: str) -> list[tuple[TopicPartition, Progress]]:
+        """Each partition of ``topic`` with the progress committed on it."""
         (described,) = await self._admin.describe_topics([topic])
         numbers = sorted(partition["partition"] for partition in described["partitions"])
         partitions = [TopicPartition(topic, number) for number in numbers]
         committed = await self._admin.list_consumer_group_offsets(
             self.group_id, partitions=partitions
         )
-        consumer.assign(partitions)
         return [(partition, _progress(committed.get(partition))) for partition in partitions]
 
 
@@ -178,11 +185,12 @@ class _TopicRun:
     republish: bool  # False: discard
     outcome: Outcome
 
-    async def partition(self, partition: TopicPartition, progress: Progress) -> Progress:
-        """Go through one partition's messages not replayed yet; the progress at the end."""
+    async def partition(
+        self, partition: TopicPartition, progress: Progress, first: int, end: int
+    ) -> Progress:
+        """Go through one partition's messages not replayed yet, from its first retained
+        offset ``first`` to ``end`` (its end when the run began); the progress at the end."""
         first_left: int | None = None  # the first offset this run leaves parked
-        first = (await self.consumer.beginning_offsets([partition]))[partition]
-        end = (await self.consumer.end_offsets([partition]))[partition]
         async with aclosing(self._read(partition, max(progress.position, first), end)) as read:
             async for message in read:
                 if first_left is None:
