@@ -64,6 +64,10 @@ contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
 demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (ARGS="--short")
 	$(RUN) python deploy/local/demo.py $(ARGS)
 
+.PHONY: dead-letters
+dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-run", "replay --topic T --reason TEXT"
+	$(RUN) python -m conveyor_runtime.dead_letters $(or $(ARGS),list)
+
 .PHONY: simulate-checkout
 simulate-checkout: install ## Publish simulated shop orders (ARGS="--orders 100 --rate 20 --seed 7")
 	$(RUN) python -m conveyor_simulators checkout $(ARGS)
