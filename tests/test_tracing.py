@@ -185,6 +185,8 @@ async def test_an_order_is_one_trace_from_the_checkout_through_every_service_and
     roots = [span for span in spans.values() if _parent_id(span) is None]
     assert [service[root["spanID"]] for root in roots] == ["checkout-simulator"]
     assert all(_parent_id(s) in spans for s in spans.values() if s not in roots)
+    # Nothing on the order's own path links elsewhere (a stock document's receipt, say).
+    assert {r["traceID"] for s in spans.values() for r in s["references"]} == {trace["traceID"]}
 
     # Every consume is the child of a publish of the same message (topic, key, event id).
     consumes = [s for s in spans.values() if _tags(s).get("span.kind") == "consumer"]

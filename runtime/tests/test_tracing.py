@@ -139,6 +139,25 @@ async def test_a_handler_in_another_trace_links_to_the_orders_and_keeps_its_own(
     assert trace_id_of(event.trace) == f"{span.get_span_context().trace_id:032x}" != order_trace
 
 
+async def test_a_document_of_no_one_order_remembers_no_trace_to_link_to(setup: Setup) -> None:
+    stock = OutboxDocuments(
+        setup.collection,
+        setup.documents.locks,
+        setup.documents.relay,
+        encode=_same,
+        decode=_same,
+        order_keyed=False,
+    )
+    with setup.tracer.start_as_current_span("goods received"):
+        await stock.insert({"_id": "SKU-1", DUE_FIELD: None}, [])
+
+    with setup.tracer.start_as_current_span("reserved for an order"):
+        await stock.update("SKU-1", _remind)
+
+    (reserved,) = setup.finished("reserved for an order")
+    assert not reserved.links
+
+
 async def test_an_event_written_with_no_span_continues_the_orders_trace(setup: Setup) -> None:
     order_trace = await _created_in_a_trace(setup, "ord_3", None)
 

@@ -44,20 +44,25 @@ class OutboxDocuments(Generic[T]):
         *,
         encode: Callable[[T], dict[str, Any]],
         decode: Callable[[dict[str, Any]], T],
+        order_keyed: bool = True,
     ) -> None:
+        """``order_keyed=False`` for documents that belong to no one order (stock per SKU):
+        they remember no trace, since the one that created them is not an order's."""
         self.collection = collection
         self.locks = locks
         self.relay = relay
         self.encode = encode
         self.decode = decode
+        self.order_keyed = order_keyed
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
         document = self.encode(value) | {
             "version": 1,
             OUTBOX_FIELD: [event.model_dump() for event in events],
-            TRACE_CONTEXT_FIELD: current_trace_context(),
         }
+        if self.order_keyed:
+            document[TRACE_CONTEXT_FIELD] = current_trace_context()
         async with self.locks.hold(document["_id"]):
             try:
                 await self.collection.insert_one(document)
