@@ -3,8 +3,9 @@
 import logging
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.trace import TracerProvider
+
+from conveyor_runtime.tracing import telemetry_middleware
 
 
 def build_broker(
@@ -15,7 +16,8 @@ def build_broker(
     ``acks="all"`` with idempotence means a confirmed publish is on every in-sync replica and a
     producer retry never writes a duplicate. Topics are never auto-created: they come from the
     contracts' registry, with their partition counts, so a typo fails instead of inventing one.
-    The telemetry middleware gets the provider passed in, never the global one.
+    The telemetry middleware (``conveyor_runtime.tracing``) gets the provider passed in, never
+    the global one.
 
     Args:
         bootstrap_servers: ``host:port[,host:port]`` of the Kafka cluster.
@@ -28,7 +30,7 @@ def build_broker(
         acks="all",
         enable_idempotence=True,
         allow_auto_create_topics=False,
-        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        middlewares=[telemetry_middleware(tracer_provider)],
         graceful_timeout=15.0,
         # A plain logger, so FastStream's lines go through the process's JSON handler too.
         logger=logging.getLogger("faststream"),

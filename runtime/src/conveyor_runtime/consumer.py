@@ -37,6 +37,7 @@ from pydantic import TypeAdapter
 from conveyor_runtime.failures import is_permanent, is_transient
 from conveyor_runtime.logs import log_context
 from conveyor_runtime.metrics import MessagingMetrics
+from conveyor_runtime.tracing import set_consumer_group
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def subscribe(
             await handle(event)
 
     async def consume(body: bytes, message: KafkaMessage) -> None:
+        set_consumer_group(group_id)
         started = time.perf_counter()
         outcome = "ok"
         for attempt in itertools.count(1):

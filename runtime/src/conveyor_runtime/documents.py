@@ -3,6 +3,9 @@
 The one write path every repository shares: under the keyed lock the outbox relay also takes,
 a change is read, applied and written back with a version check and its events appended to the
 document's outbox, in a single-document update; then the relay is told.
+
+It is also where a document remembers the trace of the order it belongs to (the one current when
+it was created) and where later work finds it again (see ``conveyor_runtime.tracing``).
 """
 
 from collections.abc import Callable, Sequence
@@ -13,6 +16,11 @@ from pymongo.errors import DuplicateKeyError
 
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.tracing import (
+    TRACE_CONTEXT_FIELD,
+    current_trace_context,
+    link_to_order_trace,
+)
 
 T = TypeVar("T")
 Change = Callable[[T], tuple[T, list[OutboxMessage]]]
@@ -36,12 +44,16 @@ class OutboxDocuments(Generic[T]):
         *,
         encode: Callable[[T], dict[str, Any]],
         decode: Callable[[dict[str, Any]], T],
+        order_keyed: bool = True,
     ) -> None:
+        """``order_keyed=False`` for documents that belong to no one order (stock per SKU):
+        they remember no trace, since the one that created them is not an order's."""
         self.collection = collection
         self.locks = locks
         self.relay = relay
         self.encode = encode
         self.decode = decode
+        self.order_keyed = order_keyed
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
@@ -49,6 +61,8 @@ class OutboxDocuments(Generic[T]):
             "version": 1,
             OUTBOX_FIELD: [event.model_dump() for event in events],
         }
+        if self.order_keyed:
+            document[TRACE_CONTEXT_FIELD] = current_trace_context()
         async with self.locks.hold(document["_id"]):
             try:
                 await self.collection.insert_one(document)
@@ -64,8 +78,11 @@ class OutboxDocuments(Generic[T]):
             document = await self.collection.find_one({"_id": key}, {OUTBOX_FIELD: 0})
             if document is None:
                 return None
+            order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
+            link_to_order_trace(order_trace)
             value = self.decode(document)
             changed, events = change(value)
+            events = _in_trace(events, order_trace)
             if changed == value and not events:
                 return value
             fields = self.encode(changed)
@@ -84,5 +101,20 @@ class OutboxDocuments(Generic[T]):
         return changed
 
     async def get(self, key: str) -> T | None:
-        document = await self.collection.find_one({"_id": key}, {OUTBOX_FIELD: 0})
+        document = await self.collection.find_one(
+            {"_id": key}, {OUTBOX_FIELD: 0, TRACE_CONTEXT_FIELD: 0}
+        )
         return self.decode(document) if document else None
+
+
+def _in_trace(
+    events: list[OutboxMessage], order_trace: dict[str, str] | None
+) -> list[OutboxMessage]:
+    """Events written with no span current (an HTTP call) continue the order's trace instead of
+    each starting an orphan one when the relay publishes them."""
+    if not order_trace:
+        return events
+    return [
+        event if event.trace else event.model_copy(update={"trace": order_trace})
+        for event in events
+    ]

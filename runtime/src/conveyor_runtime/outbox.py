@@ -21,6 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.tracing import current_trace_context
 
 log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
@@ -59,15 +60,13 @@ class OutboxMessage(BaseModel):
 
 def outbox_message(event: Envelope, *, topic: str, key: str) -> OutboxMessage:
     """Wrap ``event`` for the outbox, remembering the current trace so the publish continues it."""
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
     return OutboxMessage(
         event_id=str(event.event_id),
         event_type=event.event_type,
         topic=topic,
         key=key,
         payload=event.model_dump_json(),
-        trace=carrier,
+        trace=current_trace_context(),
     )
 
 

@@ -7,6 +7,9 @@ expected to be a versioned ``OutboxDocuments.update``: handling the deadline, mo
 on and writing the events it emits in one single-document update. That update is the claim:
 when two instances fire the same document, one of them loses the version check, re-reads
 nothing due, and the deadline fires once. Deadlines survive restarts because they are data.
+
+A firing is a span in the trace of the order the document belongs to (the trace context the
+document remembers, see ``conveyor_runtime.tracing``), so what a deadline causes is no orphan.
 """
 
 import asyncio
@@ -15,9 +18,11 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry.trace import TracerProvider, get_tracer
 from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import ConcurrentUpdateError
+from conveyor_runtime.tracing import ORDER_ID, TRACE_CONTEXT_FIELD, span_in_order_trace
 
 DUE_FIELD = "due_at"
 
@@ -32,13 +37,18 @@ def utc_now() -> datetime:
 
 
 class TimerPoller:
-    """Fires the due deadlines of one collection, every ``interval_seconds``."""
+    """Fires the due deadlines of one collection, every ``interval_seconds``.
+
+    The documents are keyed by order id (reservations, fulfilments, cases): the key is the
+    firing span's ``conveyor.order_id``.
+    """
 
     def __init__(
         self,
         collection: AsyncCollection[dict[str, Any]],
         fire: Fire,
         *,
+        tracer_provider: TracerProvider | None = None,
         interval_seconds: float = 1.0,
         batch: int = 100,
         clock: Clock = utc_now,
@@ -48,27 +58,31 @@ class TimerPoller:
         self.interval_seconds = interval_seconds
         self.batch = batch
         self.clock = clock
+        self.tracer = get_tracer(__name__, tracer_provider=tracer_provider)
+        self.span_name = f"{collection.name} timer fire"
 
     async def fire_due(self) -> int:
         """One pass: fire every document due now (up to ``batch``); how many were fired."""
         now = self.clock()
         cursor = (
-            self.collection.find({DUE_FIELD: {"$lte": now}}, {"_id": 1})
+            self.collection.find({DUE_FIELD: {"$lte": now}}, {"_id": 1, TRACE_CONTEXT_FIELD: 1})
             .sort(DUE_FIELD, 1)
             .limit(self.batch)
         )
         fired = 0
         for document in await cursor.to_list():
-            try:
-                await self.fire(document["_id"], now)
-                fired += 1
-            except ConcurrentUpdateError:
-                pass  # another instance claimed it first; it fired there
-            except Exception:
-                # Left due: the next pass retries it. The key is an aggregate id, not personal.
-                log.exception(
-                    "timer failed; retrying at the next pass", extra={"key": document["_id"]}
-                )
+            key = document["_id"]
+            attributes = {ORDER_ID: str(key)}
+            order_trace = document.get(TRACE_CONTEXT_FIELD)
+            with span_in_order_trace(self.tracer, self.span_name, order_trace, attributes):
+                try:
+                    await self.fire(key, now)
+                    fired += 1
+                except ConcurrentUpdateError:
+                    pass  # another instance claimed it first; it fired there
+                except Exception:
+                    # Left due: the next pass retries it. The key is an aggregate id, not personal.
+                    log.exception("timer failed; retrying at the next pass", extra={"key": key})
         return fired
 
     async def run(self) -> None:

@@ -54,7 +54,10 @@ def create_app(settings: InventorySettings, infra: Infrastructure | None = None)
         await expire_backorder_on_timer(str(order_id), now, inventory)
 
     poller = TimerPoller(
-        reservations_collection, fire, interval_seconds=settings.timer_poll_seconds
+        reservations_collection,
+        fire,
+        tracer_provider=infra.tracer_provider,
+        interval_seconds=settings.timer_poll_seconds,
     )
     register_subscribers(infra, inventory)
     return build_http_app(

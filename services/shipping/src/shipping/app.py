@@ -44,6 +44,11 @@ def create_app(settings: ShippingSettings, infra: Infrastructure | None = None) 
     async def fire(order_id: Hashable, now: datetime) -> None:
         await handle_deadlines_on_timer(str(order_id), now, shipping)
 
-    poller = TimerPoller(collection, fire, interval_seconds=settings.timer_poll_seconds)
+    poller = TimerPoller(
+        collection,
+        fire,
+        tracer_provider=infra.tracer_provider,
+        interval_seconds=settings.timer_poll_seconds,
+    )
     register_subscribers(infra, shipping)
     return build_http_app(infra, workers=[relay, poller], routers=[shipments_router(fulfilments)])

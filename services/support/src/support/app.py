@@ -52,7 +52,12 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
     async def fire(order_id: Hashable, now: datetime) -> None:
         await escalate_cases_on_timer(str(order_id), now, support)
 
-    poller = TimerPoller(cases_collection, fire, interval_seconds=settings.timer_poll_seconds)
+    poller = TimerPoller(
+        cases_collection,
+        fire,
+        tracer_provider=infra.tracer_provider,
+        interval_seconds=settings.timer_poll_seconds,
+    )
     register_subscribers(infra, support)
     return build_http_app(
         infra, workers=[cases_relay, poller], routers=[support_router(support, settings)]

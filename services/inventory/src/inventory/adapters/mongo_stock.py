@@ -60,7 +60,7 @@ class MongoStock:
     ) -> None:
         self.collection = collection
         self.documents = OutboxDocuments(
-            collection, locks, relay, encode=to_document, decode=from_document
+            collection, locks, relay, encode=to_document, decode=from_document, order_keyed=False
         )
         self._versioned = False
 
