@@ -67,6 +67,12 @@ class MessagingMetrics:
             ("group", "topic", "partition"),
             registry=self.registry,
         )
+        self.dependency_up = Gauge(
+            "conveyor_dependency_up",
+            "1 when the dependency (kafka, mongo) answered the last readiness check, else 0.",
+            ("dependency",),
+            registry=self.registry,
+        )
         self._facts: dict[str, list[tuple[Counter, LabelsOf]]] = {}
         self._counted: OrderedDict[str, None] = OrderedDict()
 

@@ -156,9 +156,7 @@ def _operations_router(infra: Infrastructure) -> APIRouter:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @router.get("/readyz")
-    async def readyz(response: Response) -> dict[str, str]:
-        """Readiness: the broker and the database both answer."""
+    async def dependencies() -> dict[str, str]:
         checks = {"kafka": "ok", "mongo": "ok"}
         if not await infra.broker.ping(timeout=2.0):
             checks["kafka"] = "unreachable"
@@ -166,13 +164,23 @@ def _operations_router(infra: Infrastructure) -> APIRouter:
             await asyncio.wait_for(ping(infra.mongo), timeout=2.0)
         except Exception as error:
             checks["mongo"] = f"unreachable: {type(error).__name__}"
+        for dependency, state in checks.items():
+            infra.metrics.dependency_up.labels(dependency).set(1 if state == "ok" else 0)
+        return checks
+
+    @router.get("/readyz")
+    async def readyz(response: Response) -> dict[str, str]:
+        """Readiness: the broker and the database both answer."""
+        checks = await dependencies()
         if any(value != "ok" for value in checks.values()):
             response.status_code = 503
         return checks
 
     @router.get("/metrics")
     async def metrics() -> Response:
-        """Prometheus exposition of this service's registry."""
+        """Prometheus exposition of this service's registry, readiness checked first so that
+        ``conveyor_dependency_up`` is as fresh as the scrape."""
+        await dependencies()
         return Response(generate_latest(infra.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
