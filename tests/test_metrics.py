@@ -204,6 +204,12 @@ async def test_lag_and_outbox_backlog_are_exposed_and_return_to_zero_when_idle(
         lag_labels = [labels for name, labels, _ in samples if name == "conveyor_consumer_lag"]
         assert all(labels["group"].startswith(mesh.prefix) for labels in lag_labels)
         assert all(labels["topic"].startswith(mesh.prefix) for labels in lag_labels)
+        consumed = {
+            labels["topic"]
+            for name, labels, _ in samples
+            if name == "conveyor_messages_consumed_total"
+        }
+        assert consumed <= {labels["topic"] for labels in lag_labels}  # every topic it reads
         assert {
             labels["collection"] for name, labels, _ in samples if name.endswith("pending")
         } == (collections[service])
