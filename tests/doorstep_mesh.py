@@ -99,7 +99,10 @@ class Mesh:
         await wait_for(stocked, within=60, interval=0.3)
 
     async def place(
-        self, lines: Sequence[tuple[str, int]], ship_to: dict[str, Any] | None = None
+        self,
+        lines: Sequence[tuple[str, int]],
+        ship_to: dict[str, Any] | None = None,
+        recipient: dict[str, Any] | None = None,
     ) -> OrderPlaced:
         order_id = f"ord_{uuid.uuid4().hex[:12]}"
         placed = from_example(
@@ -107,6 +110,7 @@ class Mesh:
             order_id=order_id,
             correlation_id=order_id,
             ship_to=ship_to or NEW_YORK,
+            **({"recipient": recipient} if recipient else {}),
             lines=[
                 {
                     "sku": sku,
@@ -218,8 +222,12 @@ async def running_mesh(
     servers: Servers,
     kafka: str,
     inventory_settings: dict[str, Any] | None = None,
+    *,
+    orders_settings: dict[str, Any] | None = None,
+    every_service: dict[str, Any] | None = None,
     **shipping_settings: Any,
 ) -> AsyncIterator[Mesh]:
+    """The four services on a fresh namespace; ``every_service`` adds settings to all four."""
     prefix = f"e{uuid.uuid4().hex[:10]}-"
     # Fewer partitions than production: the same semantics, faster group joins in tests.
     wanted = {}
@@ -235,10 +243,11 @@ async def running_mesh(
             "mongo_database": f"{prefix}{service}",
             "otlp_endpoint": servers.otlp,
             "topic_prefix": prefix,
+            **(every_service or {}),
         }
 
     apps = {
-        "orders": create_orders(OrdersSettings(**common("orders"))),
+        "orders": create_orders(OrdersSettings(**common("orders"), **(orders_settings or {}))),
         "inventory": create_inventory(
             InventorySettings(
                 **common("inventory"), timer_poll_seconds=0.3, **(inventory_settings or {})

@@ -114,6 +114,11 @@ def subscribe(
         event_id = getattr(event, "event_id", None)
         with log_context(event_id=event_id and str(event_id), order_id=order_id_of(event)):
             await handle(event)
+            # One line per handled event, carrying the trace, span, event and order ids.
+            log.info(
+                "event handled",
+                extra={"topic": topic, "event_type": getattr(event, "event_type", None)},
+            )
 
     async def consume(body: bytes, message: KafkaMessage) -> None:
         set_consumer_group(group_id)

@@ -1,6 +1,23 @@
-"""Prometheus metrics every service exposes, on a registry owned by the service (not global)."""
+"""Prometheus metrics every service exposes, on a registry owned by the service (not global).
+
+Business counters are declared with ``count_published``: they move when the outbox relay
+publishes the event that records a business fact. A handler re-run on a redelivered message
+finds its change already applied and writes no new event, so each fact is counted once; the
+relay's rare re-publish of the same event (a crash between publish and removal) is filtered by
+event id.
+"""
+
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# An event's payload (parsed JSON) -> the counter's label values, or None to not count it.
+LabelsOf = Callable[[dict[str, Any]], Sequence[str] | None]
+
+_REMEMBERED_EVENT_IDS = 10_000  # far more than a relay publishes between two retries of one
 
 
 class MessagingMetrics:
@@ -40,7 +57,50 @@ class MessagingMetrics:
         )
         self.outbox_pending = Gauge(
             "conveyor_outbox_pending",
-            "Outbox entries written but not yet published.",
+            "Documents whose outbox still holds unpublished events, at the relay's last sweep.",
             ("collection",),
             registry=self.registry,
         )
+        self.consumer_lag = Gauge(
+            "conveyor_consumer_lag",
+            "Messages of a partition not yet committed by the consumer group.",
+            ("group", "topic", "partition"),
+            registry=self.registry,
+        )
+        self.dependency_up = Gauge(
+            "conveyor_dependency_up",
+            "1 when the dependency (kafka, mongo) answered the last readiness check, else 0.",
+            ("dependency",),
+            registry=self.registry,
+        )
+        self._facts: dict[str, list[tuple[Counter, LabelsOf]]] = {}
+        self._counted: OrderedDict[str, None] = OrderedDict()
+
+    def count_published(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        labels_of: Mapping[str, LabelsOf],
+    ) -> Counter:
+        """Declare a business counter moved by the published events of the types in
+        ``labels_of``, each mapped to the label values its payload gives."""
+        counter = Counter(name, documentation, labelnames, registry=self.registry)
+        for event_type, labels in labels_of.items():
+            self._facts.setdefault(event_type, []).append((counter, labels))
+        return counter
+
+    def published(self, *, topic: str, event_type: str, event_id: str, payload: str) -> None:
+        """The relay published an event (confirmed by the broker): count it."""
+        self.produced.labels(topic).inc()
+        facts = self._facts.get(event_type)
+        if not facts or event_id in self._counted:
+            return
+        self._counted[event_id] = None
+        if len(self._counted) > _REMEMBERED_EVENT_IDS:
+            self._counted.popitem(last=False)
+        fields = json.loads(payload)
+        for counter, labels_of in facts:
+            labels = labels_of(fields)
+            if labels is not None:
+                counter.labels(*labels).inc()

@@ -7,6 +7,7 @@ A crash between publish and removal re-publishes the same event id; consumers de
 """
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 from faststream.kafka import KafkaBroker
 from opentelemetry import context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from prometheus_client import Gauge
 from pydantic import BaseModel, ConfigDict
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -122,7 +124,12 @@ def kafka_publisher(broker: KafkaBroker, metrics: MessagingMetrics) -> Publish:
             )
         finally:
             context.detach(token)
-        metrics.produced.labels(message.topic).inc()
+        metrics.published(
+            topic=message.topic,
+            event_type=message.event_type,
+            event_id=message.event_id,
+            payload=message.payload,
+        )
 
     return publish
 
@@ -142,8 +149,10 @@ class OutboxRelay:
         locks: KeyedLock,
         *,
         sweep_seconds: float = 5.0,
+        backlog: Gauge | None = None,
     ) -> None:
         self.store = store
+        self.backlog = backlog  # documents with pending entries, set at each sweep
         self.publish = publish
         self.locks = locks
         self.sweep_seconds = sweep_seconds
@@ -166,19 +175,27 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled; failures are retried, never fatal."""
+        loop = asyncio.get_running_loop()
         await self._sweep()
+        next_sweep = loop.time() + self.sweep_seconds
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.sweep_seconds)
-            except TimeoutError:
-                await self._sweep()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=next_sweep - loop.time())
             self._wake.clear()
+            # Swept on schedule even while notifications keep coming, so entries a crash left
+            # behind are not starved by a busy relay and the backlog gauge stays current.
+            if loop.time() >= next_sweep:
+                await self._sweep()
+                next_sweep = loop.time() + self.sweep_seconds
             await self._drain()
 
     async def _sweep(self) -> None:
         try:
-            for document_id in await self.store.documents_with_pending():
+            pending = await self.store.documents_with_pending()
+            for document_id in pending:
                 self._dirty[document_id] = None
+            if self.backlog is not None:
+                self.backlog.set(len(pending))
         except Exception:
             log.exception("outbox sweep failed; retrying at the next sweep")
 

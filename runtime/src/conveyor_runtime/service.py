@@ -14,14 +14,17 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from conveyor_contracts.spec import TopicSpec
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import subscribe
+from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client, ping
+from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.settings import ServiceSettings
 from conveyor_runtime.telemetry import build_tracer_provider
 
@@ -46,6 +49,7 @@ class Infrastructure:
     mongo: AsyncMongoClient[dict[str, Any]]
     metrics: MessagingMetrics
     locks: KeyedLock = field(default_factory=KeyedLock)
+    subscriptions: list[Subscription] = field(default_factory=list)  # whose lag is measured
 
     @property
     def database(self) -> AsyncDatabase[dict[str, Any]]:
@@ -57,15 +61,28 @@ class Infrastructure:
         """Consume this deployment's ``spec`` topic in consumer group ``group``, with bad input
         parked in the topic's dead-letter companion (see ``conveyor_runtime.consumer``)."""
         keyed_by_order = spec.key == "order_id"  # the others (stock) carry no order id to log
+        subscription = Subscription(self.settings.topic(group), self.settings.topic(spec.name))
+        self.subscriptions.append(subscription)
         subscribe(
             self.broker,
-            topic=self.settings.topic(spec.name),
+            topic=subscription.topic,
             dead_letter_topic=self.settings.topic(spec.dead_letter),
-            group_id=self.settings.topic(group),
+            group_id=subscription.group,
             adapter=spec.adapter,
             handle=handle,
             metrics=self.metrics,
             order_id_of=(lambda event: event.order_id) if keyed_by_order else (lambda _: None),
+        )
+
+    def outbox_relay(self, collection: AsyncCollection[dict[str, Any]]) -> OutboxRelay:
+        """The relay of ``collection``'s outboxes, publishing on the broker, its backlog in
+        ``conveyor_outbox_pending{collection}``."""
+        return OutboxRelay(
+            MongoOutboxStore(collection),
+            kafka_publisher(self.broker, self.metrics),
+            self.locks,
+            sweep_seconds=self.settings.outbox_sweep_seconds,
+            backlog=self.metrics.outbox_pending.labels(collection.name),
         )
 
 
@@ -92,7 +109,7 @@ def build_http_app(
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The service's process: HTTP API, broker and background workers (outbox relays, timer
-    pollers), started and stopped together.
+    pollers, and the consumer lag monitor every service gets), started and stopped together.
 
     Shutdown (uvicorn turns SIGTERM into it) stops the workers, then lets in-flight handlers finish
     and commit before the consumers leave their groups, then flushes the remaining spans.
@@ -101,8 +118,16 @@ def build_http_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await infra.broker.start()
+        lag = ConsumerLagMonitor(
+            infra.settings.kafka_bootstrap_servers,
+            infra.subscriptions,
+            infra.metrics.consumer_lag,
+            interval_seconds=infra.settings.lag_poll_seconds,
+            client_id=f"{infra.settings.service_name}-lag",
+        )
         tasks = [
-            asyncio.create_task(worker.run(), name=type(worker).__name__) for worker in workers
+            asyncio.create_task(worker.run(), name=type(worker).__name__)
+            for worker in (*workers, lag)
         ]
         log.info("service started", extra={"service": infra.settings.service_name})
         try:
@@ -131,9 +156,7 @@ def _operations_router(infra: Infrastructure) -> APIRouter:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @router.get("/readyz")
-    async def readyz(response: Response) -> dict[str, str]:
-        """Readiness: the broker and the database both answer."""
+    async def dependencies() -> dict[str, str]:
         checks = {"kafka": "ok", "mongo": "ok"}
         if not await infra.broker.ping(timeout=2.0):
             checks["kafka"] = "unreachable"
@@ -141,13 +164,23 @@ def _operations_router(infra: Infrastructure) -> APIRouter:
             await asyncio.wait_for(ping(infra.mongo), timeout=2.0)
         except Exception as error:
             checks["mongo"] = f"unreachable: {type(error).__name__}"
+        for dependency, state in checks.items():
+            infra.metrics.dependency_up.labels(dependency).set(1 if state == "ok" else 0)
+        return checks
+
+    @router.get("/readyz")
+    async def readyz(response: Response) -> dict[str, str]:
+        """Readiness: the broker and the database both answer."""
+        checks = await dependencies()
         if any(value != "ok" for value in checks.values()):
             response.status_code = 503
         return checks
 
     @router.get("/metrics")
     async def metrics() -> Response:
-        """Prometheus exposition of this service's registry."""
+        """Prometheus exposition of this service's registry, readiness checked first so that
+        ``conveyor_dependency_up`` is as fresh as the scrape."""
+        await dependencies()
         return Response(generate_latest(infra.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

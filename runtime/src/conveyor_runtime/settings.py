@@ -33,6 +33,11 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="How often the relay rescans for outbox entries a crash left behind.",
     )
+    lag_poll_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often consumer lag is measured (conveyor_consumer_lag).",
+    )
 
     def topic(self, name: str) -> str:
         """The deployed name of a registry topic (or consumer group): prefix + name."""

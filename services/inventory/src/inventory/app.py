@@ -6,13 +6,13 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from conveyor_runtime.timers import TimerPoller
 from inventory.adapters.mongo_reservations import MongoReservations
 from inventory.adapters.mongo_stock import MongoStock
 from inventory.entrypoints.http import stock_router
 from inventory.entrypoints.kafka import register_subscribers
+from inventory.entrypoints.metrics import count_reservation_outcomes
 from inventory.ports import Topics
 from inventory.settings import InventorySettings
 from inventory.usecases.context import Inventory
@@ -22,23 +22,13 @@ from inventory.usecases.expire_backorder_on_timer import expire_backorder_on_tim
 def create_app(settings: InventorySettings, infra: Infrastructure | None = None) -> FastAPI:
     """Build the service without connecting; connections open when the app starts."""
     infra = infra or build_infrastructure(settings)
-    publish = kafka_publisher(infra.broker, infra.metrics)
     # Two collections with outboxes: reservation events leave from the order's document, stock
     # events from the (warehouse, sku) document. Their keys never collide in the shared locks.
     reservations_collection = infra.database["reservations"]
     stock_collection = infra.database["stock"]
-    reservations_relay = OutboxRelay(
-        MongoOutboxStore(reservations_collection),
-        publish,
-        infra.locks,
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
-    stock_relay = OutboxRelay(
-        MongoOutboxStore(stock_collection),
-        publish,
-        infra.locks,
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
+    reservations_relay = infra.outbox_relay(reservations_collection)
+    stock_relay = infra.outbox_relay(stock_collection)
+    count_reservation_outcomes(infra.metrics)
     stock = MongoStock(stock_collection, infra.locks, stock_relay)
     inventory = Inventory(
         stock=stock,

@@ -3,9 +3,9 @@
 from fastapi import FastAPI
 
 from conveyor_contracts.topics import ORDER_LIFECYCLE, ORDER_STATUS
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from orders.adapters.mongo_orders import MongoOrders
+from orders.entrypoints.gauges import OrderGauges
 from orders.entrypoints.http import orders_router
 from orders.entrypoints.kafka import register_subscribers
 from orders.ports import Topics
@@ -19,16 +19,17 @@ def create_app(settings: OrdersSettings, infra: Infrastructure | None = None) ->
     """
     infra = infra or build_infrastructure(settings)
     collection = infra.database["orders"]
-    relay = OutboxRelay(
-        MongoOutboxStore(collection),
-        kafka_publisher(infra.broker, infra.metrics),
-        infra.locks,
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
+    relay = infra.outbox_relay(collection)
     orders = MongoOrders(collection, infra.locks, relay)
     topics = Topics(
         order_lifecycle=settings.topic(ORDER_LIFECYCLE.name),
         order_status=settings.topic(ORDER_STATUS.name),
     )
     register_subscribers(infra, orders, topics)
-    return build_http_app(infra, workers=[relay], routers=[orders_router(orders)])
+    allowances = settings.stuck_allowances()
+    gauges = OrderGauges(
+        orders, allowances, infra.metrics.registry, interval_seconds=settings.order_gauges_seconds
+    )
+    return build_http_app(
+        infra, workers=[relay, gauges], routers=[orders_router(orders, allowances)]
+    )

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from conveyor_contracts.topics import SHIPPING_SHIPMENTS
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from conveyor_runtime.timers import TimerPoller
 from shipping.adapters.mongo_capacity import MongoCarrierCapacity
 from shipping.adapters.mongo_fulfilments import MongoFulfilments
 from shipping.entrypoints.http import shipments_router
 from shipping.entrypoints.kafka import register_subscribers
+from shipping.entrypoints.metrics import count_shipping_facts
 from shipping.ports import Topics
 from shipping.settings import ShippingSettings
 from shipping.usecases.context import Policy, Shipping
@@ -23,12 +23,8 @@ def create_app(settings: ShippingSettings, infra: Infrastructure | None = None) 
     """Build the service without connecting; connections open when the app starts."""
     infra = infra or build_infrastructure(settings)
     collection = infra.database["fulfilments"]
-    relay = OutboxRelay(
-        MongoOutboxStore(collection),
-        kafka_publisher(infra.broker, infra.metrics),
-        infra.locks,
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
+    relay = infra.outbox_relay(collection)
+    count_shipping_facts(infra.metrics)
     policy = Policy.of(settings)
     fulfilments = MongoFulfilments(collection, infra.locks, relay, policy.silence)
     shipping = Shipping(

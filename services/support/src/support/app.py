@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 
 from conveyor_contracts.topics import SUPPORT_CASES, SUPPORT_REFUNDS
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from conveyor_runtime.timers import TimerPoller
 from support.adapters.mongo import MongoCases, MongoTimelines
 from support.domain.aftersales import ReturnPolicy
 from support.entrypoints.http import support_router
 from support.entrypoints.kafka import register_subscribers
+from support.entrypoints.metrics import count_cases_opened
 from support.ports import Topics
 from support.rebuild import TIMELINES
 from support.settings import SupportSettings
@@ -23,17 +23,12 @@ from support.usecases.escalate_cases_on_timer import escalate_cases_on_timer
 def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -> FastAPI:
     """Build the service without connecting; connections open when the app starts."""
     infra = infra or build_infrastructure(settings)
-    publish = kafka_publisher(infra.broker, infra.metrics)
     cases_collection = infra.database["cases"]
-    cases_relay = OutboxRelay(
-        MongoOutboxStore(cases_collection),
-        publish,
-        infra.locks,
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
+    cases_relay = infra.outbox_relay(cases_collection)
+    count_cases_opened(infra.metrics)
     timelines_collection = infra.database[TIMELINES]
     # Timelines emit nothing; their relay only satisfies the shared write path and never runs.
-    timelines_relay = OutboxRelay(MongoOutboxStore(timelines_collection), publish, infra.locks)
+    timelines_relay = infra.outbox_relay(timelines_collection)
     support = Support(
         timelines=MongoTimelines(timelines_collection, infra.locks, timelines_relay),
         cases=MongoCases(cases_collection, infra.locks, cases_relay),

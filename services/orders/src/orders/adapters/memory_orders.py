@@ -1,9 +1,11 @@
 """Orders in a dict: the repository for fast tests, with the same contract as the Mongo one."""
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from conveyor_runtime.outbox import OutboxMessage
-from orders.domain.order import Order
+from orders.domain.order import Order, OrderStatus
 from orders.ports import Change
 
 
@@ -28,3 +30,19 @@ class MemoryOrders:
 
     async def get(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
+
+    async def count_by_status(self) -> dict[OrderStatus, int]:
+        return dict(Counter(order.status for order in self.orders.values()))
+
+    async def in_status_since_before(
+        self, deadlines: Mapping[OrderStatus, datetime], limit: int | None = None
+    ) -> list[Order]:
+        found = sorted(
+            (
+                order
+                for order in self.orders.values()
+                if order.status in deadlines and order.status_since < deadlines[order.status]
+            ),
+            key=lambda order: order.status_since,
+        )
+        return found[:limit]

@@ -1,6 +1,7 @@
 """Orders in MongoDB: one document per order, its pending events in the same document."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -8,7 +9,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from orders.domain.order import Order, OrderLine, OrderStatus, Parcel, StatusChange
 from orders.ports import Change
 
@@ -29,6 +30,8 @@ def to_document(order: Order) -> dict[str, Any]:
         "expected_parcels": order.expected_parcels,
         "parcels": [{**vars(parcel), "status": parcel.status.label} for parcel in order.parcels],
         "applied": list(order.applied),
+        "trace_id": order.trace_id,
+        "status_since": order.status_since,  # what the stuck-orders query compares
     }
 
 
@@ -54,6 +57,7 @@ def from_document(document: dict[str, Any]) -> Order:
             for parcel in document["parcels"]
         ),
         applied=tuple(document["applied"]),
+        trace_id=document.get("trace_id"),
     )
 
 
@@ -63,6 +67,7 @@ class MongoOrders:
     def __init__(
         self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
     ) -> None:
+        self.collection = collection
         self.documents = OutboxDocuments(
             collection, locks, relay, encode=to_document, decode=from_document
         )
@@ -75,3 +80,21 @@ class MongoOrders:
 
     async def get(self, order_id: str) -> Order | None:
         return await self.documents.get(order_id)
+
+    async def count_by_status(self) -> dict[OrderStatus, int]:
+        rows = await self.collection.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
+        return {OrderStatus[row["_id"].upper()]: row["n"] async for row in rows}
+
+    async def in_status_since_before(
+        self, deadlines: Mapping[OrderStatus, datetime], limit: int | None = None
+    ) -> list[Order]:
+        if not deadlines:
+            return []
+        wanted = [
+            {"status": status.label, "status_since": {"$lt": deadline}}
+            for status, deadline in deadlines.items()
+        ]
+        cursor = self.collection.find({"$or": wanted}, {OUTBOX_FIELD: 0}).sort("status_since", 1)
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return [from_document(document) async for document in cursor]

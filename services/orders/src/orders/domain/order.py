@@ -103,6 +103,12 @@ class Order:
     expected_parcels: int = 0
     parcels: tuple[Parcel, ...] = field(default=())
     applied: tuple[str, ...] = field(default=())  # ids of events already applied: redelivery no-op
+    trace_id: str | None = None  # the trace of the order's placement, to find it in Jaeger
+
+    @property
+    def status_since(self) -> datetime:
+        """When the order reached its current status."""
+        return self.history[-1].at
 
 
 def moved_to(order: Order, status: OrderStatus, at: datetime, cause: UUID) -> Order:

@@ -1,12 +1,15 @@
-"""The orders read API."""
+"""The orders read API, and the stuck-orders listing for operators."""
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from orders.domain.order import Order
+from orders.domain.stuck import Allowances, StuckOrder
 from orders.ports import OrderRepository
+from orders.usecases.find_stuck_orders import find_stuck_orders
 
 
 class LineView(BaseModel):
@@ -45,8 +48,42 @@ class OrderView(BaseModel):
         )
 
 
-def orders_router(orders: OrderRepository) -> APIRouter:
+class StuckOrderView(BaseModel):
+    """An order past its status's allowance: ids and times only, nothing about the buyer."""
+
+    order_id: str
+    status: str
+    since: datetime
+    allowed_seconds: float
+    waiting_seconds: float
+    trace_id: str | None
+
+    @classmethod
+    def of(cls, item: StuckOrder, now: datetime) -> "StuckOrderView":
+        return cls(
+            order_id=item.order_id,
+            status=item.status.label,
+            since=item.since,
+            allowed_seconds=item.allowed.total_seconds(),
+            waiting_seconds=(now - item.since).total_seconds(),
+            trace_id=item.trace_id,
+        )
+
+
+class StuckOrdersView(BaseModel):
+    orders: list[StuckOrderView]
+    limit: int
+
+
+def orders_router(orders: OrderRepository, allowances: Allowances) -> APIRouter:
     router = APIRouter(tags=["orders"])
+
+    @router.get("/stuck-orders")
+    async def stuck_orders(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> StuckOrdersView:
+        """Orders waiting in a status longer than it allows, longest waiting first."""
+        now = datetime.now(UTC)
+        found = await find_stuck_orders(orders, allowances, now, limit)
+        return StuckOrdersView(orders=[StuckOrderView.of(item, now) for item in found], limit=limit)
 
     @router.get("/orders/{order_id}", responses={404: {"description": "No order with this id"}})
     async def get_order(order_id: str) -> OrderView:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.orders import OrderAccepted, OrderRejected, Rejection
+from conveyor_runtime.logs import current_trace_id
 from conveyor_runtime.outbox import OutboxMessage
 from orders.domain.order import Order, OrderLine, OrderStatus, StatusChange
 from orders.domain.validation import Problem, problems_of
@@ -63,6 +64,7 @@ def new_order(event: OrderPlaced, reaction: Reaction, status: OrderStatus) -> Or
         placed_event_id=event.event_id,
         content_hash=content_hash(event),
         applied=(str(event.event_id),),
+        trace_id=current_trace_id(),  # the span handling this OrderPlaced
     )
 
 
