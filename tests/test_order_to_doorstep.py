@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import pytest_asyncio
 from doorstep_mesh import Mesh, running_mesh
 
@@ -22,6 +23,8 @@ from shipping.domain.catalogue import DEFAULT_CARRIERS
 SHIPMENTS = SHIPPING_SHIPMENTS.name
 PICKUP_WINDOW_S = 30  # libertyparcel's, shortened so a missed pickup happens within the test
 BACKORDER_WAIT_S = 20  # the backorder bound, shortened so one expires within the test
+# The flash sale: ten buyers per unit of one SKU. The benchmark's flash sale runs thousands.
+BUYERS, UNITS = 250, 25
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -289,14 +292,15 @@ async def test_shuffled_tracking_scans_end_in_the_sorted_state(mesh: Mesh) -> No
     assert [s["status"] for s in shipment["scans"]] == statuses  # type: ignore[index]
 
 
-async def test_a_flash_sale_of_500_orders_for_50_units_reserves_and_books_exactly_50(
+@pytest.mark.timeout(600)  # hundreds of orders through three services on two shared cores
+async def test_a_flash_sale_of_250_orders_for_25_units_reserves_and_books_exactly_25(
     mesh: Mesh,
 ) -> None:
     # No carrier answers these bookings: the default acceptance deadline (30 min) keeps them, and
     # their reservations, in place however long a loaded machine takes to reach the checks below.
     hot = sku()
-    await mesh.receive_goods(hot, "WH-US-NJ1", 50)
-    orders = [await mesh.place([(hot, 1)]) for _ in range(500)]
+    await mesh.receive_goods(hot, "WH-US-NJ1", UNITS)
+    orders = [await mesh.place([(hot, 1)]) for _ in range(BUYERS)]
     ids = {order.order_id for order in orders}
 
     def first_answers() -> dict[str, str]:
@@ -311,23 +315,23 @@ async def test_a_flash_sale_of_500_orders_for_50_units_reserves_and_books_exactl
         first = first_answers()
         return first if len(first) == len(ids) else None
 
-    answers = await wait_for(all_answered, within=600, interval=1.0)
+    answers = await wait_for(all_answered, within=480, interval=1.0)
     assert sorted(Counter(answers.values()).items()) == [  # type: ignore[union-attr]
-        ("StockBackordered", 450),
-        ("StockReserved", 50),
+        ("StockBackordered", BUYERS - UNITS),
+        ("StockReserved", UNITS),
     ]
     reserved = [
         e.order_id for e in mesh.seen[INVENTORY_RESERVATIONS.name]
         if e.order_id in ids and e.event_type == "StockReserved"
     ]  # fmt: skip
-    assert len(reserved) == len(set(reserved)) == 50  # nobody reserved twice, nobody late
-    assert await stock_at(mesh, hot, "WH-US-NJ1") == {"on_hand": 50, "reserved": 50}
+    assert len(reserved) == len(set(reserved)) == UNITS  # nobody reserved twice, nobody late
+    assert await stock_at(mesh, hot, "WH-US-NJ1") == {"on_hand": UNITS, "reserved": UNITS}
 
     async def all_booked() -> bool:
         bookings = [
             e for e in mesh.seen["carrier.libertyparcel.requests.v1"]
             if e.order_id in ids and e.event_type == "BookShipment"
         ]  # fmt: skip
-        return len(bookings) == 50
+        return len(bookings) == UNITS
 
-    await wait_for(all_booked, within=300, interval=1.0)
+    await wait_for(all_booked, within=100, interval=1.0)

@@ -89,6 +89,20 @@ async def test_malformed_and_schema_violating_messages_are_dead_lettered_with_th
     assert metrics.dead_lettered.labels("pings", reason)._value.get() == 1
 
 
+async def test_the_reason_names_the_failing_field_but_never_quotes_the_message() -> None:
+    async def handle(event: Pinged) -> None:
+        raise AssertionError("the handler must not see an invalid message")
+
+    body = b'{"event_type": "Pinged", "event_id": "Ada Lovelace, 12 Crescent Road", "n": 1}'
+    broker, parked = wire(handle, MessagingMetrics())
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(body, "pings")
+    reason = parked[0].headers["x-dlq-reason"]  # type: ignore[attr-defined]
+    assert reason.startswith("ValidationError: Pinged: event_id: ")
+    assert "Lovelace" not in reason
+    assert "Crescent" not in reason
+
+
 async def test_a_permanent_error_from_the_use_case_is_dead_lettered() -> None:
     async def handle(event: Pinged) -> None:
         raise PermanentError("cannot ship a cancelled order")

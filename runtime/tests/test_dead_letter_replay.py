@@ -228,14 +228,14 @@ async def test_a_filtered_replay_leaves_the_rest_parked_for_a_later_run_and_neve
     assert len(replayed) == 3
 
 
-async def test_listing_never_prints_the_payload_even_when_the_reason_quoted_it(
+async def test_neither_the_parked_reason_nor_the_listing_holds_the_payload(
     kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler]
 ) -> None:
     broker, _ = mesh
     order_id = f"ord_{uuid.uuid4().hex[:12]}"
     personal = ("Ada Lovelace", "12 Analytical Row", "+44 20 7946 0000", "ada@example.com")
-    # A free-text reason holding a name: Pydantic quotes a short bad value in full (and a long
-    # one, like the ship_to object, cut in the middle) in the error the consumer parks it with.
+    # A free-text reason holding a name: Pydantic's own error text would quote it in full (and
+    # the ship_to object cut in the middle); the consumer parks the failing fields only.
     body = (
         f'{{"event_type": "RefundRequested", "order_id": "{order_id}", '
         f'"reason": "{personal[0]}", "ship_to": {{"line1": "{personal[1]}", '
@@ -245,7 +245,8 @@ async def test_listing_never_prints_the_payload_even_when_the_reason_quoted_it(
     await wait_for(lambda: parked_are(kafka, namespace, 1))
     async with DeadLetters(kafka, namespace) as dead_letters:
         (parked,) = (await dead_letters.parked(namespace + SPEC.dead_letter)).still_parked
-    assert personal[0] in parked.header("x-dlq-reason")  # the raw reason does quote it
+    for value in personal:
+        assert value not in parked.header("x-dlq-reason")
 
     command = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "conveyor_runtime.dead_letters", "list", "--topic", SPEC.name),
@@ -259,7 +260,6 @@ async def test_listing_never_prints_the_payload_even_when_the_reason_quoted_it(
     printed = stdout.decode() + stderr.decode()
     assert f"key={order_id}" in printed
     assert "ValidationError" in printed
-    assert "input_value=<redacted>" in printed
     for value in personal:
         assert value not in printed
 

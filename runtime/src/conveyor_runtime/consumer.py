@@ -34,7 +34,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from pydantic import TypeAdapter
 
-from conveyor_runtime.failures import is_permanent, is_transient
+from conveyor_runtime.failures import is_permanent, is_transient, reason_of
 from conveyor_runtime.logs import log_context
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.tracing import set_consumer_group
@@ -93,7 +93,7 @@ def subscribe(
         headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
         headers.update(
             {
-                "x-dlq-reason": f"{type(error).__name__}: {error}"[:2000],
+                "x-dlq-reason": reason_of(error)[:2000],
                 "x-dlq-original-topic": record.topic,
                 "x-dlq-original-partition": str(record.partition),
                 "x-dlq-original-offset": str(record.offset),

@@ -24,3 +24,18 @@ def is_transient(error: BaseException) -> bool:
 def is_permanent(error: BaseException) -> bool:
     """Retrying cannot help: bad bytes, a schema violation, or a rule the message breaks."""
     return isinstance(error, PermanentError | ValidationError | UnicodeDecodeError)
+
+
+def reason_of(error: BaseException) -> str:
+    """What went wrong, for the dead-letter header: never the message's content.
+
+    Pydantic's own text quotes the offending input (an address, a name), so a validation error is
+    reported as the failing fields and rules only.
+    """
+    if isinstance(error, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(map(str, problem['loc'])) or '<message>'}: {problem['msg']}"
+            for problem in error.errors(include_url=False, include_input=False)
+        )
+        return f"{type(error).__name__}: {error.title}: {problems}"
+    return f"{type(error).__name__}: {error}"

@@ -2,8 +2,9 @@
 
 The payload may hold personal data (names, addresses), so nothing here ever renders it: a
 summary carries ids and the technical facts the consumer wrote into the ``x-dlq-*`` headers.
-The reason is a validation error's text, which quotes the offending input (Pydantic's
-``input_value=...``), so that part of it is blanked before anyone sees it.
+The consumer writes reasons without the message's content (``failures.reason_of``), but
+messages parked by older versions carry Pydantic's full text, which quotes the offending input
+(``input_value=...``), so that part of any reason is still blanked before anyone sees it.
 """
 
 import re
