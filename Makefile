@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py deploy/local/demo.py
+	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py deploy/local/demo.py deploy/local/bench*.py
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
@@ -63,6 +63,10 @@ contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
 .PHONY: demo
 demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (ARGS="--short")
 	$(RUN) python deploy/local/demo.py $(ARGS)
+
+.PHONY: bench
+bench: up ## Measure throughput and latency against this run's baselines (ARGS="--short")
+	$(RUN) python deploy/local/bench.py $(ARGS)
 
 .PHONY: simulate-checkout
 simulate-checkout: install ## Publish simulated shop orders (ARGS="--orders 100 --rate 20 --seed 7")
