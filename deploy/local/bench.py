@@ -245,6 +245,7 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
     phases: dict[str, list[str]] = {}
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url)
     profile = REPORTS / f"{prefix}profile.txt"
+    REPORTS.mkdir(parents=True, exist_ok=True)
     say(f"bench {prefix.rstrip('-')}: service logs in {log_dir}")
     async with contextlib.AsyncExitStack() as running:
         running.push_async_callback(delete_topics_with_prefix, endpoints.kafka, prefix)
