@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stock", type=int, default=2000, help="units per SKU and warehouse")
     parser.add_argument("--hot-stock", type=int, default=150, help="the same for hot SKUs")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--budget", type=float, default=240.0, help="seconds per phase")
+    parser.add_argument("--budget", type=float, default=180.0, help="seconds per phase")
     parser.add_argument("--profile", action="store_true", help="py-spy the hottest service")
     parser.add_argument("--short", action="store_true", help="a few hundred orders: the CI run")
     parser.add_argument("--report", default=None, help="JSON path (default .cache/reports/)")
