@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py deploy/local/demo.py
+	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py deploy/local/demo.py deploy/local/bench*.py
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
@@ -67,6 +67,10 @@ demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (
 .PHONY: dead-letters
 dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-run", "replay --topic T --reason TEXT"
 	$(RUN) python -m conveyor_runtime.dead_letters $(or $(ARGS),list)
+
+.PHONY: bench
+bench: up ## Measure throughput and latency against this run's baselines (ARGS="--short")
+	$(RUN) python deploy/local/bench.py $(ARGS)
 
 .PHONY: simulate-checkout
 simulate-checkout: install ## Publish simulated shop orders (ARGS="--orders 100 --rate 20 --seed 7")

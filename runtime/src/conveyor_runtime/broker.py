@@ -34,4 +34,8 @@ def build_broker(
         graceful_timeout=15.0,
         # A plain logger, so FastStream's lines go through the process's JSON handler too.
         logger=logging.getLogger("faststream"),
+        # FastStream's two "Received"/"Processed" lines per message, at DEBUG so INFO drops
+        # them: they cost a formatted stdout write per event, and consumer.py already counts
+        # and logs what matters (retries, dead letters). FastStream's errors keep their level.
+        log_level=logging.DEBUG,
     )

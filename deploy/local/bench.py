@@ -1,0 +1,443 @@
+"""`make bench`: throughput and latency of the mesh on this machine, next to this run's baselines.
+
+Runs the four services as separate processes (as `make demo` does) on a topic prefix and
+databases of the run's own, with the checkout simulator's orders and instant simulated carriers,
+in three phases: a fixed offered load, saturation (every order published at once) and a flash
+sale (many orders on a few hot SKUs, with stock that runs out). Latency comes from the events'
+own ``occurred_at`` along each order's journey. Then, with the services stopped, it measures the
+baselines: a null mesh (same topics, partitions, hops and message sizes; handlers that only
+forward) and the database's single-document update rate. Prints a table, writes a JSON report
+and an HTML chart under .cache/reports/, and deletes the run's topics.
+
+Figures from a shared machine drift from run to run: the ratios to the same run's baselines are
+the figures to compare between runs, not the absolute ones.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import itertools
+import json
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import bench_baseline
+import bench_report
+import demo
+import stack
+from bench_journey import JOURNEY, Journeys, figures, observer, oversell
+from opentelemetry import context as otel_context
+from pymongo import AsyncMongoClient
+
+from conveyor_contracts.topics import CARRIER_CODES, CHECKOUT_ORDERS, TOPICS, WAREHOUSE_RECEIPTS
+from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics
+from conveyor_simulators.carrier_model import CarrierSettings
+from conveyor_simulators.catalogue import HOT_SKUS
+from conveyor_simulators.checkout import CheckoutSettings, make_order, plan_receipts
+from conveyor_simulators.kafka import broker, tracer_provider
+from conveyor_simulators.run_carrier import build_carriers
+
+REPORTS = stack.CACHE / "reports"
+PHASES = ("fixed_load", "saturation", "flash_sale")
+INSTANT = 1e6  # carrier time acceleration: an hour's pickup delay becomes 3.6 ms
+say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
+
+
+@contextlib.asynccontextmanager
+async def _carriers(endpoints: stack.Endpoints, prefix: str, seed: int) -> Any:
+    """The six simulated carriers, accepting every booking and delivering at once."""
+    instant = CarrierSettings(
+        seed=seed, decline_rate=0.0, failed_delivery_rate=0.0, lost_rate=0.0,
+        duplicate_rate=0.0, out_of_order_rate=0.0,
+    )  # fmt: skip
+    simulated = build_carriers(
+        CARRIER_CODES,
+        bootstrap=endpoints.kafka,
+        provider_for=functools.partial(tracer_provider, otlp_endpoint=endpoints.otlp_http),
+        settings=instant,
+        speed=INSTANT,
+        prefix=prefix,
+    )
+    for kafka, _, _ in simulated:
+        await kafka.start()
+    try:
+        yield
+    finally:
+        for kafka, provider, carrier in simulated:
+            carrier.close()
+            await kafka.stop()
+            provider.shutdown()
+
+
+async def _publish_orders(
+    endpoints: stack.Endpoints, prefix: str, settings: CheckoutSettings, rate: float
+) -> list[str]:
+    """The checkout simulator's orders, stamped with the time they are really placed."""
+    provider = tracer_provider("checkout-simulator", endpoints.otlp_http)
+    placed = []
+    async with broker(endpoints.kafka, "checkout-simulator", provider) as kafka:
+        for index in range(settings.orders):
+            order = make_order(settings, index).model_copy(update={"occurred_at": _now()})
+            token = otel_context.attach(otel_context.Context())  # each order its own trace
+            try:
+                await kafka.publish(
+                    order.model_dump(mode="json"),
+                    prefix + CHECKOUT_ORDERS.name,
+                    key=order.order_id.encode(),
+                )
+            finally:
+                otel_context.detach(token)
+            placed.append(order.order_id)
+            if rate > 0:
+                await asyncio.sleep(1.0 / rate)
+    provider.shutdown()
+    return placed
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _until_ended(journeys: Journeys, order_ids: list[str], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if journeys.ended(order_ids):
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+async def _stock_warehouses(
+    kafka: str, prefix: str, args: argparse.Namespace
+) -> dict[tuple[str, str], int]:
+    """The warehouse simulator's receipts: plenty of every SKU but the flash sale's hot ones,
+    which run out during the sale. Returns the units received per (warehouse, sku)."""
+    receipts = [
+        receipt.model_copy(update={"quantity": args.hot_stock})
+        if receipt.sku in HOT_SKUS
+        else receipt
+        for receipt in plan_receipts(args.seed, demo.WAREHOUSES, args.stock)
+    ]
+    provider = tracer_provider("warehouse-simulator", None)
+    async with broker(kafka, "warehouse-simulator", provider) as client:
+        for receipt in receipts:
+            await client.publish(
+                receipt.model_dump(mode="json"),
+                prefix + WAREHOUSE_RECEIPTS.name,
+                key=receipt.sku.encode(),
+            )
+    provider.shutdown()
+    return {(receipt.warehouse_id, receipt.sku): receipt.quantity for receipt in receipts}
+
+
+async def _until_stocked(
+    mongo: AsyncMongoClient[dict[str, Any]], database: str, received: dict[tuple[str, str], int]
+) -> None:
+    """Wait until inventory has put every receipt away, so no order meets an empty shelf."""
+    for _ in range(240):
+        documents = await mongo[database]["stock"].find().to_list()
+        on_hand = {(d["warehouse_id"], d["sku"]): d["on_hand"] for d in documents}
+        if on_hand == received:
+            return
+        await asyncio.sleep(0.5)
+    raise SystemExit("inventory did not put the receipts away within 2 minutes")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _cpu_snapshot(services: list[demo.Service]) -> dict[str, float]:
+    snapshot = {service.name: _cpu_seconds(service.process.pid) for service in services}
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    snapshot["bench"] = own.ru_utime + own.ru_stime  # simulators, observer and publisher
+    return snapshot
+
+
+def _usage(
+    services: list[demo.Service], snapshots: list[dict[str, float]], seconds: float
+) -> dict[str, Any]:
+    peaks = {service.name: _peak_rss_mib(service.process.pid) for service in services}
+    peaks["bench"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    usage = {}
+    for name, peak in peaks.items():
+        cpu = snapshots[-1][name] - snapshots[0][name]
+        usage[name] = {
+            "cpu_seconds": round(cpu, 1),
+            "cpu_percent": round(100 * cpu / seconds, 1),
+            "peak_rss_mib": peak,
+            "cpu_seconds_by_phase": {
+                phase: round(after[name] - before[name], 1)
+                for phase, (before, after) in zip(
+                    PHASES, itertools.pairwise(snapshots), strict=True
+                )
+            },
+        }
+    return usage
+
+
+@contextlib.contextmanager
+def _profiled(pid: int | None, output: Path) -> Any:
+    """py-spy on one process while the block runs, when asked for and py-spy is installed."""
+    spy = shutil.which("py-spy")
+    if pid is None or spy is None:
+        yield None
+        return
+    # py-spy writes its profile when interrupted, so it records exactly the block's time.
+    process = subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--rate", "50", "--format", "raw", "-o", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield output
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+async def _phase(
+    name: str, settings: CheckoutSettings, rate: float, context: dict[str, Any]
+) -> list[str]:
+    """Publish one phase's orders and give them the phase's time budget to end.
+
+    Orders still in flight when the budget runs out are counted as unfinished, not waited for:
+    a benchmark on a shared machine has to end in bounded time.
+    """
+    endpoints, prefix, journeys = context["endpoints"], context["prefix"], context["journeys"]
+    say(f"{name}: {settings.orders} orders at " + (f"{rate:g}/s" if rate else "once"))
+    order_ids = await _publish_orders(endpoints, prefix, settings, rate)
+    await _until_ended(journeys, order_ids, context["budget"])
+    return order_ids
+
+
+async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str, Any]:
+    prefix = f"bench{int(time.time())}-"
+    log_dir = stack.LOG_DIR / prefix.rstrip("-")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {prefix + spec.name: spec.partitions for spec in TOPICS}
+    wanted |= {prefix + spec.dead_letter: 1 for spec in TOPICS}
+    await ensure_topics(endpoints.kafka, wanted)
+    journeys = Journeys()
+    context: dict[str, Any] = {"endpoints": endpoints, "prefix": prefix, "journeys": journeys,
+                               "budget": args.budget, "problems": []}  # fmt: skip
+    load_before = os.getloadavg()
+    phases: dict[str, list[str]] = {}
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url)
+    profile = REPORTS / f"{prefix}profile.txt"
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    say(f"bench {prefix.rstrip('-')}: service logs in {log_dir}")
+    async with contextlib.AsyncExitStack() as running:
+        running.push_async_callback(delete_topics_with_prefix, endpoints.kafka, prefix)
+        running.push_async_callback(mongo.close)
+        services = await running.enter_async_context(demo._services(endpoints, prefix, log_dir))
+        spy = observer(endpoints.kafka, prefix, journeys)
+        await spy.start()
+        running.push_async_callback(spy.stop)
+        await running.enter_async_context(_carriers(endpoints, prefix, args.seed))
+        received = await _stock_warehouses(endpoints.kafka, prefix, args)
+        await _until_stocked(mongo, f"{prefix}inventory", received)
+        snapshots = [_cpu_snapshot(services)]
+        started = time.monotonic()
+        plain = functools.partial(CheckoutSettings, cancel_ratio=0.0, invalid_ratio=0.0)
+        phases["fixed_load"] = await _phase(
+            "fixed_load", plain(orders=args.orders, seed=args.seed), args.rate, context
+        )
+        snapshots.append(_cpu_snapshot(services))
+        hottest = max(services, key=lambda s: snapshots[1][s.name] - snapshots[0][s.name])
+        with _profiled(hottest.process.pid if args.profile else None, profile):
+            phases["saturation"] = await _phase(
+                "saturation", plain(orders=args.burst, seed=args.seed + 1), 0.0, context
+            )
+        snapshots.append(_cpu_snapshot(services))
+        flash = plain(orders=args.flash, seed=args.seed + 2, flash_sale=True)
+        phases["flash_sale"] = await _phase("flash_sale", flash, 0.0, context)
+        snapshots.append(_cpu_snapshot(services))
+        mesh_seconds = time.monotonic() - started
+        processes = _usage(services, snapshots, mesh_seconds)
+        stock = await mongo[f"{prefix}inventory"]["stock"].find().to_list()
+        crashed = [s.name for s in services if s.process.returncode is not None]
+
+    mesh = {name: figures(journeys, order_ids) for name, order_ids in phases.items()}
+    sizes = journeys.mean_sizes()
+    say("baselines: null mesh, then database writes")
+    null = {
+        "fixed_load": await bench_baseline.null_mesh(
+            endpoints.kafka, prefix, sizes, orders=args.orders, rate=args.rate
+        ),
+        "saturation": await bench_baseline.null_mesh(
+            endpoints.kafka, f"{prefix}sat-", sizes, orders=args.burst, rate=0.0
+        ),
+    }
+    await delete_topics_with_prefix(endpoints.kafka, prefix)
+    hops = len(JOURNEY) - 1
+    database = await bench_baseline.database_writes(
+        endpoints.mongo_url, f"{prefix}writes", updates=args.burst * hops, writers=4
+    )
+    report: dict[str, Any] = {
+        "run": prefix.rstrip("-"),
+        "mode": "short" if args.short else "full",
+        "when": _now().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "shared": "other test runs may share the machine: compare ratios, not absolutes",
+        },
+        "settings": {
+            "orders": args.orders,
+            "rate": args.rate,
+            "burst": args.burst,
+            "flash_orders": args.flash,
+            "stock_per_sku_and_warehouse": args.stock,
+            "hot_sku_stock_per_warehouse": args.hot_stock,
+            "hops": hops,
+            "phase_budget_seconds": args.budget,
+            "carriers": "instant (no declines, failures or losses)",
+        },
+        "message_bytes": sizes,
+        "mesh": mesh,
+        "baseline": {"null_mesh": null, "database": database},
+        "ratios": _ratios(mesh, null, database, hops),
+        "flash_sale": {
+            "orders": len(phases["flash_sale"]),
+            "hot_skus": list(HOT_SKUS),
+            "outcomes": dict(
+                Counter(journeys.status.get(o, "not seen") for o in phases["flash_sale"])
+            ),
+            "oversell": oversell(journeys, received),
+            "broken_stock_documents": sum(
+                1 for d in stock if not d["on_hand"] >= d["reserved"] >= 0
+            ),
+        },
+        "processes": processes,
+        "hottest_service": hottest.name,
+        "profile": str(profile) if profile.exists() else None,
+    }
+    over, broken = (
+        report["flash_sale"]["oversell"]["oversold_units"],
+        report["flash_sale"]["broken_stock_documents"],
+    )
+    report["problems"] = [
+        *(f"{name} crashed; see its log" for name in crashed),
+        *([f"{over} units oversold"] if over else []),
+        *([f"{broken} stock documents with on_hand < reserved"] if broken else []),
+    ]
+    t0 = min(
+        journeys.at[o]["placed"]
+        for ids in phases.values()
+        for o in ids
+        if "placed" in journeys.at[o]
+    )
+    report["samples"] = [
+        (phase, round(j["placed"] - t0, 3), round(j["booked"] - t0, 3))
+        for phase, ids in phases.items()
+        for j in (journeys.at[o] for o in ids)
+        if "placed" in j and "booked" in j
+    ]
+    return report
+
+
+def _ratio(mesh: float | None, baseline: float | None) -> dict[str, float | None]:
+    ratio = round(mesh / baseline, 3) if mesh and baseline else None
+    return {"mesh": mesh, "baseline": baseline, "ratio": ratio}
+
+
+def _ratios(
+    mesh: dict[str, Any], null: dict[str, Any], database: dict[str, Any], hops: int
+) -> dict[str, Any]:
+    """Mesh over baseline: throughput (below 1: the mesh is slower than the bare broker) and
+    median latency (above 1: the mesh waits longer per hop than the bare broker)."""
+    throughput = {
+        f"{phase} to {end}": _ratio(
+            mesh[phase]["throughput"][end]["orders_per_second"],
+            null[phase]["throughput"][end]["orders_per_second"],
+        )
+        for phase in ("fixed_load", "saturation")
+        for end in ("booked", "delivered")
+    }
+    latency = {
+        key: _ratio(
+            mesh["fixed_load"]["latency_ms"][key].get("p50"),
+            null["fixed_load"]["latency_ms"][key].get("p50"),
+        )
+        for key in ("placed->booked", "placed->delivered")
+    }
+    for hop, value in mesh["fixed_load"]["latency_ms"]["hops"].items():
+        latency[hop] = _ratio(
+            value.get("p50"), null["fixed_load"]["latency_ms"]["hops"][hop].get("p50")
+        )
+    delivered = mesh["saturation"]["throughput"]["delivered"]["orders_per_second"]
+    hop_rate = round(delivered * hops, 1) if delivered else None
+    return {
+        "throughput": throughput,
+        "latency_p50": latency,
+        "database": _ratio(hop_rate, database["updates_per_second"]),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
+    # Sized for a loaded two-core machine where FerretDB moves about one order a second.
+    parser.add_argument("--orders", type=int, default=60, help="orders at the fixed load")
+    parser.add_argument("--rate", type=float, default=1.0, help="fixed offered load, orders/s")
+    parser.add_argument("--burst", type=int, default=150, help="orders published at once")
+    parser.add_argument("--flash", type=int, default=1000, help="flash-sale orders")
+    parser.add_argument("--stock", type=int, default=2000, help="units per SKU and warehouse")
+    parser.add_argument("--hot-stock", type=int, default=150, help="the same for hot SKUs")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--budget", type=float, default=180.0, help="seconds per phase")
+    parser.add_argument("--profile", action="store_true", help="py-spy the hottest service")
+    parser.add_argument("--short", action="store_true", help="a few hundred orders: the CI run")
+    parser.add_argument("--report", default=None, help="JSON path (default .cache/reports/)")
+    # `make bench` starts the stack first (it depends on `up`); a test passes its own servers.
+    local = stack.Endpoints.of(stack.Settings.from_env())
+    parser.add_argument("--kafka", default=local.kafka, help="bootstrap servers")
+    parser.add_argument("--mongo-url", default=local.mongo_url)
+    parser.add_argument("--otlp", default=local.otlp_http, help="OTLP HTTP endpoint")
+    args = parser.parse_args(argv)
+    if args.short:
+        args.orders, args.rate, args.burst, args.flash = 10, 2.0, 20, 100
+        args.hot_stock, args.budget = 20, 40.0
+    # The simulators' brokers log every message they handle; the table is this run's output.
+    logging.getLogger("faststream.access.kafka").disabled = True
+    endpoints = dataclasses.replace(
+        local, kafka=args.kafka, mongo_url=args.mongo_url, otlp_http=args.otlp
+    )
+    report = asyncio.run(run(args, endpoints))
+    path = Path(args.report) if args.report else REPORTS / f"bench-{report['mode']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    chart = path.with_suffix(".html")
+    chart.write_text(bench_report.plot(report["samples"], f"bench {report['run']}"))
+    report["chart"] = str(chart)
+    path.write_text(json.dumps(report, indent=2))
+    for line in bench_report.table(report):
+        say(line)
+    say(f"report written to {path}, chart to {chart}")
+    if report["problems"]:
+        say("SOMETHING WENT WRONG:\n" + "\n".join(f"  - {p}" for p in report["problems"]))
+    return 1 if report["problems"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
