@@ -38,7 +38,11 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     assert set(states) <= FINAL | {"return_in_progress"}
     assert states["delivered"] + states.get("refund_requested", 0) > 20
     assert summary["returns_authorised"] > 0
-    assert summary["refunds_requested"] >= summary["returns_authorised"]
+    # Each authorised return is refunded, or waits for an agent when no carrier would collect it;
+    # the other refunds settle lost parcels (every other one the desk settles).
+    returns_refunded = summary["returns_authorised"] - states.get("return_in_progress", 0)
+    lost_refunded = summary["refunds_requested"] - returns_refunded
+    assert 0 <= lost_refunded <= summary["lost_parcels_settled"]
     assert summary["dead_lettered"] == {}
     assert summary["shipment_events"]["ShipmentDelivered"] >= states["delivered"]
     assert set(summary["order_to_delivery_seconds"]) == {"p50", "p95", "p99"}
