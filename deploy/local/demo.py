@@ -395,6 +395,8 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
                     observed.status[o] == "refund_requested" or o in observed.booking_failed
                     for o in desk.returning()
                 )
+                # A lost parcel ends once the desk has reshipped (then delivered) or refunded it.
+                and all(o in desk.settled for o in expected if observed.status[o] == "lost")
             )
             if crashed or done:
                 break
@@ -477,9 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.short:
         args.orders, args.timeout = 40, 300.0
-    # The observer's consumers would log every message they see; the summary is the output. A
-    # filter, because FastStream resets the level of the logger it is given when it starts.
-    logging.getLogger("faststream").addFilter(lambda record: record.levelno >= logging.ERROR)
+    # The observer's and simulators' consumers would log every message they see; the summary is
+    # the output. Filters, because FastStream resets its loggers' levels when a broker starts.
+    for name in ("faststream", "faststream.access.kafka"):
+        logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
     endpoints = stack.up()  # idempotent: a running stack costs one check
     summary = asyncio.run(run(args, endpoints))
     report = Path(args.report)
