@@ -41,8 +41,8 @@ from bench_journey import JOURNEY, Journeys, figures, observer, oversell
 from opentelemetry import context as otel_context
 from pymongo import AsyncMongoClient
 
-from conveyor_contracts.topics import CARRIER_CODES, CHECKOUT_ORDERS, TOPICS, WAREHOUSE_RECEIPTS
-from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics
+from conveyor_contracts.topics import CARRIER_CODES, CHECKOUT_ORDERS, WAREHOUSE_RECEIPTS
+from conveyor_runtime.kafka_admin import delete_topics_with_prefix
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.catalogue import HOT_SKUS
 from conveyor_simulators.checkout import CheckoutSettings, make_order, plan_receipts
@@ -232,12 +232,13 @@ async def _phase(
 
 
 async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str, Any]:
-    prefix = f"bench{int(time.time())}-"
-    log_dir = stack.LOG_DIR / prefix.rstrip("-")
-    log_dir.mkdir(parents=True, exist_ok=True)
-    wanted = {prefix + spec.name: spec.partitions for spec in TOPICS}
-    wanted |= {prefix + spec.dead_letter: 1 for spec in TOPICS}
-    await ensure_topics(endpoints.kafka, wanted)
+    async with demo.run_namespace("bench", endpoints) as (prefix, log_dir):
+        return await _measure(args, endpoints, prefix, log_dir)
+
+
+async def _measure(
+    args: argparse.Namespace, endpoints: stack.Endpoints, prefix: str, log_dir: Path
+) -> dict[str, Any]:
     journeys = Journeys()
     context: dict[str, Any] = {"endpoints": endpoints, "prefix": prefix, "journeys": journeys,
                                "budget": args.budget, "problems": []}  # fmt: skip
@@ -248,9 +249,10 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
     REPORTS.mkdir(parents=True, exist_ok=True)
     say(f"bench {prefix.rstrip('-')}: service logs in {log_dir}")
     async with contextlib.AsyncExitStack() as running:
-        running.push_async_callback(delete_topics_with_prefix, endpoints.kafka, prefix)
         running.push_async_callback(mongo.close)
-        services = await running.enter_async_context(demo._services(endpoints, prefix, log_dir))
+        services = await running.enter_async_context(
+            demo.services_as_processes(endpoints, prefix, log_dir)
+        )
         spy = observer(endpoints.kafka, prefix, journeys)
         await spy.start()
         running.push_async_callback(spy.stop)

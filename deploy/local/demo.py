@@ -157,7 +157,7 @@ class Service:
 
 
 @contextlib.asynccontextmanager
-async def _services(
+async def services_as_processes(
     endpoints: stack.Endpoints, prefix: str, log_dir: Path
 ) -> AsyncIterator[list[Service]]:
     started: list[Service] = []
@@ -312,14 +312,23 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
 
 
-async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str, Any]:
-    prefix = f"demo{int(time.time())}-"
+@contextlib.asynccontextmanager
+async def run_namespace(kind: str, endpoints: stack.Endpoints) -> AsyncIterator[tuple[str, Path]]:
+    """A run's own topic prefix and log folder: its topics are created for it and deleted when
+    it ends (its databases stay, to look at afterwards)."""
+    prefix = f"{kind}{int(time.time())}-"
     log_dir = stack.LOG_DIR / prefix.rstrip("-")
     log_dir.mkdir(parents=True, exist_ok=True)
     wanted = {prefix + spec.name: spec.partitions for spec in TOPICS}
     wanted |= {prefix + spec.dead_letter: 1 for spec in TOPICS}
     await ensure_topics(endpoints.kafka, wanted)
+    try:
+        yield prefix, log_dir
+    finally:
+        await delete_topics_with_prefix(endpoints.kafka, prefix)
 
+
+async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str, Any]:
     checkout = CheckoutSettings(
         orders=args.orders, seed=args.seed, cancel_ratio=0.06, invalid_ratio=0.03
     )
@@ -331,12 +340,13 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         duplicate_rate=0.05, out_of_order_rate=0.05,
     )  # fmt: skip
     observed = Observed()
-    say(f"demo {prefix.rstrip('-')}: {len(expected)} orders, service logs in {log_dir}")
 
     async with contextlib.AsyncExitStack() as running:
-        # The run's topics go when it ends (its databases stay, to look at afterwards).
-        running.push_async_callback(delete_topics_with_prefix, endpoints.kafka, prefix)
-        services = await running.enter_async_context(_services(endpoints, prefix, log_dir))
+        prefix, log_dir = await running.enter_async_context(run_namespace("demo", endpoints))
+        say(f"demo {prefix.rstrip('-')}: {len(expected)} orders, service logs in {log_dir}")
+        services = await running.enter_async_context(
+            services_as_processes(endpoints, prefix, log_dir)
+        )
         say("services ready: " + ", ".join(f"{s.name} :{s.port}" for s in services))
         observer = _observer(endpoints.kafka, prefix, observed)
         await observer.start()
