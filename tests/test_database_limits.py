@@ -5,6 +5,11 @@ without isolation: two concurrent "decrement if at least one left" updates can b
 count and both succeed (a lost update). MongoDB evaluates the filter and the change atomically.
 These tests measure it against whichever server the session uses and pin the design's answer:
 writers to one document are serialised inside a process.
+
+They also pin what every repository's speed rests on: a document is found through the ``_id``
+index, also when the filter adds a condition (a versioned update's ``{_id, version}``). FerretDB
+v1.24.2 as released scanned the whole collection for both; the local stack builds it with the two
+source fixes in ``deploy/local/stack.py``.
 """
 
 import asyncio
@@ -97,3 +102,29 @@ async def test_serialising_writers_per_key_in_process_sells_exactly_the_stock(
     record_property("measurement", measurement)
     assert measurement["successful_decrements"] == STOCK
     assert measurement["final_available"] == 0
+
+
+async def test_lookups_by_id_use_the_id_index_also_with_a_version_condition(
+    servers: Servers,
+) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+    try:
+        database = client[f"limits_{uuid.uuid4().hex[:10]}"]
+        await database["orders"].insert_many(
+            [{"_id": f"ord_{n}", "version": 1} for n in range(50)]
+        )
+        build = await client.admin.command("buildInfo")
+        for query in ({"_id": "ord_7"}, {"_id": "ord_7", "version": 1}):
+            plan = await database.command("explain", {"find": "orders", "filter": query})
+            assert uses_id_index(plan, ferretdb="ferretdbVersion" in build), (query, plan)
+        await client.drop_database(database.name)
+    finally:
+        await client.close()
+
+
+def uses_id_index(plan: dict[str, Any], *, ferretdb: bool) -> bool:
+    if ferretdb:  # SQLite's EXPLAIN QUERY PLAN lines; SCAN means every row was read
+        steps = " ".join(plan["queryPlanner"]["Plan"])
+        return plan["filterPushdown"] and "USING INDEX" in steps and "SCAN" not in steps
+    winning = json.dumps(plan["queryPlanner"]["winningPlan"])
+    return any(stage in winning for stage in ("IDHACK", "EXPRESS", "IXSCAN"))
