@@ -249,19 +249,14 @@ async def running_mesh(
     apps = {
         "orders": create_orders(OrdersSettings(**common("orders"), **(orders_settings or {}))),
         "inventory": create_inventory(
-            InventorySettings(
-                **common("inventory"), timer_poll_seconds=0.3, **(inventory_settings or {})
-            )
+            InventorySettings(**common("inventory"), **(inventory_settings or {}))
         ),
-        "shipping": create_shipping(
-            ShippingSettings(**common("shipping"), timer_poll_seconds=0.3, **shipping_settings)
-        ),
+        "shipping": create_shipping(ShippingSettings(**common("shipping"), **shipping_settings)),
         "support": create_support(
             SupportSettings(
                 **common("support"),
                 agent_tokens={AGENT_TOKEN: "agent-ada"},
                 buyer_tokens={BUYER_TOKEN: BUYER_ID},
-                timer_poll_seconds=0.3,
             )
         ),
     }

@@ -110,9 +110,7 @@ async def test_lookups_by_id_use_the_id_index_also_with_a_version_condition(
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
     try:
         database = client[f"limits_{uuid.uuid4().hex[:10]}"]
-        await database["orders"].insert_many(
-            [{"_id": f"ord_{n}", "version": 1} for n in range(50)]
-        )
+        await database["orders"].insert_many([{"_id": f"ord_{n}", "version": 1} for n in range(50)])
         build = await client.admin.command("buildInfo")
         for query in ({"_id": "ord_7"}, {"_id": "ord_7", "version": 1}):
             plan = await database.command("explain", {"find": "orders", "filter": query})

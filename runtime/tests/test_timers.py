@@ -1,4 +1,5 @@
-"""Durable timers on the real database: a due deadline fires once, even with two pollers."""
+"""Durable timers on the real database: a due deadline fires once, even with two pollers; a
+deadline this process writes fires on time without a sweep, and a moved one at its new time."""
 
 import asyncio
 from collections.abc import Hashable
@@ -64,6 +65,8 @@ async def test_a_due_deadline_fires_once_across_two_pollers_and_a_future_one_wai
             ]
         )
         first, second = poller(), poller()
+        assert await first.sweep() == 2  # "idle" has nothing due
+        assert await second.sweep() == 2
         await asyncio.gather(first.fire_due(), second.fire_due())
         await first.fire_due()
 
@@ -76,5 +79,64 @@ async def test_a_due_deadline_fires_once_across_two_pollers_and_a_future_one_wai
         assert later is not None
         assert "done" not in later
     finally:
+        await mongo.drop_database(f"{namespace}timers")
+        await mongo.close()
+
+
+async def test_deadlines_written_here_fire_at_their_time_without_a_sweep_and_moved_ones_move(
+    servers: Servers, namespace: str
+) -> None:
+    mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url, tz_aware=True)
+    collection = mongo[f"{namespace}timers"]["reminders"]
+    locks = KeyedLock()
+    fired: dict[Hashable, datetime] = {}
+
+    async def fire(key: Hashable, at: datetime) -> None:
+        def handle(reminder: dict[str, Any]) -> tuple[dict[str, Any], list[OutboxMessage]]:
+            if reminder[DUE_FIELD] is None or reminder[DUE_FIELD] > at:
+                return reminder, []
+            return reminder | {DUE_FIELD: None}, []
+
+        before = await documents.get(str(key))
+        after = await documents.update(str(key), handle)
+        if before is not None and after is not None and before != after:
+            fired[key] = datetime.now(UTC)
+
+    # A sweep only after an hour: whatever fires here was learnt from the writes.
+    poller = TimerPoller(collection, fire, sweep_seconds=3600)
+    documents: OutboxDocuments[dict[str, Any]] = OutboxDocuments(
+        collection,
+        locks,
+        OutboxRelay(MongoOutboxStore(collection), _no_publish, locks),
+        encode=_encode,
+        decode=_encode,
+        on_stored=poller.stored,
+    )
+    running = asyncio.create_task(poller.run())
+    try:
+        await asyncio.sleep(0.2)  # the start-up sweep has found nothing
+        start = datetime.now(UTC)
+        await documents.insert({"_id": "soon", DUE_FIELD: start + timedelta(seconds=1)}, [])
+        await documents.insert({"_id": "moved", DUE_FIELD: start + timedelta(seconds=1)}, [])
+        await documents.insert({"_id": "cancelled", DUE_FIELD: start + timedelta(seconds=1)}, [])
+        await documents.update(
+            "moved", lambda r: (r | {DUE_FIELD: start + timedelta(seconds=3)}, [])
+        )
+        await documents.update("cancelled", lambda r: (r | {DUE_FIELD: None}, []))
+
+        for _ in range(100):  # "moved" is due after 3 s; "cancelled" would have fired by then
+            if {"soon", "moved"} <= fired.keys():
+                break
+            await asyncio.sleep(0.1)
+
+        assert set(fired) == {"soon", "moved"}
+        assert fired["soon"] >= start + timedelta(seconds=1)
+        assert fired["moved"] >= start + timedelta(seconds=3)
+        cancelled = await collection.find_one({"_id": "cancelled"})
+        assert cancelled is not None
+        assert cancelled[DUE_FIELD] is None
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
         await mongo.drop_database(f"{namespace}timers")
         await mongo.close()

@@ -111,6 +111,7 @@ async def test_a_timer_firing_is_a_span_in_the_orders_trace_and_its_events_conti
         await setup.documents.update(str(key), _remind)
 
     poller = TimerPoller(setup.collection, fire, tracer_provider=setup.provider)
+    assert await poller.sweep() == 1  # the deadline and the order's trace, from the database
     assert await poller.fire_due() == 1
 
     (placed,) = setup.finished("order placed")

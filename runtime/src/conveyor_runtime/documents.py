@@ -8,7 +8,7 @@ It is also where a document remembers the trace of the order it belongs to (the 
 it was created) and where later work finds it again (see ``conveyor_runtime.tracing``).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -24,6 +24,9 @@ from conveyor_runtime.tracing import (
 
 T = TypeVar("T")
 Change = Callable[[T], tuple[T, list[OutboxMessage]]]
+# Told what a document holds after each write (or read that changed nothing), with the trace of
+# its order: how a timer poller learns deadlines without querying for them.
+Stored = Callable[[Hashable, Mapping[str, Any], Mapping[str, str] | None], None]
 
 
 class ConcurrentUpdateError(ConnectionError):
@@ -45,6 +48,7 @@ class OutboxDocuments(Generic[T]):
         encode: Callable[[T], dict[str, Any]],
         decode: Callable[[dict[str, Any]], T],
         order_keyed: bool = True,
+        on_stored: Stored | None = None,
     ) -> None:
         """``order_keyed=False`` for documents that belong to no one order (stock per SKU):
         they remember no trace, since the one that created them is not an order's."""
@@ -54,6 +58,7 @@ class OutboxDocuments(Generic[T]):
         self.encode = encode
         self.decode = decode
         self.order_keyed = order_keyed
+        self.on_stored = on_stored
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
@@ -68,6 +73,7 @@ class OutboxDocuments(Generic[T]):
                 await self.collection.insert_one(document)
             except DuplicateKeyError:
                 return False
+            self._stored(document["_id"], document, document.get(TRACE_CONTEXT_FIELD))
         if events:
             self.relay.notify(document["_id"])
         return True
@@ -84,6 +90,7 @@ class OutboxDocuments(Generic[T]):
             changed, events = change(value)
             events = _in_trace(events, order_trace)
             if changed == value and not events:
+                self._stored(key, document, order_trace)
                 return value
             fields = self.encode(changed)
             del fields["_id"]
@@ -96,9 +103,16 @@ class OutboxDocuments(Generic[T]):
             )
             if result.matched_count != 1:
                 raise ConcurrentUpdateError(key)
+            self._stored(key, fields, order_trace)
         if events:
             self.relay.notify(key)
         return changed
+
+    def _stored(
+        self, key: Hashable, fields: Mapping[str, Any], order_trace: Mapping[str, str] | None
+    ) -> None:
+        if self.on_stored is not None:
+            self.on_stored(key, fields, order_trace)
 
     async def get(self, key: str) -> T | None:
         document = await self.collection.find_one(

@@ -29,8 +29,9 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
     outbox_sweep_seconds: float = Field(
-        default=5.0,
+        default=30.0,
         gt=0,
+        # Rare on purpose: FerretDB answers the sweep's filter by decoding every document.
         description="How often the relay rescans for outbox entries a crash left behind.",
     )
     lag_poll_seconds: float = Field(

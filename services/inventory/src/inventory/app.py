@@ -29,25 +29,29 @@ def create_app(settings: InventorySettings, infra: Infrastructure | None = None)
     reservations_relay = infra.outbox_relay(reservations_collection)
     stock_relay = infra.outbox_relay(stock_collection)
     count_reservation_outcomes(infra.metrics)
+
+    async def fire(order_id: Hashable, now: datetime) -> None:
+        await expire_backorder_on_timer(str(order_id), now, inventory)
+
+    # Made before the reservations, whose writes tell it their deadlines; ``fire`` reaches the
+    # use cases, built below, only once a deadline comes.
+    poller = TimerPoller(
+        reservations_collection,
+        fire,
+        tracer_provider=infra.tracer_provider,
+        sweep_seconds=settings.timer_sweep_seconds,
+    )
     stock = MongoStock(stock_collection, infra.locks, stock_relay)
     inventory = Inventory(
         stock=stock,
-        reservations=MongoReservations(reservations_collection, infra.locks, reservations_relay),
+        reservations=MongoReservations(
+            reservations_collection, infra.locks, reservations_relay, deadlines=poller.stored
+        ),
         topics=Topics(
             reservations=settings.topic(INVENTORY_RESERVATIONS.name),
             stock=settings.topic(INVENTORY_STOCK.name),
         ),
         policy=settings.policy(),
-    )
-
-    async def fire(order_id: Hashable, now: datetime) -> None:
-        await expire_backorder_on_timer(str(order_id), now, inventory)
-
-    poller = TimerPoller(
-        reservations_collection,
-        fire,
-        tracer_provider=infra.tracer_provider,
-        interval_seconds=settings.timer_poll_seconds,
     )
     register_subscribers(infra, inventory)
     return build_http_app(

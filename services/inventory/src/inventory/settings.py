@@ -33,8 +33,9 @@ class InventorySettings(ServiceSettings):
     # or reports it short once backorder_max_wait_seconds have passed.
     unfillable_policy: Literal["shortage", "backorder"] = "backorder"
     backorder_max_wait_seconds: float = Field(default=3 * 24 * 3600, gt=0)
-    # How often due backorder deadlines are looked for.
-    timer_poll_seconds: float = Field(default=1.0, gt=0)
+    # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere
+    # (another instance, before a restart).
+    timer_sweep_seconds: float = Field(default=30.0, gt=0)
     # LowStockDetected when a (SKU, warehouse)'s available falls to or below this from above.
     low_stock_threshold: int = Field(default=5, ge=0)
 

@@ -23,7 +23,7 @@ from conveyor_runtime.testing import CreateTopics, Servers, wait_for
 RESERVATIONS, STOCK = INVENTORY_RESERVATIONS.name, INVENTORY_STOCK.name
 # Short bounds so the timer's deadline passes inside the test; the test waits for the outcome,
 # never for a duration.
-FAST_TIMERS: dict[str, Any] = {"backorder_max_wait_seconds": 2, "timer_poll_seconds": 0.2}
+FAST_TIMERS: dict[str, Any] = {"backorder_max_wait_seconds": 2}
 
 
 def unique(prefix: str) -> str:

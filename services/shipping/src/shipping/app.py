@@ -26,7 +26,21 @@ def create_app(settings: ShippingSettings, infra: Infrastructure | None = None) 
     relay = infra.outbox_relay(collection)
     count_shipping_facts(infra.metrics)
     policy = Policy.of(settings)
-    fulfilments = MongoFulfilments(collection, infra.locks, relay, policy.silence)
+
+    async def fire(order_id: Hashable, now: datetime) -> None:
+        await handle_deadlines_on_timer(str(order_id), now, shipping)
+
+    # Made before the fulfilments, whose writes tell it their deadlines; ``fire`` reaches the
+    # use cases, built below, only once a deadline comes.
+    poller = TimerPoller(
+        collection,
+        fire,
+        tracer_provider=infra.tracer_provider,
+        sweep_seconds=settings.timer_sweep_seconds,
+    )
+    fulfilments = MongoFulfilments(
+        collection, infra.locks, relay, policy.silence, deadlines=poller.stored
+    )
     shipping = Shipping(
         fulfilments=fulfilments,
         capacity=MongoCarrierCapacity(infra.database["carrier_capacity"], infra.locks),
@@ -35,16 +49,6 @@ def create_app(settings: ShippingSettings, infra: Infrastructure | None = None) 
         ),
         policy=policy,
         clock=lambda: datetime.now(UTC),
-    )
-
-    async def fire(order_id: Hashable, now: datetime) -> None:
-        await handle_deadlines_on_timer(str(order_id), now, shipping)
-
-    poller = TimerPoller(
-        collection,
-        fire,
-        tracer_provider=infra.tracer_provider,
-        interval_seconds=settings.timer_poll_seconds,
     )
     register_subscribers(infra, shipping)
     return build_http_app(infra, workers=[relay, poller], routers=[shipments_router(fulfilments)])

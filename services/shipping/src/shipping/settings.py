@@ -29,4 +29,6 @@ class ShippingSettings(ServiceSettings):
     tracking_silence_seconds: float = Field(default=48 * 3600.0, gt=0)
     # Parcel weight per unit until the catalogue carries real weights.
     unit_weight_grams: int = Field(default=500, ge=1)
-    timer_poll_seconds: float = Field(default=1.0, gt=0)
+    # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere
+    # (another instance, before a restart).
+    timer_sweep_seconds: float = Field(default=30.0, gt=0)

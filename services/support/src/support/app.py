@@ -29,9 +29,21 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
     timelines_collection = infra.database[TIMELINES]
     # Timelines emit nothing; their relay only satisfies the shared write path and never runs.
     timelines_relay = infra.outbox_relay(timelines_collection)
+
+    async def fire(order_id: Hashable, now: datetime) -> None:
+        await escalate_cases_on_timer(str(order_id), now, support)
+
+    # Made before the cases, whose writes tell it their deadlines; ``fire`` reaches the use
+    # cases, built below, only once a deadline comes.
+    poller = TimerPoller(
+        cases_collection,
+        fire,
+        tracer_provider=infra.tracer_provider,
+        sweep_seconds=settings.timer_sweep_seconds,
+    )
     support = Support(
         timelines=MongoTimelines(timelines_collection, infra.locks, timelines_relay),
-        cases=MongoCases(cases_collection, infra.locks, cases_relay),
+        cases=MongoCases(cases_collection, infra.locks, cases_relay, deadlines=poller.stored),
         topics=Topics(
             cases=settings.topic(SUPPORT_CASES.name), refunds=settings.topic(SUPPORT_REFUNDS.name)
         ),
@@ -42,16 +54,6 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
             warehouses=settings.returns_warehouses,
             pickup_days=settings.return_pickup_days,
         ),
-    )
-
-    async def fire(order_id: Hashable, now: datetime) -> None:
-        await escalate_cases_on_timer(str(order_id), now, support)
-
-    poller = TimerPoller(
-        cases_collection,
-        fire,
-        tracer_provider=infra.tracer_provider,
-        interval_seconds=settings.timer_poll_seconds,
     )
     register_subscribers(infra, support)
     return build_http_app(

@@ -18,7 +18,9 @@ class SupportSettings(ServiceSettings):
     buyer_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     # An open case nobody has answered by then is escalated.
     first_response_seconds: float = Field(default=4 * 3600.0, gt=0)
-    timer_poll_seconds: float = Field(default=1.0, gt=0)
+    # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere
+    # (another instance, before a restart).
+    timer_sweep_seconds: float = Field(default=30.0, gt=0)
     # After-sales, per market: days after delivery a return may be asked for, the warehouse
     # returns go to, and how long an authorised return's pickup stays valid.
     return_window_days: dict[str, int] = Field(

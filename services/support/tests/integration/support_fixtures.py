@@ -34,7 +34,6 @@ def support_settings(
         agent_tokens={"agent-token-1": "agt_0001"},
         buyer_tokens={"ada-token-1": ADA_ID, "bob-token-1": BOB_ID},
         outbox_sweep_seconds=0.5,
-        timer_poll_seconds=0.2,
         **fields,
     )
 

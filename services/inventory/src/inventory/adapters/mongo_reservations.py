@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.timers import DUE_FIELD
@@ -107,11 +107,20 @@ def from_document(document: dict[str, Any]) -> Reservation:
 
 class MongoReservations:
     def __init__(
-        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        locks: KeyedLock,
+        relay: OutboxRelay,
+        deadlines: Stored | None = None,
     ) -> None:
         self.collection = collection
         self.documents = OutboxDocuments(
-            collection, locks, relay, encode=to_document, decode=from_document
+            collection,
+            locks,
+            relay,
+            encode=to_document,
+            decode=from_document,
+            on_stored=deadlines,
         )
 
     async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:

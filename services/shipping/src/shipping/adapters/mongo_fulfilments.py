@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pymongo.asynchronous.collection import AsyncCollection
 
-from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.timers import DUE_FIELD
@@ -25,6 +25,7 @@ class MongoFulfilments:
         locks: KeyedLock,
         relay: OutboxRelay,
         silence: timedelta,
+        deadlines: Stored | None = None,
     ) -> None:
         def encode(fulfilment: Fulfilment) -> dict[str, Any]:
             fields = _FULFILMENT.dump_python(fulfilment, mode="python")
@@ -35,7 +36,9 @@ class MongoFulfilments:
             }
 
         self.collection = collection
-        self.documents = OutboxDocuments(collection, locks, relay, encode=encode, decode=_decode)
+        self.documents = OutboxDocuments(
+            collection, locks, relay, encode=encode, decode=_decode, on_stored=deadlines
+        )
 
     async def add(self, fulfilment: Fulfilment, messages: Sequence[OutboxMessage]) -> bool:
         return await self.documents.insert(fulfilment, messages)

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pymongo.asynchronous.collection import AsyncCollection
 
-from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.timers import DUE_FIELD
@@ -69,11 +69,20 @@ class MongoTimelines:
 
 class MongoCases:
     def __init__(
-        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        locks: KeyedLock,
+        relay: OutboxRelay,
+        deadlines: Stored | None = None,
     ) -> None:
         self.collection = collection
         self.documents = OutboxDocuments(
-            collection, locks, relay, encode=_encode_cases, decode=_decode_cases
+            collection,
+            locks,
+            relay,
+            encode=_encode_cases,
+            decode=_decode_cases,
+            on_stored=deadlines,
         )
 
     async def add(self, cases: OrderCases, messages: Sequence[OutboxMessage]) -> bool:
