@@ -83,6 +83,35 @@ async def test_entries_left_by_a_crash_are_found_by_the_sweep_and_a_failed_publi
     assert len(published) == 1
 
 
+async def test_an_outbox_handed_over_by_its_writer_is_published_without_reading_it_back() -> None:
+    store, published, reads = MemoryStore(), [], []
+    written = [message("left-behind"), message("new")]  # the whole outbox after the write
+    store.documents["order-3"] = list(written)
+    read = store.pending
+
+    async def counted_read(document_id: Hashable) -> list[OutboxMessage]:
+        reads.append(document_id)
+        return await read(document_id)
+
+    store.pending = counted_read  # type: ignore[method-assign]
+
+    async def publish(item: OutboxMessage) -> None:
+        published.append(Note.model_validate_json(item.payload).text)
+
+    relay = OutboxRelay(store, publish, KeyedLock(), sweep_seconds=60)
+    relay.notify("order-3", written)
+    await relay.flush("order-3")
+    assert published == ["left-behind", "new"]
+    assert store.documents["order-3"] == []
+    assert reads == []
+
+    store.documents["order-3"] = [message("after-a-failure")]
+    relay.notify("order-3")  # nothing handed over: the relay reads the document
+    await relay.flush("order-3")
+    assert published[-1] == "after-a-failure"
+    assert reads == ["order-3"]
+
+
 def test_derived_event_ids_are_stable_per_cause_and_name() -> None:
     cause = uuid.uuid4()
     assert derived_event_id(cause, "OrderAccepted") == derived_event_id(cause, "OrderAccepted")

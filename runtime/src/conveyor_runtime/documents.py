@@ -11,6 +11,7 @@ it was created) and where later work finds it again (see ``conveyor_runtime.trac
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -74,8 +75,8 @@ class OutboxDocuments(Generic[T]):
             except DuplicateKeyError:
                 return False
             self._stored(document["_id"], document, document.get(TRACE_CONTEXT_FIELD))
-        if events:
-            self.relay.notify(document["_id"])
+            if events:
+                self.relay.notify(document["_id"], events)
         return True
 
     async def update(self, key: str, change: Change[T]) -> T | None:
@@ -94,18 +95,21 @@ class OutboxDocuments(Generic[T]):
                 return value
             fields = self.encode(changed)
             del fields["_id"]
-            result = await self.collection.update_one(
+            written = await self.collection.find_one_and_update(
                 {"_id": key, "version": document["version"]},
                 {
                     "$set": fields | {"version": document["version"] + 1},
                     "$push": {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}},
                 },
+                # No projection: FerretDB v1's findAndModify has none ("fields").
+                return_document=ReturnDocument.AFTER,
             )
-            if result.matched_count != 1:
+            if written is None:
                 raise ConcurrentUpdateError(key)
             self._stored(key, fields, order_trace)
-        if events:
-            self.relay.notify(key)
+            if events:  # under the lock, so the relay is handed the outbox as it now stands
+                outbox = [OutboxMessage.model_validate(entry) for entry in written[OUTBOX_FIELD]]
+                self.relay.notify(key, outbox)
         return changed
 
     def _stored(

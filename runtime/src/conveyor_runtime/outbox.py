@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Protocol
 
 from faststream.kafka import KafkaBroker
@@ -137,9 +137,11 @@ def kafka_publisher(broker: KafkaBroker, metrics: MessagingMetrics) -> Publish:
 class OutboxRelay:
     """Publishes what writers left in their documents' outboxes, in order, then removes it.
 
-    Writers call ``notify`` after a successful write so events leave at once; a periodic sweep
-    picks up whatever a crash or an outage left behind. Per document, the relay takes the same
-    keyed lock as the writers, so a publish-then-remove never interleaves with an append.
+    Writers call ``notify`` after a successful write so events leave at once, handing over the
+    document's whole outbox as that write left it, so the relay need not read it back; a
+    periodic sweep picks up whatever a crash or an outage left behind, and those are read. Per
+    document, the relay takes the same keyed lock as the writers, so a publish-then-remove never
+    interleaves with an append, and the outbox it was handed is still the document's.
     """
 
     def __init__(
@@ -156,18 +158,30 @@ class OutboxRelay:
         self.publish = publish
         self.locks = locks
         self.sweep_seconds = sweep_seconds
-        self._dirty: dict[Hashable, None] = {}  # insertion-ordered set
+        # Documents to flush, in notification order, each with its outbox as last written by
+        # this process, or None when it must be read.
+        self._dirty: dict[Hashable, list[OutboxMessage] | None] = {}
         self._wake = asyncio.Event()
 
-    def notify(self, document_id: Hashable) -> None:
-        """Tell the relay a document has new outbox entries."""
-        self._dirty[document_id] = None
+    def notify(self, document_id: Hashable, outbox: Sequence[OutboxMessage] | None = None) -> None:
+        """Tell the relay a document has new outbox entries.
+
+        Args:
+            document_id: The document written.
+            outbox: All its pending entries right after the write, made under the writers'
+                lock; None to have the relay read them.
+        """
+        self._dirty[document_id] = None if outbox is None else list(outbox)
         self._wake.set()
 
     async def flush(self, document_id: Hashable) -> None:
         """Publish and remove every pending entry of one document, oldest first."""
         async with self.locks.hold(document_id):
-            messages = await self.store.pending(document_id)
+            # Taken under the lock: no write can come between the outbox handed over and now.
+            handed_over = self._dirty.pop(document_id, None)
+            messages = (
+                handed_over if handed_over is not None else await self.store.pending(document_id)
+            )
             for message in messages:
                 await self.publish(message)
             if messages:
@@ -193,7 +207,7 @@ class OutboxRelay:
         try:
             pending = await self.store.documents_with_pending()
             for document_id in pending:
-                self._dirty[document_id] = None
+                self._dirty.setdefault(document_id, None)
             if self.backlog is not None:
                 self.backlog.set(len(pending))
         except Exception:
@@ -202,12 +216,11 @@ class OutboxRelay:
     async def _drain(self) -> None:
         while self._dirty:
             document_id = next(iter(self._dirty))
-            del self._dirty[document_id]
             try:
                 await self.flush(document_id)
             except Exception:
                 log.exception(
                     "outbox publish failed; will retry", extra={"document_id": str(document_id)}
                 )
-                self._dirty[document_id] = None
+                self._dirty.setdefault(document_id, None)  # read again: what is left is unknown
                 await asyncio.sleep(1.0)  # let the broker or database recover
