@@ -38,7 +38,7 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
     for phase, figures in report["mesh"].items():
         # Each phase has a time budget: the flash sale's tail may still be in flight at its end.
         assert sum(figures["statuses"].values()) == figures["orders"], phase
-        assert figures["ended"] <= figures["orders"], phase
+        assert figures["settled"] <= figures["orders"], phase
         assert set(figures["latency_ms"]["hops"]) == set(HOPS), phase
         booked = figures["throughput"]["booked"]
         delivered = figures["throughput"]["delivered"]

@@ -110,10 +110,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _until_ended(journeys: Journeys, order_ids: list[str], within: float) -> bool:
+async def _until_settled(journeys: Journeys, order_ids: list[str], within: float) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if journeys.ended(order_ids):
+        if journeys.settled(order_ids):
             return True
         await asyncio.sleep(0.5)
     return False
@@ -219,15 +219,15 @@ def _profiled(pid: int | None, output: Path) -> Any:
 async def _phase(
     name: str, settings: CheckoutSettings, rate: float, context: dict[str, Any]
 ) -> list[str]:
-    """Publish one phase's orders and give them the phase's time budget to end.
+    """Publish one phase's orders and give them the phase's time budget to settle.
 
-    Orders still in flight when the budget runs out are counted as unfinished, not waited for:
+    Orders still in flight when the budget runs out are counted as unsettled, not waited for:
     a benchmark on a shared machine has to end in bounded time.
     """
     endpoints, prefix, journeys = context["endpoints"], context["prefix"], context["journeys"]
     say(f"{name}: {settings.orders} orders at " + (f"{rate:g}/s" if rate else "once"))
     order_ids = await _publish_orders(endpoints, prefix, settings, rate)
-    await _until_ended(journeys, order_ids, context["budget"])
+    await _until_settled(journeys, order_ids, context["budget"])
     return order_ids
 
 

@@ -27,7 +27,8 @@ def table(report: dict[str, Any]) -> list[str]:
     for phase in ("fixed_load", "saturation", "flash_sale"):
         figures = report["mesh"][phase]
         lines.append(
-            f"-- {phase}: {figures['ended']} of {figures['orders']} orders ended in budget --"
+            f"-- {phase}: {figures['settled']} of {figures['orders']} orders settled in budget "
+            "(ended, or backordered) --"
         )
         for key, value in figures["latency_ms"].items():
             if key != "hops":
