@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import string
 import subprocess
 import sys
@@ -348,6 +349,7 @@ class SourceFix:
                 f"source fix for {self.path} expects {self.count} occurrence(s) of {self.old!r}, "
                 f"found {found}: the pinned version changed; review deploy/local/stack.py"
             )
+        file.chmod(file.stat().st_mode | stat.S_IWUSR)  # copied from Go's read-only module cache
         file.write_text(text.replace(self.old, self.new))
 
 
