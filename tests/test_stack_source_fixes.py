@@ -1,0 +1,50 @@
+"""The local stack's source fixes to a pinned server: applied exactly, or the build stops."""
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from conveyor_runtime.testing import repository_root
+
+
+def load_stack() -> ModuleType:
+    path = repository_root() / "deploy" / "local" / "stack.py"
+    spec = importlib.util.spec_from_file_location("local_stack", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+stack = load_stack()
+
+
+def test_a_fix_replaces_exactly_the_expected_occurrences_of_a_read_only_file(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "collection.go"
+    source.write_text("if a == 1 {\n}\nif a == 1 {\n}\n")
+    source.chmod(0o444)  # as in Go's module cache
+    fix = stack.SourceFix("collection.go", old="a == 1", new="a > 0", why="test", count=2)
+    fix.apply(tmp_path)
+    assert source.read_text() == "if a > 0 {\n}\nif a > 0 {\n}\n"
+
+
+def test_a_fix_that_no_longer_matches_stops_the_build(tmp_path: Path) -> None:
+    (tmp_path / "metadata.go").write_text("IDColumn = DefaultColumn + \"->'_id'\"\n")
+    fix = stack.SourceFix("metadata.go", old="->'$._id'", new="->'_id'", why="test")
+    with pytest.raises(stack.StackError, match="found 0"):
+        fix.apply(tmp_path)
+
+
+def test_the_ferretdb_build_names_its_fixes_and_their_reasons() -> None:
+    ferretdb = stack.FerretDB(stack.Settings())
+    assert len(ferretdb.source_fixes) == 2
+    assert all(len(fix.why) > 80 for fix in ferretdb.source_fixes)
+    # Changing a fix changes the binary's name, so the server is rebuilt.
+    assert ferretdb.binary.name.startswith("ferretdb-v1.24.2-fixed-")
