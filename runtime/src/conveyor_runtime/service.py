@@ -27,6 +27,7 @@ from conveyor_runtime.mongo import KeyedLock, build_mongo_client, ping
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
 from conveyor_runtime.settings import ServiceSettings
 from conveyor_runtime.telemetry import build_tracer_provider
+from conveyor_runtime.timers import Fire, TimerPoller
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,19 @@ class Infrastructure:
             self.locks,
             sweep_seconds=self.settings.outbox_sweep_seconds,
             backlog=self.metrics.outbox_pending.labels(collection.name),
+        )
+
+    def timer_poller(
+        self, collection: AsyncCollection[dict[str, Any]], fire: Fire, *, sweep_seconds: float
+    ) -> TimerPoller:
+        """The poller firing ``collection``'s deadlines, each firing a span of this service.
+
+        Make it before the collection's repository, whose writes tell it their deadlines
+        (``deadlines=poller.stored``); ``fire`` may reach use cases built after it, since it
+        runs only once a deadline comes.
+        """
+        return TimerPoller(
+            collection, fire, tracer_provider=self.tracer_provider, sweep_seconds=sweep_seconds
         )
 
 

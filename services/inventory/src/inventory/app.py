@@ -7,7 +7,6 @@ from fastapi import FastAPI
 
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
-from conveyor_runtime.timers import TimerPoller
 from inventory.adapters.mongo_reservations import MongoReservations
 from inventory.adapters.mongo_stock import MongoStock
 from inventory.entrypoints.http import stock_router
@@ -33,13 +32,8 @@ def create_app(settings: InventorySettings, infra: Infrastructure | None = None)
     async def fire(order_id: Hashable, now: datetime) -> None:
         await expire_backorder_on_timer(str(order_id), now, inventory)
 
-    # Made before the reservations, whose writes tell it their deadlines; ``fire`` reaches the
-    # use cases, built below, only once a deadline comes.
-    poller = TimerPoller(
-        reservations_collection,
-        fire,
-        tracer_provider=infra.tracer_provider,
-        sweep_seconds=settings.timer_sweep_seconds,
+    poller = infra.timer_poller(
+        reservations_collection, fire, sweep_seconds=settings.timer_sweep_seconds
     )
     stock = MongoStock(stock_collection, infra.locks, stock_relay)
     inventory = Inventory(

@@ -7,7 +7,6 @@ from fastapi import FastAPI
 
 from conveyor_contracts.topics import SHIPPING_SHIPMENTS
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
-from conveyor_runtime.timers import TimerPoller
 from shipping.adapters.mongo_capacity import MongoCarrierCapacity
 from shipping.adapters.mongo_fulfilments import MongoFulfilments
 from shipping.entrypoints.http import shipments_router
@@ -30,14 +29,7 @@ def create_app(settings: ShippingSettings, infra: Infrastructure | None = None) 
     async def fire(order_id: Hashable, now: datetime) -> None:
         await handle_deadlines_on_timer(str(order_id), now, shipping)
 
-    # Made before the fulfilments, whose writes tell it their deadlines; ``fire`` reaches the
-    # use cases, built below, only once a deadline comes.
-    poller = TimerPoller(
-        collection,
-        fire,
-        tracer_provider=infra.tracer_provider,
-        sweep_seconds=settings.timer_sweep_seconds,
-    )
+    poller = infra.timer_poller(collection, fire, sweep_seconds=settings.timer_sweep_seconds)
     fulfilments = MongoFulfilments(
         collection, infra.locks, relay, policy.silence, deadlines=poller.stored
     )

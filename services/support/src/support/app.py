@@ -7,7 +7,6 @@ from fastapi import FastAPI
 
 from conveyor_contracts.topics import SUPPORT_CASES, SUPPORT_REFUNDS
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
-from conveyor_runtime.timers import TimerPoller
 from support.adapters.mongo import MongoCases, MongoTimelines
 from support.domain.aftersales import ReturnPolicy
 from support.entrypoints.http import support_router
@@ -33,14 +32,7 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
     async def fire(order_id: Hashable, now: datetime) -> None:
         await escalate_cases_on_timer(str(order_id), now, support)
 
-    # Made before the cases, whose writes tell it their deadlines; ``fire`` reaches the use
-    # cases, built below, only once a deadline comes.
-    poller = TimerPoller(
-        cases_collection,
-        fire,
-        tracer_provider=infra.tracer_provider,
-        sweep_seconds=settings.timer_sweep_seconds,
-    )
+    poller = infra.timer_poller(cases_collection, fire, sweep_seconds=settings.timer_sweep_seconds)
     support = Support(
         timelines=MongoTimelines(timelines_collection, infra.locks, timelines_relay),
         cases=MongoCases(cases_collection, infra.locks, cases_relay, deadlines=poller.stored),
