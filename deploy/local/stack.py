@@ -447,8 +447,8 @@ class FerretDB(GoServer):
                 "Every collection's unique _id index is on sjson->'_id', but lookups, updates "
                 "and deletes by _id filtered on sjson->'$._id'. The two mean the same, but "
                 "SQLite matches index expressions by their text, so each of those statements "
-                "parsed every document of the collection (15 ms per update at 3000 documents, "
-                "growing with the collection). The PostgreSQL backend spells it ->'_id'."
+                "parsed every document of the collection (a versioned update took 114 ms at "
+                "3000 documents, 3.3 ms fixed). The PostgreSQL backend spells it ->'_id'."
             ),
         ),
         SourceFix(
