@@ -16,7 +16,11 @@ from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
 from conveyor_contracts.carriers.requests import BookShipment
-from conveyor_contracts.carriers.tracking import ShipmentAccepted, TrackingScanRecorded
+from conveyor_contracts.carriers.tracking import (
+    ShipmentAccepted,
+    ShipmentDeclined,
+    TrackingScanRecorded,
+)
 from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
 from conveyor_contracts.topics import (
     CARRIER_CODES,
@@ -154,6 +158,15 @@ class Mesh:
         )
         await self.report(code, accepted)
         return number
+
+    async def decline(self, code: str, booking: BookShipment) -> None:
+        declined = from_example(
+            ShipmentDeclined,
+            order_id=booking.order_id,
+            correlation_id=booking.correlation_id,
+            shipment_id=booking.shipment_id,
+        )
+        await self.report(code, declined)
 
     def scan(self, booking: BookShipment, status: str, at: datetime) -> TrackingScanRecorded:
         return from_example(

@@ -17,10 +17,9 @@ from doorstep_mesh import NEW_YORK, Mesh, running_mesh
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from conveyor_contracts.carriers.tracking import ShipmentDeclined
 from conveyor_contracts.topics import CHECKOUT_ORDERS, ORDER_LIFECYCLE, SHIPPING_SHIPMENTS
 from conveyor_runtime.service import build_infrastructure
-from conveyor_runtime.testing import Servers, from_example, wait_for
+from conveyor_runtime.testing import Servers, wait_for
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
 from orders.app import create_app as create_orders
@@ -96,14 +95,7 @@ async def test_a_flow_moves_each_counter_by_its_facts(mesh: Mesh) -> None:
 
     # Declined by its first carrier and rebooked with another, who never answers.
     declined = await mesh.place([(item, 1)])
-    first = await mesh.request("libertyparcel", declined.order_id)
-    decline = from_example(
-        ShipmentDeclined,
-        order_id=declined.order_id,
-        correlation_id=declined.order_id,
-        shipment_id=first.shipment_id,
-    )
-    await mesh.report("libertyparcel", decline)
+    await mesh.decline("libertyparcel", await mesh.request("libertyparcel", declined.order_id))
     await mesh.until_event(SHIPPING_SHIPMENTS.name, declined.order_id, "ShipmentRebooked")
 
     expected: dict[str, list[tuple[str, dict[str, str], float]]] = {

@@ -11,13 +11,12 @@ import pytest
 import pytest_asyncio
 from doorstep_mesh import Mesh, running_mesh
 
-from conveyor_contracts.carriers.tracking import ShipmentDeclined
 from conveyor_contracts.topics import (
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
     SHIPPING_SHIPMENTS,
 )
-from conveyor_runtime.testing import Servers, from_example, wait_for
+from conveyor_runtime.testing import Servers, wait_for
 from shipping.domain.catalogue import DEFAULT_CARRIERS
 
 SHIPMENTS = SHIPPING_SHIPMENTS.name
@@ -136,14 +135,7 @@ async def test_a_declining_carrier_and_a_missed_pickup_are_rebooked_with_another
     await mesh.receive_goods(item, "WH-US-NJ1", 5)
     declined, missed = await mesh.place([(item, 1)]), await mesh.place([(item, 1)])
 
-    booking = await mesh.request("libertyparcel", declined.order_id)
-    decline = from_example(
-        ShipmentDeclined,
-        order_id=declined.order_id,
-        correlation_id=declined.order_id,
-        shipment_id=booking.shipment_id,
-    )
-    await mesh.report("libertyparcel", decline)
+    await mesh.decline("libertyparcel", await mesh.request("libertyparcel", declined.order_id))
     await mesh.request("swiftpost", declined.order_id)
     rebooked = await mesh.until_event(SHIPMENTS, declined.order_id, "ShipmentRebooked")
     assert (rebooked.previous_carrier_code, rebooked.reason) == (
