@@ -67,6 +67,19 @@ class MessagingMetrics:
             ("group", "topic", "partition"),
             registry=self.registry,
         )
+        self.db_commands = Counter(
+            "conveyor_db_commands",
+            "Database commands this process sent, by command name (find, update, insert, "
+            "findAndModify, delete, aggregate, getMore...); connection housekeeping (hello, "
+            "ping, endSessions, authentication) is not counted.",
+            ("command",),
+            registry=self.registry,
+        )
+        self.kafka_commits = Counter(
+            "conveyor_kafka_commits",
+            "Consumer offset commits this process made.",
+            registry=self.registry,
+        )
         self.dependency_up = Gauge(
             "conveyor_dependency_up",
             "1 when the dependency (kafka, mongo) answered the last readiness check, else 0.",

@@ -6,13 +6,51 @@ from contextlib import asynccontextmanager
 
 from opentelemetry.instrumentation.pymongo import CommandTracer
 from opentelemetry.trace import TracerProvider
-from pymongo import AsyncMongoClient
+from prometheus_client import Counter
+from pymongo import AsyncMongoClient, monitoring
+
+from conveyor_runtime.metrics import MessagingMetrics
+
+# Commands that keep a connection alive or authenticated rather than do the service's work:
+# not counted in ``conveyor_db_commands_total`` (readiness checks ping on every scrape).
+HOUSEKEEPING_COMMANDS = frozenset(
+    {
+        "hello",
+        "ismaster",
+        "ping",
+        "endsessions",
+        "buildinfo",
+        "saslstart",
+        "saslcontinue",
+        "authenticate",
+        "getnonce",
+        "logout",
+    }
+)
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands a client sends, by command name, housekeeping left out."""
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name.lower() not in HOUSEKEEPING_COMMANDS:
+            self._counter.labels(event.command_name).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
 
 def build_mongo_client(
-    url: str, tracer_provider: TracerProvider
+    url: str, tracer_provider: TracerProvider, *, metrics: MessagingMetrics | None = None
 ) -> AsyncMongoClient[dict[str, object]]:
-    """Create the process's client; commands become spans of the given provider.
+    """Create the process's client; commands become spans of the given provider and, with
+    ``metrics``, are counted in its ``conveyor_db_commands_total{command}``.
 
     The tracer is attached as this client's own command listener rather than through the
     instrumentor's global registration, so tests with their own providers do not see each
@@ -20,9 +58,12 @@ def build_mongo_client(
     The client connects lazily, on first use, never at construction.
     """
     tracer = tracer_provider.get_tracer("pymongo")
+    listeners: list[monitoring.CommandListener] = [CommandTracer(tracer, capture_statement=False)]
+    if metrics is not None:
+        listeners.append(CommandCounter(metrics.db_commands))
     return AsyncMongoClient(
         url,
-        event_listeners=[CommandTracer(tracer, capture_statement=False)],
+        event_listeners=listeners,
         serverSelectionTimeoutMS=5000,
         tz_aware=True,
         uuidRepresentation="standard",

@@ -107,12 +107,13 @@ def build_infrastructure(
     provider = build_tracer_provider(
         settings.service_name, settings.otlp_endpoint, exporter=span_exporter
     )
+    metrics = MessagingMetrics()
     return Infrastructure(
         settings=settings,
         tracer_provider=provider,
         broker=build_broker(settings.kafka_bootstrap_servers, settings.service_name, provider),
-        mongo=build_mongo_client(settings.mongo_url, provider),
-        metrics=MessagingMetrics(),
+        mongo=build_mongo_client(settings.mongo_url, provider, metrics=metrics),
+        metrics=metrics,
     )
 
 
