@@ -51,7 +51,12 @@ async def journey(servers: Servers, kafka: str) -> Journey:
     )
     order = make_order(checkout, 0)
     providers = []
-    async with running_mesh(servers, kafka) as mesh, AsyncExitStack() as stack:
+    # Database spans are off by default (a setting); this trace shows them inside each handler.
+    tracing_database = {"trace_database": True}
+    async with (
+        running_mesh(servers, kafka, every_service=tracing_database) as mesh,
+        AsyncExitStack() as stack,
+    ):
 
         def carrier_provider(name: str) -> Any:
             providers.append(tracer_provider(name, servers.otlp))

@@ -47,18 +47,24 @@ class CommandCounter(monitoring.CommandListener):
 
 
 def build_mongo_client(
-    url: str, tracer_provider: TracerProvider, *, metrics: MessagingMetrics | None = None
+    url: str,
+    tracer_provider: TracerProvider,
+    *,
+    metrics: MessagingMetrics | None = None,
+    trace_commands: bool = True,
 ) -> AsyncMongoClient[dict[str, object]]:
-    """Create the process's client; commands become spans of the given provider and, with
-    ``metrics``, are counted in its ``conveyor_db_commands_total{command}``.
+    """Create the process's client; with ``trace_commands`` its commands become spans of the
+    given provider and, with ``metrics``, are counted in ``conveyor_db_commands_total{command}``.
 
     The tracer is attached as this client's own command listener rather than through the
     instrumentor's global registration, so tests with their own providers do not see each
     other's database spans. Statements are not captured: documents can hold personal data.
     The client connects lazily, on first use, never at construction.
     """
-    tracer = tracer_provider.get_tracer("pymongo")
-    listeners: list[monitoring.CommandListener] = [CommandTracer(tracer, capture_statement=False)]
+    listeners: list[monitoring.CommandListener] = []
+    if trace_commands:
+        tracer = tracer_provider.get_tracer("pymongo")
+        listeners.append(CommandTracer(tracer, capture_statement=False))
     if metrics is not None:
         listeners.append(CommandCounter(metrics.db_commands))
     return AsyncMongoClient(

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from conveyor_contracts.spec import TopicSpec
 from conveyor_runtime.broker import build_broker
-from conveyor_runtime.consumer import subscribe
+from conveyor_runtime.consumer import BatchPolicy, Route, subscribe_batches
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
@@ -51,6 +51,9 @@ class Infrastructure:
     metrics: MessagingMetrics
     locks: KeyedLock = field(default_factory=KeyedLock)
     subscriptions: list[Subscription] = field(default_factory=list)  # whose lag is measured
+    routes: dict[str, list[Route[Any]]] = field(
+        default_factory=dict
+    )  # per group, not yet subscribed
 
     @property
     def database(self) -> AsyncDatabase[dict[str, Any]]:
@@ -60,20 +63,41 @@ class Infrastructure:
         self, spec: TopicSpec[Any], group: str, handle: Callable[[Any], Awaitable[None]]
     ) -> None:
         """Consume this deployment's ``spec`` topic in consumer group ``group``, with bad input
-        parked in the topic's dead-letter companion (see ``conveyor_runtime.consumer``)."""
+        parked in the topic's dead-letter companion.
+
+        The topics of one group share one batch consumer (see ``conveyor_runtime.consumer``),
+        registered by ``subscribe_routes`` once every topic is known.
+        """
         keyed_by_order = spec.key == "order_id"  # the others (stock) carry no order id to log
         subscription = Subscription(self.settings.topic(group), self.settings.topic(spec.name))
         self.subscriptions.append(subscription)
-        subscribe(
-            self.broker,
-            topic=subscription.topic,
-            dead_letter_topic=self.settings.topic(spec.dead_letter),
-            group_id=subscription.group,
-            adapter=spec.adapter,
-            handle=handle,
-            metrics=self.metrics,
-            order_id_of=(lambda event: event.order_id) if keyed_by_order else (lambda _: None),
+        self.routes.setdefault(subscription.group, []).append(
+            Route(
+                topic=subscription.topic,
+                dead_letter_topic=self.settings.topic(spec.dead_letter),
+                adapter=spec.adapter,
+                handle=handle,
+                order_id_of=(lambda event: event.order_id) if keyed_by_order else (lambda _: None),
+            )
         )
+
+    def subscribe_routes(self) -> None:
+        """Register one batch consumer per consumer group, for all of its topics."""
+        policy = BatchPolicy(
+            max_records=self.settings.consumer_batch_records,
+            max_wait_ms=self.settings.consumer_batch_wait_ms,
+            concurrency=self.settings.consumer_concurrency,
+        )
+        for group, routes in self.routes.items():
+            subscribe_batches(
+                self.broker,
+                group_id=group,
+                routes=routes,
+                metrics=self.metrics,
+                tracer_provider=self.tracer_provider,
+                batch=policy,
+            )
+        self.routes.clear()
 
     def outbox_relay(self, collection: AsyncCollection[dict[str, Any]]) -> OutboxRelay:
         """The relay of ``collection``'s outboxes, publishing on the broker, its backlog in
@@ -112,7 +136,12 @@ def build_infrastructure(
         settings=settings,
         tracer_provider=provider,
         broker=build_broker(settings.kafka_bootstrap_servers, settings.service_name, provider),
-        mongo=build_mongo_client(settings.mongo_url, provider, metrics=metrics),
+        mongo=build_mongo_client(
+            settings.mongo_url,
+            provider,
+            metrics=metrics,
+            trace_commands=settings.trace_database,
+        ),
         metrics=metrics,
     )
 
@@ -129,6 +158,8 @@ def build_http_app(
     Shutdown (uvicorn turns SIGTERM into it) stops the workers, then lets in-flight handlers finish
     and commit before the consumers leave their groups, then flushes the remaining spans.
     """
+
+    infra.subscribe_routes()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

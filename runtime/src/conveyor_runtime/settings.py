@@ -34,6 +34,25 @@ class ServiceSettings(BaseSettings):
         # Rare on purpose: FerretDB answers the sweep's filter by decoding every document.
         description="How often the relay rescans for outbox entries a crash left behind.",
     )
+    trace_database: bool = Field(
+        default=False,
+        # Off by default: a span per database command was most of an order's spans (about a
+        # hundred of them) for little an SRE reads; the handling span's duration covers them.
+        description="Whether every database command becomes a span of its handler's trace.",
+    )
+    consumer_batch_records: int = Field(
+        default=500, gt=0, description="The most messages one consumer batch holds."
+    )
+    consumer_batch_wait_ms: int = Field(
+        default=10,
+        gt=0,
+        # Short: a batch takes what the broker has and never waits to fill; this is only how
+        # long an idle poll waits, so it bounds the delay a lone message can see per hop.
+        description="How long a consumer's poll waits when nothing is there.",
+    )
+    consumer_concurrency: int = Field(
+        default=32, gt=0, description="Keys of one batch handled at the same time."
+    )
     lag_poll_seconds: float = Field(
         default=15.0,
         gt=0,

@@ -84,8 +84,12 @@ class ConveyorTelemetrySettingsProvider(KafkaTelemetrySettingsProvider):
         return attributes | envelope_attributes(msg.body)
 
 
-def _settings_provider(_: object) -> ConveyorTelemetrySettingsProvider:
-    return ConveyorTelemetrySettingsProvider()  # services never subscribe in batches
+def _settings_provider(message: object) -> ConveyorTelemetrySettingsProvider | None:
+    # A batch (a tuple of records) gets no span from the middleware: the consumer makes one
+    # per message, in the trace its headers carry (``conveyor_runtime.consumer``).
+    if isinstance(message, tuple | list):
+        return None
+    return ConveyorTelemetrySettingsProvider()
 
 
 def telemetry_middleware(tracer_provider: TracerProvider) -> TelemetryMiddleware[Any]:

@@ -1,0 +1,216 @@
+"""The batch consumer on the real broker: per-key order, keys at once, commits after effects."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Literal
+from uuid import UUID, uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from opentelemetry.sdk.trace import TracerProvider
+from pydantic import BaseModel, TypeAdapter
+from pymongo.errors import AutoReconnect
+
+from conveyor_runtime import kafka_admin
+from conveyor_runtime.broker import build_broker
+from conveyor_runtime.consumer import BatchPolicy, RetryPolicy, Route, subscribe_batches
+from conveyor_runtime.metrics import MessagingMetrics
+from conveyor_runtime.testing import wait_for
+
+FAST = RetryPolicy(first_delay=0.01, max_delay=0.05, max_unknown_attempts=3)
+
+
+class Pinged(BaseModel):
+    event_type: Literal["Pinged"] = "Pinged"
+    event_id: UUID
+    n: int
+
+
+Handle = Callable[[Pinged], Awaitable[None]]
+
+
+@pytest.fixture
+async def topics(kafka: str, namespace: str) -> AsyncIterator[tuple[str, str]]:
+    topic, dead_letters = namespace + "pings", namespace + "pings.dlq"
+    await kafka_admin.ensure_topics(kafka, {topic: 2, dead_letters: 1})
+    yield topic, dead_letters
+    await kafka_admin.delete_topics_with_prefix(kafka, namespace)
+
+
+async def publish(kafka: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    """Publish (key, value) pairs in order, keys to partitions by the default partitioner."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send(topic, value, key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+def ping(n: int) -> bytes:
+    return Pinged(event_id=uuid4(), n=n).model_dump_json().encode()
+
+
+@asynccontextmanager
+async def consuming(
+    kafka: str, topic: str, dead_letters: str, group: str, handle: Handle, metrics: MessagingMetrics
+) -> AsyncIterator[None]:
+    broker = build_broker(kafka, "batch-test", TracerProvider())
+    route = Route(topic, dead_letters, TypeAdapter(Pinged), handle)
+    subscribe_batches(
+        broker,
+        group_id=group,
+        routes=[route],
+        metrics=metrics,
+        retry=FAST,
+        batch=BatchPolicy(max_records=500, max_wait_ms=10, concurrency=8),
+    )
+    await broker.start()
+    try:
+        yield
+    finally:
+        await broker.stop()
+
+
+async def committed(kafka: str, group: str, topic: str) -> dict[int, int]:
+    """The group's committed offset per partition of ``topic`` (0 when none)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(2)]
+        consumer.assign(partitions)
+        return {tp.partition: (await consumer.committed(tp)) or 0 for tp in partitions}
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(kafka: str, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(2)])
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+async def test_messages_of_one_key_keep_their_order_while_keys_are_handled_at_once(
+    kafka: str, namespace: str, topics: tuple[str, str]
+) -> None:
+    topic, dead_letters = topics
+    keys = [f"order-{k}" for k in range(6)]
+    # The key is in the number too (key * 100 + n), so the handler knows which key it has.
+    await publish(
+        kafka,
+        topic,
+        [(key.encode(), ping(k * 100 + n)) for n in range(10) for k, key in enumerate(keys)],
+    )
+    seen: dict[int, list[int]] = {}
+    in_flight = 0
+    most_in_flight = 0
+
+    async def handle(event: Pinged) -> None:
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        await asyncio.sleep(0.005)  # a database round trip
+        in_flight -= 1
+        seen.setdefault(event.n // 100, []).append(event.n % 100)
+
+    metrics = MessagingMetrics()
+    async with consuming(kafka, topic, dead_letters, namespace + "g", handle, metrics):
+        await wait_for(lambda: _async(sum(map(len, seen.values())) == 60), within=30)
+    assert seen == {k: list(range(10)) for k in range(len(keys))}
+    assert most_in_flight > 1  # keys overlapped; one at a time would be 1
+
+
+async def test_a_batch_is_committed_once_per_poll_past_every_handled_message(
+    kafka: str, namespace: str, topics: tuple[str, str]
+) -> None:
+    topic, dead_letters = topics
+    await publish(kafka, topic, [(f"k{n % 7}".encode(), ping(n)) for n in range(200)])
+    handled = 0
+
+    async def handle(event: Pinged) -> None:
+        nonlocal handled
+        handled += 1
+
+    metrics = MessagingMetrics()
+    group = namespace + "g"
+    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+        await wait_for(lambda: _async(handled == 200), within=30)
+        ends = await end_offsets(kafka, topic)
+        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+    commits = metrics.registry.get_sample_value("conveyor_kafka_commits_total") or 0
+    assert 1 <= commits < 20  # a commit per batch, not one per message (200)
+
+
+async def test_a_transient_failure_holds_the_commit_without_holding_other_keys(
+    kafka: str, namespace: str, topics: tuple[str, str]
+) -> None:
+    topic, dead_letters = topics
+    await publish(kafka, topic, [(b"stuck", ping(0)), *[(b"free", ping(n)) for n in range(1, 6)]])
+    database_up = asyncio.Event()
+    handled: list[int] = []
+
+    async def handle(event: Pinged) -> None:
+        if event.n == 0 and not database_up.is_set():
+            raise AutoReconnect("database restarting")
+        handled.append(event.n)
+
+    metrics = MessagingMetrics()
+    group = namespace + "g"
+    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+        await wait_for(lambda: _async(handled == [1, 2, 3, 4, 5]), within=30)
+        await wait_for(
+            lambda: _async((metrics.retried.labels(topic, "transient")._value.get()) >= 3),
+            within=10,
+        )
+        assert await committed(kafka, group, topic) == {0: 0, 1: 0}  # nothing past the stuck one
+        database_up.set()
+        await wait_for(lambda: _async(0 in handled), within=10)
+        ends = await end_offsets(kafka, topic)
+        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+    assert metrics.consumed.labels(topic, "dead_lettered")._value.get() == 0
+
+
+async def test_a_poison_message_is_parked_and_its_key_goes_on(
+    kafka: str, namespace: str, topics: tuple[str, str]
+) -> None:
+    topic, dead_letters = topics
+    await publish(
+        kafka,
+        topic,
+        [(b"a", ping(1)), (b"a", b"\xff not json"), (b"a", ping(2)), (b"b", ping(3))],
+    )
+    handled: list[int] = []
+
+    async def handle(event: Pinged) -> None:
+        handled.append(event.n)
+
+    metrics = MessagingMetrics()
+    group = namespace + "g"
+    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+        await wait_for(lambda: _async(sorted(handled) == [1, 2, 3]), within=30)
+        ends = await end_offsets(kafka, topic)
+        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+    assert handled.index(1) < handled.index(2)  # key a kept its order around the poison
+    parked = AIOKafkaConsumer(dead_letters, bootstrap_servers=kafka, auto_offset_reset="earliest")
+    await parked.start()
+    try:
+        record = await asyncio.wait_for(parked.getone(), timeout=10)
+    finally:
+        await parked.stop()
+    assert record.value == b"\xff not json"
+    assert dict(record.headers)["x-dlq-reason"].startswith(b"ValidationError")
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
+async def _equal(actual: Awaitable[dict[int, int]], expected: dict[int, int]) -> bool:
+    return await actual == expected
