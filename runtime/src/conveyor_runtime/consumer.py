@@ -31,9 +31,10 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
@@ -55,7 +56,14 @@ log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
 
 M = TypeVar("M")
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+_handled: ContextVar[Record | None] = ContextVar("conveyor_handled_record", default=None)
+
+
+def handled_record() -> Record | None:
+    """The Kafka record whose handler is running (its headers, partition, offset), if any."""
+    return _handled.get()
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,7 @@ class _MessageHandler:
 
     async def handle(self, route: Route[Any], record: Record) -> None:
         started = time.perf_counter()
+        _handled.set(record)
         headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
         parent = _propagator.extract(headers)
         with self.tracer.start_as_current_span(

@@ -8,6 +8,7 @@ It is also where a document remembers the trace of the order it belongs to (the 
 it was created) and where later work finds it again (see ``conveyor_runtime.tracing``).
 """
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -24,6 +25,9 @@ from conveyor_runtime.tracing import (
 )
 
 T = TypeVar("T")
+# Documents kept per collection so that a change need not read what this process just wrote:
+# the working set of a busy service (orders in flight, hot stock) with room to spare.
+CACHED_DOCUMENTS = 20_000
 Change = Callable[[T], tuple[T, list[OutboxMessage]]]
 # Told what a document holds after each write (or read that changed nothing), with the trace of
 # its order: how a timer poller learns deadlines without querying for them.
@@ -60,6 +64,8 @@ class OutboxDocuments(Generic[T]):
         self.decode = decode
         self.order_keyed = order_keyed
         self.on_stored = on_stored
+        # The documents this process wrote or read last, by _id, oldest first.
+        self._recent: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
@@ -70,47 +76,89 @@ class OutboxDocuments(Generic[T]):
         if self.order_keyed:
             document[TRACE_CONTEXT_FIELD] = current_trace_context()
         async with self.locks.hold(document["_id"]):
+            if document["_id"] in self._recent:
+                return False  # documents are never deleted: a cached one is taken
             try:
                 await self.collection.insert_one(document)
             except DuplicateKeyError:
                 return False
+            self._remember(document)
             self._stored(document["_id"], document, document.get(TRACE_CONTEXT_FIELD))
             if events:
                 self.relay.notify(document["_id"], events)
         return True
 
     async def update(self, key: str, change: Change[T]) -> T | None:
-        """Apply ``change`` with its events atomically; None when there is no such document."""
+        """Apply ``change`` with its events atomically; None when there is no such document.
+
+        The document is read from this process's cache of recent writes when it is there, so
+        a change usually costs one database operation: the versioned write. Should another
+        process have written it since (the version moved), the write matches nothing, and the
+        document is read again and the change applied again: ``change`` must be pure. A change
+        that finds nothing to do on the cached document is also tried again on a fresh read,
+        since a stale copy could be why.
+        """
         async with self.locks.hold(key):
-            document = await self.collection.find_one({"_id": key}, {OUTBOX_FIELD: 0})
-            if document is None:
-                return None
-            order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
-            link_to_order_trace(order_trace)
-            value = self.decode(document)
-            changed, events = change(value)
-            events = _in_trace(events, order_trace)
-            if changed == value and not events:
-                self._stored(key, document, order_trace)
-                return value
-            fields = self.encode(changed)
-            del fields["_id"]
-            written = await self.collection.find_one_and_update(
-                {"_id": key, "version": document["version"]},
-                {
-                    "$set": fields | {"version": document["version"] + 1},
-                    "$push": {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}},
-                },
-                # No projection: FerretDB v1's findAndModify has none ("fields").
-                return_document=ReturnDocument.AFTER,
-            )
-            if written is None:
-                raise ConcurrentUpdateError(key)
-            self._stored(key, fields, order_trace)
-            if events:  # under the lock, so the relay is handed the outbox as it now stands
-                outbox = [OutboxMessage.model_validate(entry) for entry in written[OUTBOX_FIELD]]
-                self.relay.notify(key, outbox)
-        return changed
+            for attempt in range(2):
+                cached = self._recent.get(key) if attempt == 0 else None
+                document = dict(cached) if cached is not None else await self._read(key)
+                if document is None:
+                    return None
+                order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
+                if attempt == 0:
+                    link_to_order_trace(order_trace)
+                value = self.decode(document)
+                changed, events = change(value)
+                events = _in_trace(events, order_trace)
+                if changed == value and not events:
+                    if cached is not None:
+                        continue  # nothing to do, says the cache: only the database can say so
+                    self._stored(key, document, order_trace)
+                    return value
+                fields = self.encode(changed)
+                del fields["_id"]
+                written = await self.collection.find_one_and_update(
+                    {"_id": key, "version": document["version"]},
+                    {
+                        "$set": fields | {"version": document["version"] + 1},
+                        "$push": {
+                            OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}
+                        },
+                    },
+                    # No projection: FerretDB v1's findAndModify has none ("fields").
+                    return_document=ReturnDocument.AFTER,
+                )
+                if written is None:
+                    self._recent.pop(key, None)
+                    if cached is not None:
+                        continue  # the cache was behind another process: read and retry once
+                    raise ConcurrentUpdateError(key)
+                outbox = written.pop(OUTBOX_FIELD, [])
+                self._remember(written)
+                self._stored(key, fields, order_trace)
+                if events:  # under the lock, so the relay is handed the outbox as it now stands
+                    self.relay.notify(
+                        key, [OutboxMessage.model_validate(entry) for entry in outbox]
+                    )
+                return changed
+        raise ConcurrentUpdateError(key)
+
+    async def _read(self, key: str) -> dict[str, Any] | None:
+        document = await self.collection.find_one({"_id": key}, {OUTBOX_FIELD: 0})
+        if document is not None:
+            self._remember(document)
+            document = dict(document)
+        return document
+
+    def _remember(self, document: Mapping[str, Any]) -> None:
+        """Keep the document as last read or written (its outbox left out), newest last."""
+        key = document["_id"]
+        self._recent.pop(key, None)
+        self._recent[key] = {
+            name: value for name, value in document.items() if name != OUTBOX_FIELD
+        }
+        while len(self._recent) > CACHED_DOCUMENTS:
+            self._recent.popitem(last=False)
 
     def _stored(
         self, key: Hashable, fields: Mapping[str, Any], order_trace: Mapping[str, str] | None

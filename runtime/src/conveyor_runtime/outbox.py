@@ -18,6 +18,7 @@ from opentelemetry import context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Gauge
 from pydantic import BaseModel, ConfigDict
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_contracts.envelope import Envelope
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
 
 OUTBOX_FIELD = "outbox"
+# Documents whose outboxes are published at the same time: many publishes in flight.
+FLUSHES_AT_ONCE = 64
 
 
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d3b-4f5e-9a7c-0b1d2e3f4a5b")
@@ -82,11 +85,22 @@ class OutboxStore(Protocol):
     async def documents_with_pending(self) -> list[Hashable]: ...
 
 
+# Removals sent in one bulk write. FerretDB v1.24.2 as released holds a pooled connection per
+# statement of a bulk until it ends and hangs at a hundred; this stays well under that.
+REMOVALS_PER_BULK = 40
+
+
 class MongoOutboxStore:
-    """The outbox array of the documents of one collection."""
+    """The outbox array of the documents of one collection.
+
+    Removals that arrive while a bulk write is under way wait for the next one and go together:
+    a relay flushing many documents at once pays one round trip, not one per document.
+    """
 
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self.collection = collection
+        self._queued: list[tuple[UpdateOne, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def pending(self, document_id: Hashable) -> list[OutboxMessage]:
         document = await self.collection.find_one({"_id": document_id}, {OUTBOX_FIELD: 1})
@@ -97,9 +111,28 @@ class MongoOutboxStore:
     async def remove(self, document_id: Hashable, messages: list[OutboxMessage]) -> None:
         # $pullAll of the exact entries: FerretDB v1 silently ignores $pull with a condition.
         entries = [message.model_dump() for message in messages]
-        await self.collection.update_one(
-            {"_id": document_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
+        removed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued.append(
+            (UpdateOne({"_id": document_id}, {"$pullAll": {OUTBOX_FIELD: entries}}), removed)
         )
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        await removed
+
+    async def _write_queued(self) -> None:
+        while self._queued:
+            chunk = self._queued[:REMOVALS_PER_BULK]
+            del self._queued[:REMOVALS_PER_BULK]
+            try:
+                await self.collection.bulk_write([update for update, _ in chunk])
+            except Exception as error:
+                for _, removed in chunk:
+                    if not removed.done():
+                        removed.set_exception(error)
+            else:
+                for _, removed in chunk:
+                    if not removed.done():
+                        removed.set_result(None)
 
     async def documents_with_pending(self) -> list[Hashable]:
         cursor = self.collection.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
@@ -214,13 +247,21 @@ class OutboxRelay:
             log.exception("outbox sweep failed; retrying at the next sweep")
 
     async def _drain(self) -> None:
+        """Flush every dirty document, many at once: each keeps its own order, and the
+        publishes and removals of different documents overlap."""
+        slots = asyncio.Semaphore(FLUSHES_AT_ONCE)
+
+        async def flush_one(document_id: Hashable) -> None:
+            async with slots:
+                try:
+                    await self.flush(document_id)
+                except Exception:
+                    log.exception(
+                        "outbox publish failed; will retry",
+                        extra={"document_id": str(document_id)},
+                    )
+                    self._dirty.setdefault(document_id, None)  # read again: what is left is unknown
+                    await asyncio.sleep(1.0)  # let the broker or database recover
+
         while self._dirty:
-            document_id = next(iter(self._dirty))
-            try:
-                await self.flush(document_id)
-            except Exception:
-                log.exception(
-                    "outbox publish failed; will retry", extra={"document_id": str(document_id)}
-                )
-                self._dirty.setdefault(document_id, None)  # read again: what is left is unknown
-                await asyncio.sleep(1.0)  # let the broker or database recover
+            await asyncio.gather(*(flush_one(document_id) for document_id in list(self._dirty)))

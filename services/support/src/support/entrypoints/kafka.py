@@ -17,6 +17,7 @@ from conveyor_contracts.topics import (
     SUPPORT_REFUNDS,
     WAREHOUSE_RETURNS,
 )
+from conveyor_runtime.consumer import handled_record
 from conveyor_runtime.service import Infrastructure
 from support.usecases.context import Support
 from support.usecases.keep_aftersales_facts import keep_aftersales_facts
@@ -53,10 +54,9 @@ def trace_id_of(headers: Iterable[tuple[str, bytes]]) -> str | None:
 
 def register_subscribers(infra: Infrastructure, support: Support) -> None:
     def current_trace_id() -> str | None:
-        # The message being handled, as FastStream's context holds it for this handler call.
-        message = infra.broker.context.get_local("message")
-        record = getattr(message, "raw_message", None)
-        return trace_id_of(getattr(record, "headers", None) or ())
+        # The trace the message's own headers carry, as a rebuild from the topics reads it.
+        record = handled_record()
+        return trace_id_of(record.headers if record is not None else ())
 
     for spec in TIMELINE_TOPICS:
         infra.consume(spec, GROUP_SUPPORT, _handler(spec.name, support, current_trace_id))

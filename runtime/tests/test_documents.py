@@ -1,0 +1,155 @@
+"""The write path on the real database: what a change costs, and what happens when another
+process wrote the document in between."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.collection import AsyncCollection
+
+from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.metrics import MessagingMetrics
+from conveyor_runtime.mongo import KeyedLock, build_mongo_client
+from conveyor_runtime.outbox import (
+    REMOVALS_PER_BULK,
+    MongoOutboxStore,
+    OutboxMessage,
+    OutboxRelay,
+)
+from conveyor_runtime.telemetry import build_tracer_provider
+from conveyor_runtime.testing import Servers, wait_for
+
+Counter = dict[str, Any]
+
+
+def _same(value: Counter) -> Counter:
+    return value
+
+
+async def _published(_: OutboxMessage) -> None:
+    pass
+
+
+def _event(n: int) -> OutboxMessage:
+    return OutboxMessage(
+        event_id=f"e{n}", event_type="Counted", topic="t", key="k", payload=f'{{"n": {n}}}'
+    )
+
+
+def _increment(counter: Counter) -> tuple[Counter, list[OutboxMessage]]:
+    return counter | {"n": counter["n"] + 1}, []
+
+
+@pytest.fixture
+async def client(servers: Servers, namespace: str) -> AsyncIterator[tuple[Any, MessagingMetrics]]:
+    metrics = MessagingMetrics()
+    mongo = build_mongo_client(
+        servers.mongo_url, build_tracer_provider("test", None), metrics=metrics
+    )
+    yield mongo, metrics
+    await mongo.drop_database(f"{namespace}documents")
+    await mongo.close()
+
+
+def _documents(collection: AsyncCollection[dict[str, Any]]) -> OutboxDocuments[Counter]:
+    locks = KeyedLock()
+    relay = OutboxRelay(MongoOutboxStore(collection), _published, locks)
+    return OutboxDocuments(collection, locks, relay, encode=_same, decode=_same)
+
+
+def _commands(metrics: MessagingMetrics) -> dict[str, float]:
+    return {
+        sample.labels["command"]: sample.value
+        for family in metrics.registry.collect()
+        if family.name == "conveyor_db_commands"
+        for sample in family.samples
+        if sample.name == "conveyor_db_commands_total"
+    }
+
+
+async def test_changing_a_document_this_process_wrote_costs_one_operation(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, metrics = client
+    documents = _documents(mongo[f"{namespace}documents"]["counters"])
+    await documents.insert({"_id": "c1", "n": 0}, [])
+    before = _commands(metrics)
+    for _ in range(5):
+        await documents.update("c1", _increment)
+    after = _commands(metrics)
+    assert after.get("findAndModify", 0) - before.get("findAndModify", 0) == 5
+    assert after.get("find", 0) == before.get("find", 0)  # nothing read back
+    assert (await documents.get("c1")) == {"_id": "c1", "n": 5, "version": 6}
+
+
+async def test_a_document_another_process_changed_is_read_again_and_nothing_is_lost(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, _ = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    here, elsewhere = _documents(collection), _documents(collection)  # two processes' caches
+    await here.insert({"_id": "c1", "n": 0}, [])
+    await here.update("c1", _increment)  # cached here at n=1
+    await elsewhere.update("c1", _increment)  # n=2, unknown to `here`
+    await here.update("c1", _increment)
+    stored = await collection.find_one({"_id": "c1"})
+    assert stored is not None
+    assert stored["n"] == 3
+
+
+async def test_a_change_with_nothing_to_do_on_the_cached_copy_asks_the_database(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, _ = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    here, elsewhere = _documents(collection), _documents(collection)
+    await here.insert({"_id": "c1", "n": 0, "open": False}, [])
+    await here.update("c1", _increment)  # cached here: closed
+
+    def opened(counter: Counter) -> tuple[Counter, list[OutboxMessage]]:
+        return counter | {"open": True}, []
+
+    def close_if_open(counter: Counter) -> tuple[Counter, list[OutboxMessage]]:
+        return (counter | {"open": False}, [_event(1)]) if counter["open"] else (counter, [])
+
+    await elsewhere.update("c1", opened)
+    after = await here.update("c1", close_if_open)  # stale copy says closed: nothing to do
+    assert after is not None
+    assert after["open"] is False
+    stored = await collection.find_one({"_id": "c1"})
+    assert stored is not None
+    assert stored["open"] is False
+    assert [entry["event_id"] for entry in stored["outbox"]] == ["e1"]
+
+
+async def test_the_relay_removes_many_documents_published_entries_in_few_bulk_writes(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, metrics = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    locks = KeyedLock()
+    published: list[str] = []
+
+    async def publish(message: OutboxMessage) -> None:
+        await asyncio.sleep(0.001)  # a broker round trip, during which removals queue up
+        published.append(message.event_id)
+
+    relay = OutboxRelay(MongoOutboxStore(collection), publish, locks)
+    documents = OutboxDocuments(collection, locks, relay, encode=_same, decode=_same)
+    count = 3 * REMOVALS_PER_BULK
+    for n in range(count):
+        await documents.insert({"_id": f"c{n}", "n": 0}, [_event(n)])
+    before = _commands(metrics)
+    task = asyncio.create_task(relay.run())
+
+    async def drained() -> bool:
+        return not await collection.count_documents({"outbox.0": {"$exists": True}})
+
+    try:
+        await wait_for(drained, within=30, interval=0.05)
+    finally:
+        task.cancel()
+    assert sorted(published) == sorted(f"e{n}" for n in range(count))
+    updates = _commands(metrics).get("update", 0) - before.get("update", 0)
+    assert updates < count / 4  # one $pullAll per document would be `count`
