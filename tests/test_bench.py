@@ -1,6 +1,7 @@
 """`make bench` in its short mode proves the benchmark works, not that the mesh is fast: the
-report has every section, its counts add up, nothing was oversold, and every ratio is the quotient
-of two measured figures. No threshold on any figure: a shared machine's numbers drift."""
+report has every section, its counts add up, nothing was oversold, every ratio is the quotient
+of two measured figures, and the cost model's sums are the sums of its parts. No threshold on
+any figure: a shared machine's numbers drift."""
 
 import asyncio
 import json
@@ -12,6 +13,7 @@ import pytest
 
 from conveyor_runtime.testing import Servers, repository_root
 
+SERVICES = ("orders", "inventory", "shipping", "support")
 HOPS = (
     "placed->accepted", "accepted->reserved", "reserved->booking_sent",
     "booking_sent->carrier_accepted", "carrier_accepted->booked", "booked->carrier_delivered",
@@ -74,6 +76,76 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
     assert _charts_in(report["chart"]) == 2
     assert "hop messages/s vs db updates/s" in text
 
+    cost = report["cost_model"]
+    servers_measured = servers.origin == "local stack"  # pids of this checkout's servers
+    expected = {*SERVICES, *(("ferretdb", "kafka", "jaeger") if servers_measured else ())}
+    assert expected <= set(cost["processes"])
+    assert set(cost["phases"]) == set(report["mesh"])
+    for phase, figures in cost["phases"].items():
+        _assert_phase_costs(phase, figures, cost["processes"], report["mesh"][phase]["orders"])
+    assert "CPU ms per order" in text
+    assert "database commands per order" in text
+    if servers_measured:
+        _assert_kafka_ceiling(cost["kafka_ceiling"], cost["phases"]["saturation"])
+        assert "Kafka ceiling (" in text
+    assert _tables_in(report["chart"]) == 3  # the cost model's, on the HTML page
+
+
+def _close(total: float, parts: list[float]) -> bool:
+    """A total of figures rounded to 0.01 each: equal to their sum within that rounding."""
+    return abs(total - sum(parts)) <= 0.01 * (len(parts) + 1)
+
+
+def _assert_phase_costs(
+    phase: str, figures: dict[str, Any], processes: list[str], orders: int
+) -> None:
+    assert figures["orders"] == orders, phase
+    assert figures["not_measured"] == [], phase
+    gross, net = figures["cpu_ms_per_order"], figures["net_cpu_ms_per_order"]
+    assert set(gross) == set(net) == {*processes, "total"}, phase
+    for name in processes:
+        assert gross[name] > 0, (phase, name)  # every process did some work for the phase
+        assert figures["idle_cpu_percent"][name] >= 0, (phase, name)
+    assert _close(gross["total"], [gross[name] for name in processes]), phase
+    assert _close(net["total"], [net[name] for name in processes]), phase
+    assert figures["load_generator_cpu_ms_per_order"] > 0, phase
+
+    db = figures["db_ops_per_order"]
+    assert set(db) == {*SERVICES, "total"}, phase
+    for name in SERVICES:
+        assert db[name]["total"] > 0, (phase, name)  # every service reads or writes per order
+        assert _close(db[name]["total"], list(db[name]["by_command"].values())), (phase, name)
+    assert _close(db["total"]["total"], [db[name]["total"] for name in SERVICES]), phase
+    assert _close(db["total"]["total"], list(db["total"]["by_command"].values())), phase
+    assert not {"ping", "hello", "isMaster", "endSessions"} & set(db["total"]["by_command"])
+
+    kafka = figures["kafka_per_order"]
+    for kind in ("produced", "consumed", "commits"):
+        per_service = kafka[kind]
+        assert set(per_service) == {*SERVICES, "total"}, (phase, kind)
+        assert all(per_service[name] >= 0 for name in SERVICES), (phase, kind)
+        assert _close(per_service["total"], [per_service[name] for name in SERVICES]), phase
+    assert kafka["produced"]["total"] > 0, phase
+    assert kafka["consumed"]["total"] > 0, phase
+
+
+def _assert_kafka_ceiling(ceiling: dict[str, Any], saturation: dict[str, Any]) -> None:
+    assert "unavailable" not in ceiling, ceiling
+    assert ceiling["producer"]["records"] == ceiling["records"]
+    assert ceiling["consumer"]["records"] == ceiling["records"]
+    assert ceiling["record_bytes"] > 0
+    produced = ceiling["producer"]["records_per_second"]
+    consumed = ceiling["consumer"]["fetch_records_per_second"]
+    assert produced > 0
+    assert consumed > 0
+    implied = ceiling["implied_orders_per_second"]
+    per_order = saturation["kafka_per_order"]
+    assert implied["producer"] == pytest.approx(produced / per_order["produced"]["total"], abs=0.1)
+    assert implied["consumer"] == pytest.approx(consumed / per_order["consumed"]["total"], abs=0.1)
+    mesh = ceiling["mesh_saturation_to_delivered"]
+    assert mesh["baseline"] == min(implied["producer"], implied["consumer"])
+    assert mesh["ratio"] == pytest.approx(mesh["mesh"] / mesh["baseline"], rel=0.01, abs=0.001)
+
 
 def _assert_ratios_are_quotients(ratios: dict[str, Any]) -> None:
     rows = [*ratios["throughput"].values(), *ratios["latency_p50"].values(), ratios["database"]]
@@ -86,3 +158,7 @@ def _assert_ratios_are_quotients(ratios: dict[str, Any]) -> None:
 
 def _charts_in(page: str) -> int:
     return Path(page).read_text().count("<svg")
+
+
+def _tables_in(page: str) -> int:
+    return Path(page).read_text().count("<table")

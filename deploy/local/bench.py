@@ -4,10 +4,13 @@ Runs the four services as separate processes (as `make demo` does) on a topic pr
 databases of the run's own, with the checkout simulator's orders and instant simulated carriers,
 in three phases: a fixed offered load, saturation (every order published at once) and a flash
 sale (many orders on a few hot SKUs, with stock that runs out). Latency comes from the events'
-own ``occurred_at`` along each order's journey. Then, with the services stopped, it measures the
+own ``occurred_at`` along each order's journey. Each phase also gets its cost model: CPU per
+order of every process (the services, FerretDB, Kafka, Jaeger), database commands and Kafka
+messages and commits per order (``bench_cost``). Then, with the services stopped, it measures the
 baselines: a null mesh (same topics, partitions, hops and message sizes; handlers that only
-forward) and the database's single-document update rate. Prints a table, writes a JSON report
-and an HTML chart under .cache/reports/, and deletes the run's topics.
+forward), Kafka's own producer and consumer performance tools on this broker (the machine's
+ceiling, ``bench_ceiling``) and the database's single-document update rate. Prints a table,
+writes a JSON report and an HTML page under .cache/reports/, and deletes the run's topics.
 
 Figures from a shared machine drift from run to run: the ratios to the same run's baselines are
 the figures to compare between runs, not the absolute ones.
@@ -18,7 +21,6 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
-import itertools
 import json
 import logging
 import os
@@ -29,11 +31,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import bench_baseline
+import bench_ceiling
+import bench_cost
 import bench_report
 import demo
 import stack
@@ -119,17 +124,34 @@ async def _until_settled(journeys: Journeys, order_ids: list[str], within: float
     return False
 
 
+def _demand(phases: Iterable[CheckoutSettings]) -> Counter[tuple[str, str]]:
+    """Units the phases' orders ask for, per (warehouse, sku): one warehouse per market here."""
+    warehouse_of = {warehouse.split("-")[1]: warehouse for warehouse in demo.WAREHOUSES}
+    wanted: Counter[tuple[str, str]] = Counter()
+    for settings in phases:
+        for index in range(settings.orders):
+            order = make_order(settings, index)
+            for line in order.lines:
+                wanted[(warehouse_of[order.market], line.sku)] += line.quantity
+    return wanted
+
+
 async def _stock_warehouses(
-    kafka: str, prefix: str, args: argparse.Namespace
+    kafka: str, prefix: str, args: argparse.Namespace, phases: dict[str, CheckoutSettings]
 ) -> dict[tuple[str, str], int]:
-    """The warehouse simulator's receipts: plenty of every SKU but the flash sale's hot ones,
-    which run out during the sale. Returns the units received per (warehouse, sku)."""
-    receipts = [
-        receipt.model_copy(update={"quantity": args.hot_stock})
-        if receipt.sku in HOT_SKUS
-        else receipt
-        for receipt in plan_receipts(args.seed, demo.WAREHOUSES, args.stock)
-    ]
+    """The warehouse simulator's receipts: every SKU what the run's orders ask for plus
+    ``--stock`` spare, except the flash sale's hot SKUs: what the other phases ask for plus
+    ``--hot-stock``, which the sale runs out of. Returns the units received per (warehouse, sku)."""
+    everything = _demand(phases.values())
+    before_sale = _demand(settings for name, settings in phases.items() if name != "flash_sale")
+    receipts = []
+    for receipt in plan_receipts(args.seed, demo.WAREHOUSES, args.stock):
+        key = (receipt.warehouse_id, receipt.sku)
+        if receipt.sku in HOT_SKUS:
+            units = before_sale[key] + args.hot_stock
+        else:
+            units = everything[key] + args.stock
+        receipts.append(receipt.model_copy(update={"quantity": units}))
     provider = tracer_provider("warehouse-simulator", None)
     async with broker(kafka, "warehouse-simulator", provider) as client:
         for receipt in receipts:
@@ -155,11 +177,6 @@ async def _until_stocked(
     raise SystemExit("inventory did not put the receipts away within 2 minutes")
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
 def _peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -167,30 +184,43 @@ def _peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
-def _cpu_snapshot(services: list[demo.Service]) -> dict[str, float]:
-    snapshot = {service.name: _cpu_seconds(service.process.pid) for service in services}
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    snapshot["bench"] = own.ru_utime + own.ru_stime  # simulators, observer and publisher
-    return snapshot
+def _server_pids(endpoints: stack.Endpoints) -> dict[str, int]:
+    """The pids of this checkout's FerretDB, Kafka and Jaeger, for those the run talks to."""
+    settings = stack.Settings.from_env()
+    local = stack.Endpoints.of(settings)
+    used = {
+        "ferretdb": endpoints.mongo_url == local.mongo_url,
+        "kafka": endpoints.kafka == local.kafka,
+        "jaeger": endpoints.otlp_http == local.otlp_http,
+    }
+    found = {
+        server.name: pid
+        for server in stack.all_servers(settings)
+        if used.get(server.name) and (pid := stack.running_pid(server)) is not None
+    }
+    return {name: found[name] for name in bench_cost.SERVERS if name in found}
 
 
 def _usage(
-    services: list[demo.Service], snapshots: list[dict[str, float]], seconds: float
+    services: list[demo.Service],
+    phases: dict[str, tuple[bench_cost.Sample, ...]],
 ) -> dict[str, Any]:
+    """CPU and memory of the services and of the benchmark's own process, over the whole run
+    (idle windows included) and per phase."""
     peaks = {service.name: _peak_rss_mib(service.process.pid) for service in services}
-    peaks["bench"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    peaks[bench_cost.LOAD] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    first, last = phases[PHASES[0]][0], phases[PHASES[-1]][-1]
+    seconds = last.at - first.at
     usage = {}
     for name, peak in peaks.items():
-        cpu = snapshots[-1][name] - snapshots[0][name]
+        cpu = (last.cpu[name] or 0.0) - (first.cpu[name] or 0.0)
         usage[name] = {
             "cpu_seconds": round(cpu, 1),
             "cpu_percent": round(100 * cpu / seconds, 1),
             "peak_rss_mib": peak,
             "cpu_seconds_by_phase": {
-                phase: round(after[name] - before[name], 1)
-                for phase, (before, after) in zip(
-                    PHASES, itertools.pairwise(snapshots), strict=True
-                )
+                phase: round((end.cpu[name] or 0.0) - (start.cpu[name] or 0.0), 1)
+                for phase, (_, start, end) in phases.items()
             },
         }
     return usage
@@ -219,15 +249,21 @@ def _profiled(pid: int | None, output: Path) -> Any:
 async def _phase(
     name: str, settings: CheckoutSettings, rate: float, budget: float, context: dict[str, Any]
 ) -> list[str]:
-    """Publish one phase's orders and give them the phase's time budget to settle.
+    """Measure the processes' idle rate for a few seconds, then publish one phase's orders and
+    give them the phase's time budget to settle; the meter's samples go to ``context``.
 
     Orders still in flight when the budget runs out are counted as unsettled, not waited for:
     a benchmark on a shared machine has to end in bounded time.
     """
     endpoints, prefix, journeys = context["endpoints"], context["prefix"], context["journeys"]
+    meter: bench_cost.Meter = context["meter"]
+    idle = await meter.sample(scrape=False)
+    await asyncio.sleep(context["idle_seconds"])
+    start = await meter.sample()
     say(f"{name}: {settings.orders} orders at " + (f"{rate:g}/s" if rate else "once"))
     order_ids = await _publish_orders(endpoints, prefix, settings, rate)
     await _until_settled(journeys, order_ids, budget)
+    context["samples"][name] = (idle, start, await meter.sample())
     return order_ids
 
 
@@ -240,8 +276,15 @@ async def _measure(
     args: argparse.Namespace, endpoints: stack.Endpoints, prefix: str, log_dir: Path
 ) -> dict[str, Any]:
     journeys = Journeys()
+    samples: dict[str, tuple[bench_cost.Sample, ...]] = {}
     context: dict[str, Any] = {"endpoints": endpoints, "prefix": prefix, "journeys": journeys,
-                               "problems": []}  # fmt: skip
+                               "samples": samples, "idle_seconds": args.idle}  # fmt: skip
+    plain = functools.partial(CheckoutSettings, cancel_ratio=0.0, invalid_ratio=0.0)
+    orders_of = {
+        "fixed_load": plain(orders=args.orders, seed=args.seed),
+        "saturation": plain(orders=args.burst, seed=args.seed + 1),
+        "flash_sale": plain(orders=args.flash, seed=args.seed + 2, flash_sale=True),
+    }
     load_before = os.getloadavg()
     phases: dict[str, list[str]] = {}
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url)
@@ -257,36 +300,38 @@ async def _measure(
         await spy.start()
         running.push_async_callback(spy.stop)
         await running.enter_async_context(_carriers(endpoints, prefix, args.seed))
-        received = await _stock_warehouses(endpoints.kafka, prefix, args)
+        received = await _stock_warehouses(endpoints.kafka, prefix, args, orders_of)
         await _until_stocked(mongo, f"{prefix}inventory", received)
-        snapshots = [_cpu_snapshot(services)]
-        started = time.monotonic()
-        plain = functools.partial(CheckoutSettings, cancel_ratio=0.0, invalid_ratio=0.0)
-        phases["fixed_load"] = await _phase(
-            "fixed_load", plain(orders=args.orders, seed=args.seed), args.rate, args.budget, context
+        context["meter"] = meter = bench_cost.Meter(
+            {service.name: (service.process.pid, service.port) for service in services},
+            _server_pids(endpoints),
         )
-        snapshots.append(_cpu_snapshot(services))
-        hottest = max(services, key=lambda s: snapshots[1][s.name] - snapshots[0][s.name])
+        phases["fixed_load"] = await _phase(
+            "fixed_load", orders_of["fixed_load"], args.rate, args.budget, context
+        )
+        _, steady_start, steady_end = samples["fixed_load"]
+        hottest = max(
+            services,
+            key=lambda s: (steady_end.cpu[s.name] or 0.0) - (steady_start.cpu[s.name] or 0.0),
+        )
         with _profiled(hottest.process.pid if args.profile else None, profile):
             phases["saturation"] = await _phase(
-                "saturation",
-                plain(orders=args.burst, seed=args.seed + 1),
-                0.0,
-                args.budget,
-                context,
+                "saturation", orders_of["saturation"], 0.0, args.saturation_budget, context
             )
-        snapshots.append(_cpu_snapshot(services))
-        flash = plain(orders=args.flash, seed=args.seed + 2, flash_sale=True)
-        phases["flash_sale"] = await _phase("flash_sale", flash, 0.0, args.flash_budget, context)
-        snapshots.append(_cpu_snapshot(services))
-        mesh_seconds = time.monotonic() - started
-        processes = _usage(services, snapshots, mesh_seconds)
+        phases["flash_sale"] = await _phase(
+            "flash_sale", orders_of["flash_sale"], 0.0, args.flash_budget, context
+        )
+        processes = _usage(services, samples)
         stock = await mongo[f"{prefix}inventory"]["stock"].find().to_list()
         crashed = [s.name for s in services if s.process.returncode is not None]
 
     mesh = {name: figures(journeys, order_ids) for name, order_ids in phases.items()}
+    costs = {
+        name: bench_cost.phase_cost(meter.processes, len(phases[name]), *samples[name])
+        for name in PHASES
+    }
     sizes = journeys.mean_sizes()
-    say("baselines: null mesh, then database writes")
+    say("baselines: null mesh, Kafka's own performance tools, then database writes")
     null = {
         "fixed_load": await bench_baseline.null_mesh(
             endpoints.kafka, prefix, sizes, orders=args.orders, rate=args.rate
@@ -295,6 +340,7 @@ async def _measure(
             endpoints.kafka, f"{prefix}sat-", sizes, orders=args.burst, rate=0.0
         ),
     }
+    ceiling = await _ceiling(endpoints.kafka, prefix, journeys.mean_size(), args.ceiling_records)
     await delete_topics_with_prefix(endpoints.kafka, prefix)
     hops = len(JOURNEY) - 1
     database = await bench_baseline.database_writes(
@@ -315,17 +361,27 @@ async def _measure(
             "rate": args.rate,
             "burst": args.burst,
             "flash_orders": args.flash,
-            "stock_per_sku_and_warehouse": args.stock,
-            "hot_sku_stock_per_warehouse": args.hot_stock,
+            "spare_stock_per_sku_and_warehouse": args.stock,
+            "hot_sku_stock_per_warehouse_for_the_flash_sale": args.hot_stock,
             "hops": hops,
-            "phase_budget_seconds": args.budget,
-            "flash_sale_budget_seconds": args.flash_budget,
+            "budget_seconds": {
+                "fixed_load": args.budget,
+                "saturation": args.saturation_budget,
+                "flash_sale": args.flash_budget,
+            },
+            "idle_window_seconds": args.idle,
+            "kafka_ceiling_records": args.ceiling_records,
             "carriers": "instant (no declines, failures or losses)",
         },
         "message_bytes": sizes,
         "mesh": mesh,
         "baseline": {"null_mesh": null, "database": database},
         "ratios": _ratios(mesh, null, database, hops),
+        "cost_model": {
+            "processes": meter.processes,
+            "phases": costs,
+            "kafka_ceiling": _implied(ceiling, costs["saturation"], mesh["saturation"]),
+        },
         "flash_sale": {
             "orders": len(phases["flash_sale"]),
             "hot_skus": list(HOT_SKUS),
@@ -363,6 +419,41 @@ async def _measure(
         if "placed" in j and "booked" in j
     ]
     return report
+
+
+async def _ceiling(kafka: str, prefix: str, record_bytes: int, records: int) -> dict[str, Any]:
+    try:
+        return await bench_ceiling.kafka_ceiling(
+            kafka, f"{prefix}ceiling", records=records, record_bytes=record_bytes, partitions=6
+        )
+    except bench_ceiling.CeilingUnavailableError as error:
+        say(f"Kafka ceiling not measured: {error}")
+        return {"unavailable": str(error)}
+
+
+def _implied(
+    ceiling: dict[str, Any], saturation: dict[str, Any], mesh: dict[str, Any]
+) -> dict[str, Any]:
+    """The orders per second the broker's ceiling would allow at the saturation phase's
+    messages per order: produced records/s ÷ messages the services produced per order, and
+    consumed records/s (fetching, the group join left out) ÷ messages they consumed per order."""
+    if "unavailable" in ceiling:
+        return ceiling
+    kafka = saturation["kafka_per_order"]
+    produced, consumed = kafka["produced"]["total"], kafka["consumed"]["total"]
+    by_producer = (
+        round(ceiling["producer"]["records_per_second"] / produced, 1) if produced else None
+    )
+    by_consumer = (
+        round(ceiling["consumer"]["fetch_records_per_second"] / consumed, 1) if consumed else None
+    )
+    delivered = mesh["throughput"]["delivered"]["orders_per_second"]
+    limit = min((x for x in (by_producer, by_consumer) if x), default=None)
+    return ceiling | {
+        "messages_per_order_from": "saturation",
+        "implied_orders_per_second": {"producer": by_producer, "consumer": by_consumer},
+        "mesh_saturation_to_delivered": _ratio(delivered, limit),
+    }
 
 
 def _ratio(mesh: float | None, baseline: float | None) -> dict[str, float | None]:
@@ -405,17 +496,30 @@ def _ratios(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
-    # Sized for a two-core machine on which the mesh keeps up with an order a second and
-    # saturates near two: a 1000-order flash sale needs minutes to settle.
-    parser.add_argument("--orders", type=int, default=60, help="orders at the fixed load")
-    parser.add_argument("--rate", type=float, default=1.0, help="fixed offered load, orders/s")
-    parser.add_argument("--burst", type=int, default=150, help="orders published at once")
-    parser.add_argument("--flash", type=int, default=1000, help="flash-sale orders")
-    parser.add_argument("--stock", type=int, default=2000, help="units per SKU and warehouse")
-    parser.add_argument("--hot-stock", type=int, default=150, help="the same for hot SKUs")
+    # The full mode's phases: a fixed load of 20 orders/s, 3000 orders at once, a 5000-order
+    # flash sale. Each phase ends once its orders settle, or at its budget: on a two-core
+    # machine where the mesh saturates at a few orders a second, the budgets are what bound it.
+    parser.add_argument("--orders", type=int, default=600, help="orders at the fixed load")
+    parser.add_argument("--rate", type=float, default=20.0, help="fixed offered load, orders/s")
+    parser.add_argument("--burst", type=int, default=3000, help="orders published at once")
+    parser.add_argument("--flash", type=int, default=5000, help="flash-sale orders")
+    parser.add_argument(
+        "--stock", type=int, default=500, help="spare units per SKU and warehouse beyond demand"
+    )
+    parser.add_argument(
+        "--hot-stock",
+        type=int,
+        default=None,
+        help="units of each hot SKU per warehouse left for the flash sale (15 %% of its orders)",
+    )
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--budget", type=float, default=180.0, help="seconds per phase")
-    parser.add_argument("--flash-budget", type=float, default=600.0, help="for the flash sale")
+    parser.add_argument("--budget", type=float, default=180.0, help="seconds for the fixed load")
+    parser.add_argument("--saturation-budget", type=float, default=900.0, help="for saturation")
+    parser.add_argument("--flash-budget", type=float, default=1200.0, help="for the flash sale")
+    parser.add_argument("--idle", type=float, default=5.0, help="idle seconds before a phase")
+    parser.add_argument(
+        "--ceiling-records", type=int, default=200_000, help="records for Kafka's own tools"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the hottest service")
     parser.add_argument("--short", action="store_true", help="a few hundred orders: the CI run")
     parser.add_argument("--report", default=None, help="JSON path (default .cache/reports/)")
@@ -427,7 +531,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.short:
         args.orders, args.rate, args.burst, args.flash = 10, 2.0, 20, 100
-        args.hot_stock, args.budget, args.flash_budget = 20, 40.0, 60.0
+        args.hot_stock, args.budget, args.saturation_budget = 20, 40.0, 40.0
+        args.flash_budget, args.idle, args.ceiling_records = 60.0, 3.0, 50_000
+    if args.hot_stock is None:  # the sale sells out about halfway, whatever its size
+        args.hot_stock = max(1, round(0.15 * args.flash))
     # The simulators' brokers log every message they handle; the table is this run's output.
     logging.getLogger("faststream.access.kafka").disabled = True
     endpoints = dataclasses.replace(
@@ -437,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.report) if args.report else REPORTS / f"bench-{report['mode']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     chart = path.with_suffix(".html")
-    chart.write_text(bench_report.plot(report["samples"], f"bench {report['run']}"))
+    chart.write_text(bench_report.page(report))
     report["chart"] = str(chart)
     path.write_text(json.dumps(report, indent=2))
     for line in bench_report.table(report):

@@ -113,7 +113,8 @@ async def null_mesh(
             )
             if rate > 0:
                 await asyncio.sleep(1.0 / rate)
-        await asyncio.wait_for(everyone_arrived.wait(), timeout=120)
+        # A forwarder moves a few dozen messages a second here: a big burst takes minutes.
+        await asyncio.wait_for(everyone_arrived.wait(), timeout=120 + orders / 10)
     finally:
         for client in reversed(brokers):
             await client.stop()

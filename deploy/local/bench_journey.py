@@ -111,6 +111,11 @@ class Journeys:
     def mean_sizes(self) -> dict[str, int]:
         return {name: round(statistics.fmean(sizes)) for name, sizes in self.sizes.items()}
 
+    def mean_size(self) -> int:
+        """Bytes of the mean journey message, over every stage's messages."""
+        every = [size for sizes in self.sizes.values() for size in sizes]
+        return round(statistics.fmean(every)) if every else 400
+
 
 def journey_topics() -> list[TopicSpec[Any]]:
     """Every topic a stage can travel on (each carrier's pair, not just the first one's)."""

@@ -1,5 +1,6 @@
 """The benchmark's outputs besides the JSON: a table for the terminal and a self-contained HTML
-page with two SVG charts (latency over time, completions per second)."""
+page with two SVG charts (latency over time, completions per second) and the cost model's
+tables."""
 
 import html
 from collections import Counter
@@ -7,6 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 PHASE_COLOURS = {"fixed_load": "#1f77b4", "saturation": "#d62728", "flash_sale": "#2ca02c"}
+PHASES = tuple(PHASE_COLOURS)
+# A table: its title, its header row and its rows, for the terminal and the page alike.
+Table = tuple[str, list[str], list[list[str]]]
 WIDTH, HEIGHT, MARGIN = 900, 320, 50
 
 
@@ -47,7 +51,103 @@ def table(report: dict[str, Any]) -> list[str]:
             f"{name:<12} {usage['cpu_seconds']:>8} {usage['cpu_percent']:>7} "
             f"{usage['peak_rss_mib']:>9}"
         )
+    for title, header, rows in cost_tables(report["cost_model"]):
+        lines.append(f"-- {title} --")
+        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+        for cells in (header, *rows):
+            aligned = [cells[0].ljust(widths[0])]
+            aligned += [c.rjust(width) for c, width in zip(cells[1:], widths[1:], strict=True)]
+            lines.append("   " + "  ".join(aligned))
+    lines.extend(ceiling_lines(report["cost_model"]["kafka_ceiling"]))
     return lines
+
+
+def cost_tables(cost: dict[str, Any]) -> list[Table]:
+    """Per order and per phase: CPU ms by process (gross / net of the idle rate, and the idle
+    rate), database commands by service and by command, Kafka messages and commits."""
+    phases = [phase for phase in PHASES if phase in cost["phases"]]
+    figures = [cost["phases"][phase] for phase in phases]
+    header = ["", *(f"{p} ({f['orders']})" for p, f in zip(phases, figures, strict=True))]
+    cpu = [[name, *(_cpu_cell(f, name) for f in figures)] for name in (*cost["processes"], "total")]
+    cpu.append(["load generator", *(_one(f["load_generator_cpu_ms_per_order"]) for f in figures)])
+    services = [name for name in figures[0]["db_ops_per_order"] if name != "total"]
+    db = [
+        [name, *(_one(f["db_ops_per_order"][name]["total"]) for f in figures)]
+        for name in (*services, "total")
+    ]
+    commands = sorted({c for f in figures for c in f["db_ops_per_order"]["total"]["by_command"]})
+    db += [
+        [f"  {command}", *(_one(f["db_ops_per_order"]["total"]["by_command"].get(command))
+                           for f in figures)]
+        for command in commands
+    ]  # fmt: skip
+    kafka = [
+        [f"{kind} ({name})", *(_one(f["kafka_per_order"][kind][name]) for f in figures)]
+        for kind in ("produced", "consumed", "commits")
+        for name in (*services, "total")
+    ]
+    return [
+        ("CPU ms per order: gross / net of idle (idle % of a core)", ["process", *header[1:]], cpu),
+        ("database commands per order (all services: by command)", ["service", *header[1:]], db),
+        ("Kafka messages and offset commits per order", ["", *header[1:]], kafka),
+    ]
+
+
+def _cpu_cell(figures: dict[str, Any], name: str) -> str:
+    cell = (
+        f"{_one(figures['cpu_ms_per_order'][name])} / {_one(figures['net_cpu_ms_per_order'][name])}"
+    )
+    idle = figures["idle_cpu_percent"].get(name)
+    return cell if name == "total" else f"{cell} ({_one(idle)} %)"
+
+
+def ceiling_lines(ceiling: dict[str, Any]) -> list[str]:
+    if "unavailable" in ceiling:
+        return [f"Kafka ceiling: not measured ({ceiling['unavailable']})"]
+    producer, consumer = ceiling["producer"], ceiling["consumer"]
+    implied = ceiling["implied_orders_per_second"]
+    mesh = ceiling["mesh_saturation_to_delivered"]
+    return [
+        f"Kafka ceiling ({ceiling['records']} records of {ceiling['record_bytes']} B, "
+        f"{ceiling['partitions']} partitions): producer {producer['records_per_second']:g} "
+        f"records/s, consumer {consumer['fetch_records_per_second']:g} records/s "
+        f"({consumer['records_per_second']:g} with the group join)",
+        f"   implied orders/s at saturation's messages per order: producer "
+        f"{_one(implied['producer'])}, consumer {_one(implied['consumer'])}; mesh saturation to "
+        f"delivered {_one(mesh['mesh'])} orders/s, ratio {_one(mesh['ratio'])}",
+    ]
+
+
+def _one(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}"
+
+
+def page(report: dict[str, Any]) -> str:
+    """The HTML page: the charts, then the cost model's tables."""
+    body = plot(report["samples"], f"bench {report['run']}")
+    tables = "".join(_html_table(*table) for table in cost_tables(report["cost_model"]))
+    ceiling = "".join(
+        f"<p>{html.escape(line.strip())}</p>"
+        for line in ceiling_lines(report["cost_model"]["kafka_ceiling"])
+    )
+    return body.replace("</body>", f"<h2>Cost per order</h2>{tables}{ceiling}</body>")
+
+
+def _html_table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td style='text-align:{'left' if i == 0 else 'right'}'>{html.escape(cell)}</td>"
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<h3>{html.escape(title)}</h3><table cellpadding='4' style='border-collapse:collapse'>"
+        f"<tr>{head}</tr>{body}</table>"
+    )
 
 
 def _fmt(*values: float | None) -> list[str]:
@@ -62,7 +162,7 @@ def plot(samples: list[tuple[str, float, float]], title: str) -> str:
     """HTML with latency (placed -> booked) against placement time, and booked orders per
     second; ``samples`` are (phase, placed at, booked at) in seconds from the run's start."""
     if not samples:
-        return "<p>no order was booked</p>"
+        return "<!doctype html><body><p>no order was booked</p></body>"
     latency = [(placed, booked - placed, phase) for phase, placed, booked in samples]
     per_second = Counter(int(booked) for _, _, booked in samples)
     span = max(per_second) + 1
