@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
 
 M = TypeVar("M")
-Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 _handled: ContextVar[Record | None] = ContextVar("conveyor_handled_record", default=None)
 
