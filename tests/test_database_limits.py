@@ -7,9 +7,10 @@ These tests measure it against whichever server the session uses and pin the des
 writers to one document are serialised inside a process.
 
 They also pin what every repository's speed rests on: a document is found through the ``_id``
-index, also when the filter adds a condition (a versioned update's ``{_id, version}``). FerretDB
-v1.24.2 as released scanned the whole collection for both; the local stack builds it with the two
-source fixes in ``deploy/local/stack.py``.
+index, also when the filter adds a condition (a versioned update's ``{_id, version}``); and a bulk
+write of hundreds of updates completes. FerretDB v1.24.2 as released scanned the whole collection
+for both lookups and hung on a bulk write of 100 updates; the local stack builds it with the source
+fixes in ``deploy/local/stack.py``.
 """
 
 import asyncio
@@ -19,14 +20,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pymongo import AsyncMongoClient
+import pytest
+from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import PyMongoError
 
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.testing import Servers
 
 STOCK = 10
 BUYERS = 50
+BULK_UPDATES = 500
+BULK_TIMEOUT_MS = 60_000  # the 500 updates take about a second; a hang must fail, not block
 REPORT = Path(".cache/reports/database-limits.json")
 
 
@@ -115,6 +120,36 @@ async def test_lookups_by_id_use_the_id_index_also_with_a_version_condition(
         for query in ({"_id": "ord_7"}, {"_id": "ord_7", "version": 1}):
             plan = await database.command("explain", {"find": "orders", "filter": query})
             assert uses_id_index(plan, ferretdb="ferretdbVersion" in build), (query, plan)
+        await client.drop_database(database.name)
+    finally:
+        await client.close()
+
+
+async def test_a_bulk_write_of_500_updates_completes(servers: Servers) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        servers.mongo_url, timeoutMS=BULK_TIMEOUT_MS
+    )
+    try:
+        database = client[f"limits_{uuid.uuid4().hex[:10]}"]
+        orders = database["orders"]
+        await orders.insert_many([{"_id": f"ord_{n}", "version": 1} for n in range(BULK_UPDATES)])
+        updates = [
+            UpdateOne({"_id": f"ord_{n}"}, {"$inc": {"version": 1}}) for n in range(BULK_UPDATES)
+        ]
+        try:
+            result = await orders.bulk_write(updates, ordered=False)
+            # The hang held the database, not the server: ping alone would still answer.
+            await client.admin.command("ping")
+            after = await orders.find_one({"_id": "ord_0"})
+        except PyMongoError as error:
+            pytest.fail(
+                f"a bulk_write of {BULK_UPDATES} updates, or the commands after it, got no answer "
+                f"within {BULK_TIMEOUT_MS / 1000:.0f} s ({error}); FerretDB v1.24.2 as released "
+                "holds a pooled connection per update until the command ends"
+            )
+        assert result.modified_count == BULK_UPDATES
+        assert after is not None
+        assert after["version"] == 2
         await client.drop_database(database.name)
     finally:
         await client.close()

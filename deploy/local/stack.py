@@ -464,6 +464,48 @@ class FerretDB(GoServer):
                 "condition down alone is correct."
             ),
         ),
+        SourceFix(
+            "internal/handler/msg_update.go",
+            old="""\
+		closer := iterator.NewMultiCloser()
+		defer closer.Close()
+
+		closer.Add(res.Iter)
+
+		iter := common.FilterIterator(res.Iter, closer, u.Filter)
+
+		if !u.Multi {
+			iter = common.LimitIterator(iter, closer, 1)
+		}
+
+		result, err := common.UpdateDocument(ctx, c, "update", iter, &u)
+""",
+            new="""\
+		closer := iterator.NewMultiCloser()
+
+		closer.Add(res.Iter)
+
+		iter := common.FilterIterator(res.Iter, closer, u.Filter)
+
+		if !u.Multi {
+			iter = common.LimitIterator(iter, closer, 1)
+		}
+
+		result, err := common.UpdateDocument(ctx, c, "update", iter, &u)
+
+		// release this statement's read (and its pooled connection) before the next one
+		closer.Close()
+""",
+            why=(
+                "The update command closed each statement's read with a defer inside its loop, "
+                "so every statement kept its pooled SQLite connection until the whole command "
+                "ended. The pool holds 100: a bulk write of 100 updates waited forever for one "
+                "more, and so did every later command on that database (99 took 0.3 s). Closed "
+                "per statement, 500 updates in one call take 0.4 s, 0.8 ms and 0.7 ms of server "
+                "CPU per update, as in chunks of 99. delete already closes per statement; insert "
+                "reads nothing and findAndModify has one statement."
+            ),
+        ),
     )
     data = DATA_DIR / "ferretdb"
     state = DATA_DIR / "ferretdb-state"
