@@ -32,7 +32,7 @@ class Lines(logging.Handler):
     """Formats each record when it is written, inside the handler's context, as production does."""
 
     def __init__(self) -> None:
-        super().__init__(logging.INFO)
+        super().__init__(logging.DEBUG)
         self.setFormatter(JsonFormatter())
         self.lines: list[str] = []
 
@@ -43,14 +43,19 @@ class Lines(logging.Handler):
 @pytest.fixture
 def captured() -> Iterator[Lines]:
     root = logging.getLogger()
-    handler, level = Lines(), root.level
+    # The per-event "event handled" line is DEBUG (a line per event costs at a flash sale's
+    # rate); an SRE turns it on for the consumer's logger, as here.
+    consumer = logging.getLogger("conveyor_runtime.consumer")
+    handler, level, consumer_level = Lines(), root.level, consumer.level
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    consumer.setLevel(logging.DEBUG)
     try:
         yield handler
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        consumer.setLevel(consumer_level)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -302,7 +302,7 @@ class _MessageHandler:
             "messaging.kafka.consumer.group": self.group_id,  # the older name
         }
         if record.key is not None:
-            attributes["messaging.kafka.message.key"] = record.key.decode("utf-8", "replace")
+            attributes["messaging.kafka.message.key"] = record.key  # as the publish span has it
         if correlation_id := headers.get("correlation_id"):
             attributes["messaging.message.conversation_id"] = correlation_id
         return attributes

@@ -1,6 +1,6 @@
 """What the inventory use cases need from the outside world, as Protocols."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +28,13 @@ class StockStore(Protocol):
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
         """Levels by warehouse id; empty when the SKU was never stocked."""
+        ...
+
+    async def levels_in(
+        self, warehouse_ids: Iterable[str], skus: Iterable[str]
+    ) -> dict[tuple[str, str], StockLevel]:
+        """Levels by (warehouse id, sku) of those warehouses and SKUs, in one lookup; a pair
+        never stocked is absent."""
         ...
 
     async def reserve(

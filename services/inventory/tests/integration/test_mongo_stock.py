@@ -84,3 +84,24 @@ async def test_a_stock_document_from_before_the_outbox_is_moved_like_any_other(
     finally:
         await mongo.close()
     assert levels == {WH: StockLevel(on_hand=5, reserved=4)}
+
+
+async def test_levels_of_several_warehouses_and_skus_come_from_one_lookup(
+    servers: Servers, namespace: str
+) -> None:
+    mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
+    try:
+        stock = _store(mongo, namespace)
+        await stock.receive(WH, SKU, 5, "rcpt-1")
+        await stock.receive(WH, "OTHER-SKU", 2, "rcpt-2")
+        await stock.receive("WH-US-CA1", SKU, 7, "rcpt-3")
+        await stock.receive("WH-GB-LON", SKU, 9, "rcpt-4")  # another market: not asked for
+        await stock.reserve(WH, SKU, 1, "rsv_a")
+        levels = await stock.levels_in([WH, "WH-US-CA1", "WH-US-TX1"], [SKU, "OTHER-SKU"])
+    finally:
+        await mongo.close()
+    assert levels == {
+        (WH, SKU): StockLevel(on_hand=5, reserved=1),
+        (WH, "OTHER-SKU"): StockLevel(on_hand=2, reserved=0),
+        ("WH-US-CA1", SKU): StockLevel(on_hand=7, reserved=0),
+    }

@@ -1,6 +1,6 @@
 """Stock in dicts: the store for fast tests, with the same contract as the Mongo one."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.stock import StockLevel, StockRecord
@@ -14,6 +14,12 @@ class MemoryStock:
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
         return {wh: record.level for (wh, s), record in self.records.items() if s == sku}
+
+    async def levels_in(
+        self, warehouse_ids: Iterable[str], skus: Iterable[str]
+    ) -> dict[tuple[str, str], StockLevel]:
+        wanted = {(wh, sku) for wh in warehouse_ids for sku in skus}
+        return {key: record.level for key, record in self.records.items() if key in wanted}
 
     def _apply(
         self,

@@ -8,7 +8,7 @@ are also serialised per document in-process with the runtime's KeyedLock (see th
 "Known limits"); the outbox relay of this collection takes the same lock.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -67,6 +67,17 @@ class MongoStock:
     async def levels(self, sku: str) -> dict[str, StockLevel]:
         cursor = self.collection.find({"sku": sku}, {"holds": 0, "applied": 0, OUTBOX_FIELD: 0})
         return {doc["warehouse_id"]: _level(doc) async for doc in cursor}
+
+    async def levels_in(
+        self, warehouse_ids: Iterable[str], skus: Iterable[str]
+    ) -> dict[tuple[str, str], StockLevel]:
+        # By _id, which the database finds through its index; a filter on the sku field would
+        # make FerretDB decode every stock document.
+        ids = [_id(wh, sku) for wh in warehouse_ids for sku in skus]
+        cursor = self.collection.find(
+            {"_id": {"$in": ids}}, {"warehouse_id": 1, "sku": 1, "on_hand": 1, "reserved": 1}
+        )
+        return {(doc["warehouse_id"], doc["sku"]): _level(doc) async for doc in cursor}
 
     async def _apply(
         self,

@@ -8,6 +8,7 @@ from conveyor_contracts.values import StockLine
 from conveyor_runtime.outbox import OutboxMessage
 from inventory.domain.allocation import Allocated, Allocation, Short, allocate
 from inventory.domain.reservation import Reservation
+from inventory.domain.warehouses import serving
 from inventory.ports import ReservationRepository
 from inventory.usecases.context import Inventory
 
@@ -15,13 +16,12 @@ from inventory.usecases.context import Inventory
 async def plan(
     inventory: Inventory, lines: dict[str, int] | tuple[tuple[str, int], ...], market: str
 ) -> Allocated | Short:
-    """Allocate from a fresh snapshot of the available stock of the lines' SKUs."""
+    """Allocate from a fresh snapshot of the available stock of the lines' SKUs in the
+    market's warehouses."""
     wanted = dict(lines)
-    available = {
-        (wh, sku): level.available
-        for sku in wanted
-        for wh, level in (await inventory.stock.levels(sku)).items()
-    }
+    warehouses = [w.warehouse_id for w in serving(market, inventory.policy.warehouses)]
+    levels = await inventory.stock.levels_in(warehouses, wanted)
+    available = {key: level.available for key, level in levels.items()}
     return allocate(wanted, market, inventory.policy.warehouses, available)
 
 
