@@ -7,10 +7,10 @@ These tests measure it against whichever server the session uses and pin the des
 writers to one document are serialised inside a process.
 
 They also pin what every repository's speed rests on: a document is found through the ``_id``
-index, also when the filter adds a condition (a versioned update's ``{_id, version}``); and a bulk
-write of hundreds of updates completes. FerretDB v1.24.2 as released scanned the whole collection
-for both lookups and hung on a bulk write of 100 updates; the local stack builds it with the source
-fixes in ``deploy/local/stack.py``.
+index, also when the filter adds a condition (a versioned update's ``{_id, version}``) and for a
+list of ids (``{_id: {$in: [...]}}``); and a bulk write of hundreds of updates completes. FerretDB
+v1.24.2 as released scanned the whole collection for the lookups and hung on a bulk write of 100
+updates; the local stack builds it with the source fixes in ``deploy/local/stack.py``.
 """
 
 import asyncio
@@ -120,6 +120,23 @@ async def test_lookups_by_id_use_the_id_index_also_with_a_version_condition(
         for query in ({"_id": "ord_7"}, {"_id": "ord_7", "version": 1}):
             plan = await database.command("explain", {"find": "orders", "filter": query})
             assert uses_id_index(plan, ferretdb="ferretdbVersion" in build), (query, plan)
+        await client.drop_database(database.name)
+    finally:
+        await client.close()
+
+
+async def test_lookups_by_id_in_a_list_use_the_id_index(servers: Servers) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+    try:
+        database = client[f"limits_{uuid.uuid4().hex[:10]}"]
+        await database["orders"].insert_many([{"_id": f"ord_{n}", "version": 1} for n in range(50)])
+        build = await client.admin.command("buildInfo")
+        wanted = ["ord_3", "ord_7", "ord_41", "ord_missing"]
+        for query in ({"_id": {"$in": wanted}}, {"_id": {"$in": wanted}, "version": 1}):
+            plan = await database.command("explain", {"find": "orders", "filter": query})
+            assert uses_id_index(plan, ferretdb="ferretdbVersion" in build), (query, plan)
+            found = await database["orders"].find(query).to_list()
+            assert sorted(document["_id"] for document in found) == ["ord_3", "ord_41", "ord_7"]
         await client.drop_database(database.name)
     finally:
         await client.close()
