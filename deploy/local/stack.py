@@ -611,7 +611,12 @@ class FerretDB(GoServer):
         return [
             str(self.binary),
             "--handler=sqlite",
-            f"--sqlite-url=file:{self.data}/",
+            # FerretDB itself adds busy_timeout(10000), journal_mode(wal) and auto_vacuum(none).
+            # In WAL mode synchronous(NORMAL) syncs at checkpoints instead of at every commit: a
+            # process crash loses nothing, a power cut may lose the last commits (never corrupts).
+            # Measured: about one fsync less per write; 4 writers of update_one 420-680/s before,
+            # 970-1750/s after, 1.0-1.2 -> 0.6-0.7 ms of server CPU per update.
+            f"--sqlite-url=file:{self.data}/?_pragma=synchronous(NORMAL)",
             f"--listen-addr={self.settings.host}:{self.settings.mongo_port}",
             "--telemetry=disable",
             # Its state.json (instance id, telemetry choice) lands in the working directory
