@@ -49,17 +49,18 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_orders
     client = build_broker(kafka, "dlq-test", build_tracer_provider("dlq-test", None))
     parked: asyncio.Queue[KafkaMessage] = asyncio.Queue()
     requests: asyncio.Queue[bytes] = asyncio.Queue()
-    for spec in CONSUMED:
 
-        @client.subscriber(
-            settings.topic(spec.dead_letter),
-            group_id=f"{namespace}dlq-reader",
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.ACK,
-            decoder=raw_body,
-        )
-        async def on_parked(body: bytes, message: KafkaMessage) -> None:
-            await parked.put(message)
+    # One reader of every dead-letter topic: one consumer joins its group once (a consumer per
+    # topic in one group would rebalance it at each join, a heartbeat apart).
+    @client.subscriber(
+        *(settings.topic(spec.dead_letter) for spec in CONSUMED),
+        group_id=f"{namespace}dlq-reader",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+        decoder=raw_body,
+    )
+    async def on_parked(body: bytes, message: KafkaMessage) -> None:
+        await parked.put(message)
 
     @client.subscriber(
         settings.topic(carrier_requests_topic("swiftpost").name),
