@@ -27,6 +27,7 @@ from conveyor_contracts.topics import (
     CHECKOUT_ORDERS,
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
+    ORDER_STATUS,
     SHIPPING_SHIPMENTS,
     SUPPORT_CASES,
     SUPPORT_REFUNDS,
@@ -59,6 +60,7 @@ NEW_YORK = {
 }
 WATCHED = (
     ORDER_LIFECYCLE,
+    ORDER_STATUS,  # what the checkout is told
     INVENTORY_RESERVATIONS,
     SHIPPING_SHIPMENTS,
     SUPPORT_CASES,

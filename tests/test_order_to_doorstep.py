@@ -17,29 +17,17 @@ from conveyor_contracts.topics import (
     SHIPPING_SHIPMENTS,
 )
 from conveyor_runtime.testing import Servers, wait_for
-from shipping.domain.catalogue import DEFAULT_CARRIERS
 
 SHIPMENTS = SHIPPING_SHIPMENTS.name
-PICKUP_WINDOW_S = 30  # libertyparcel's, shortened so a missed pickup happens within the test
-BACKORDER_WAIT_S = 20  # the backorder bound, shortened so one expires within the test
 # The flash sale: ten buyers per unit of one SKU. The benchmark's flash sale runs thousands.
 BUYERS, UNITS = 250, 25
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def mesh(servers: Servers, kafka: str) -> AsyncIterator[Mesh]:
-    carriers = [
-        c.model_copy(update={"pickup_window_hours": PICKUP_WINDOW_S / 3600})
-        if c.code == "libertyparcel"
-        else c
-        for c in DEFAULT_CARRIERS
-    ]
-    async with running_mesh(
-        servers,
-        kafka,
-        {"unfillable_policy": "backorder", "backorder_max_wait_seconds": BACKORDER_WAIT_S},
-        carriers=carriers,
-    ) as running:
+    # The production bounds: nothing here waits for a deadline (test_order_deadlines.py does,
+    # on a mesh of its own with shortened ones).
+    async with running_mesh(servers, kafka, {"unfillable_policy": "backorder"}) as running:
         yield running
 
 
@@ -113,48 +101,6 @@ async def test_a_backorder_is_filled_by_a_later_receipt_and_shipped(mesh: Mesh) 
     await mesh.accept("libertyparcel", booking)
     await deliver(mesh, "libertyparcel", booking, "picked_up", "delivered")
     await mesh.until_status(order.order_id, "delivered")
-
-
-async def test_a_backorder_past_its_bound_is_short_and_the_order_rejected(mesh: Mesh) -> None:
-    item = sku()
-    await mesh.receive_goods(item, "WH-US-NJ1", 1)
-    order = await mesh.place([(item, 2)])
-    await mesh.until_status(order.order_id, "backordered")
-    shortage = await mesh.until_event(
-        INVENTORY_RESERVATIONS.name, order.order_id, "StockShortage", within=BACKORDER_WAIT_S + 60
-    )
-    assert [(s.sku, s.requested) for s in shortage.short_lines] == [(item, 2)]
-    await mesh.until_status(order.order_id, "rejected")
-    assert await stock_at(mesh, item, "WH-US-NJ1") == {"on_hand": 1, "reserved": 0}
-
-
-async def test_a_declining_carrier_and_a_missed_pickup_are_rebooked_with_another_carrier(
-    mesh: Mesh,
-) -> None:
-    item = sku()
-    await mesh.receive_goods(item, "WH-US-NJ1", 5)
-    declined, missed = await mesh.place([(item, 1)]), await mesh.place([(item, 1)])
-
-    await mesh.decline("libertyparcel", await mesh.request("libertyparcel", declined.order_id))
-    await mesh.request("swiftpost", declined.order_id)
-    rebooked = await mesh.until_event(SHIPMENTS, declined.order_id, "ShipmentRebooked")
-    assert (rebooked.previous_carrier_code, rebooked.reason) == (
-        "libertyparcel",
-        "carrier_declined",
-    )
-
-    booking = await mesh.request("libertyparcel", missed.order_id)
-    await mesh.accept("libertyparcel", booking)  # ...and never comes
-    await mesh.request(
-        "libertyparcel", missed.order_id, "CancelShipmentBooking", PICKUP_WINDOW_S + 60
-    )
-    replacement = await mesh.request("swiftpost", missed.order_id)
-    rebooked = await mesh.until_event(SHIPMENTS, missed.order_id, "ShipmentRebooked")
-    assert (rebooked.carrier_code, rebooked.reason) == ("swiftpost", "pickup_missed")
-
-    await mesh.accept("swiftpost", replacement)
-    await deliver(mesh, "swiftpost", replacement, "picked_up", "delivered")
-    await mesh.until_status(missed.order_id, "delivered")
 
 
 async def test_cancelling_before_pickup_frees_the_stock_and_the_carrier_after_it_is_refused(
