@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 
-from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments, coalescing
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import (
@@ -153,3 +153,59 @@ async def test_the_relay_removes_many_documents_published_entries_in_few_bulk_wr
     assert sorted(published) == sorted(f"e{n}" for n in range(count))
     updates = _commands(metrics).get("update", 0) - before.get("update", 0)
     assert updates < count / 4  # one $pullAll per document would be `count`
+
+
+def _counted(counter: Counter) -> tuple[Counter, list[OutboxMessage]]:
+    n = counter["n"] + 1
+    return counter | {"n": n}, [_event(n)]
+
+
+async def test_changes_held_for_the_documents_key_are_written_once_with_all_their_events(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, metrics = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    locks = KeyedLock()
+    relay = OutboxRelay(MongoOutboxStore(collection), _published, locks)
+    documents = OutboxDocuments(
+        collection, locks, relay, encode=_same, decode=_same, coalesced=True
+    )
+    await documents.insert({"_id": "c1", "n": 0}, [])
+    await documents.insert({"_id": "c2", "n": 0}, [])
+    before = _commands(metrics)
+    with coalescing("c1") as scope:
+        for _ in range(3):
+            await documents.update("c1", _counted)
+        await documents.update("c2", _counted)  # not the scope's key: written at once
+        assert await documents.get("c1") == {"_id": "c1", "n": 3, "version": 1}
+        stored = await collection.find_one({"_id": "c1"})
+        assert stored is not None
+        assert stored["n"] == 0  # held, not written yet
+        await scope.flush()
+    writes = _commands(metrics).get("findAndModify", 0) - before.get("findAndModify", 0)
+    assert writes == 2  # c1 once for three changes, c2 once
+    stored = await collection.find_one({"_id": "c1"})
+    assert stored is not None
+    assert (stored["n"], stored["version"]) == (3, 2)
+    assert [entry["event_id"] for entry in stored["outbox"]] == ["e1", "e2", "e3"]
+
+
+async def test_held_changes_are_not_written_over_another_processs_write(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, _ = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    locks = KeyedLock()
+    relay = OutboxRelay(MongoOutboxStore(collection), _published, locks)
+    here = OutboxDocuments(collection, locks, relay, encode=_same, decode=_same, coalesced=True)
+    elsewhere = _documents(collection)
+    await here.insert({"_id": "c1", "n": 0}, [])
+    with coalescing("c1") as scope:
+        await here.update("c1", _counted)
+        await elsewhere.update("c1", _increment)  # another process, meanwhile
+        with pytest.raises(ConcurrentUpdateError):
+            await scope.flush()
+    stored = await collection.find_one({"_id": "c1"})
+    assert stored is not None
+    assert (stored["n"], stored["outbox"]) == (1, [])  # the other write, nothing of the held one
+    assert await here.update("c1", _counted) == {"_id": "c1", "n": 2, "version": 2}

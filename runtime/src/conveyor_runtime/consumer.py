@@ -5,7 +5,10 @@ most ``max_wait_ms`` when nothing is there, so a lone message is not held back),
 batch's messages by key, handles the messages of one key one after another in offset order and
 different keys concurrently, and commits every partition once when the whole batch is handled.
 One consumer serves all of a service's topics in its group (``Route`` per topic), so the
-subscribe path, the commit and the poll are paid per batch, not per message.
+subscribe path, the commit and the poll are paid per batch, not per message. While one key's
+messages are handled, the changes they make to that key's own documents are held and written
+once at the end (``conveyor_runtime.documents.coalescing``), before the batch is committed; if
+another process wrote one of those documents meanwhile, the key's messages are handled again.
 
 FastStream's ack policies either commit a failed message (ACK, REJECT_ON_ERROR) or redeliver it
 at once forever (NACK_ON_ERROR). So the subscriber runs with ``AckPolicy.MANUAL`` and, per
@@ -30,7 +33,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +50,7 @@ from opentelemetry.trace import SpanKind, TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pydantic import TypeAdapter
 
+from conveyor_runtime.documents import ConcurrentUpdateError, KeyScope, coalescing
 from conveyor_runtime.failures import is_permanent, is_transient, reason_of
 from conveyor_runtime.logs import log_context
 from conveyor_runtime.metrics import MessagingMetrics
@@ -151,8 +155,7 @@ def subscribe_batches(
 
         async def handle_key(records_of_key: list[Record]) -> None:
             async with slots:
-                for record in records_of_key:  # offset order within a partition
-                    await handler.handle(by_topic[record.topic], record)
+                await handler.handle_key(by_topic, records_of_key)
 
         await asyncio.gather(*(handle_key(group) for group in _by_key(records)))
         try:
@@ -231,7 +234,45 @@ class _MessageHandler:
         self.tracer = tracer
         self.retry = retry
 
-    async def handle(self, route: Route[Any], record: Record) -> None:
+    async def handle_key(self, routes: Mapping[str, Route[Any]], records: list[Record]) -> None:
+        """The messages of one key in order, their changes to the key's own documents held and
+        written once at the end (``coalescing``)."""
+        key = records[0].key
+        if key is None:
+            for record in records:
+                await self.handle(routes[record.topic], record)
+            return
+        outcomes = []
+        with coalescing(key.decode("utf-8", "replace")) as scope:
+            for record in records:  # offset order within a partition
+                outcomes.append(await self.handle(routes[record.topic], record))
+            if await self._flushed(scope):
+                return
+        # Another process wrote one of the key's documents meanwhile (a rebalance): handle the
+        # messages again, writing as they go, as a redelivery would; what was stored is a no-op.
+        for record, outcome in zip(records, outcomes, strict=True):
+            if outcome == "ok":
+                await self.handle(routes[record.topic], record)
+
+    async def _flushed(self, scope: KeyScope) -> bool:
+        """Write what the key's messages changed; False when it must be done again."""
+        for attempt in itertools.count(1):
+            try:
+                await scope.flush()
+                return True
+            except ConcurrentUpdateError:
+                return False
+            except Exception as error:
+                if not is_transient(error):
+                    log.exception("writing a key's changes failed; handling its messages again")
+                    return False
+                self.metrics.retried.labels("flush", "transient").inc()
+                log.warning("writing a key's changes failed, retrying", exc_info=True)
+                await asyncio.sleep(self.retry.delay(attempt))
+        raise AssertionError("unreachable")  # itertools.count never ends
+
+    async def handle(self, route: Route[Any], record: Record) -> str:
+        """Handle one message; its outcome, ``ok`` or ``dead_lettered``."""
         started = time.perf_counter()
         _handled.set(record)
         headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
@@ -245,6 +286,7 @@ class _MessageHandler:
             outcome = await self._attempt(route, record, headers, span)
         self.metrics.consumed.labels(route.topic, outcome).inc()
         self.metrics.handler_seconds.labels(route.topic).observe(time.perf_counter() - started)
+        return outcome
 
     async def _attempt(
         self, route: Route[Any], record: Record, headers: dict[str, str], span: trace.Span

@@ -9,9 +9,13 @@ it was created) and where later work finds it again (see ``conveyor_runtime.trac
 """
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from opentelemetry import context as otel_context
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -41,6 +45,55 @@ class ConcurrentUpdateError(ConnectionError):
     """
 
 
+@dataclass(eq=False)
+class _Held(Generic[T]):
+    """A document's changes held by a ``KeyScope``: the copy they apply to, not yet written."""
+
+    owner: "OutboxDocuments[T]"
+    key: str
+    document: dict[str, Any]  # as read (its version is the one the write expects), then changed
+    order_trace: Mapping[str, str] | None
+    from_cache: bool
+    changed: T | None = None  # the value after the last held change; None: nothing to write
+    events: list[OutboxMessage] = field(default_factory=list)
+    context: otel_context.Context | None = None
+
+
+class KeyScope:
+    """The changes made while the messages of one key are handled, written at ``flush``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.held: dict[tuple[int, str], _Held[Any]] = {}
+
+    async def flush(self) -> None:
+        """Write each held document once, with all its events; ConcurrentUpdateError when
+        another process wrote one meanwhile (what was already written stays written)."""
+        while self.held:
+            _, held = next(iter(self.held.items()))
+            if held.changed is not None:
+                await held.owner._flush(held)
+            del self.held[(id(held.owner), held.key)]
+
+
+_scope: ContextVar[KeyScope | None] = ContextVar("conveyor_key_scope", default=None)
+
+
+@contextmanager
+def coalescing(key: str) -> Iterator[KeyScope]:
+    """Hold the changes of coalesced documents whose ``_id`` is ``key`` until ``flush``.
+
+    The consumer opens one around the messages of one key in a batch, and flushes it before the
+    batch is committed: several events of one order change its document with one write.
+    """
+    scope = KeyScope(key)
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
 class OutboxDocuments(Generic[T]):
     """A collection of ``T``, encoded one per document, whose changes carry their events."""
 
@@ -53,16 +106,24 @@ class OutboxDocuments(Generic[T]):
         encode: Callable[[T], dict[str, Any]],
         decode: Callable[[dict[str, Any]], T],
         order_keyed: bool = True,
+        coalesced: bool = False,
         on_stored: Stored | None = None,
     ) -> None:
         """``order_keyed=False`` for documents that belong to no one order (stock per SKU):
-        they remember no trace, since the one that created them is not an order's."""
+        they remember no trace, since the one that created them is not an order's.
+
+        ``coalesced=True`` for documents whose ``_id`` is the key of the messages that change
+        them (an order's document, changed by its order's events): the consumer handles one
+        key's messages one after another, so their changes can be held and written once (see
+        ``coalescing``). Not for documents whose write must be stored before the handler goes
+        on (a plan recorded before stock is taken)."""
         self.collection = collection
         self.locks = locks
         self.relay = relay
         self.encode = encode
         self.decode = decode
         self.order_keyed = order_keyed
+        self.coalesced = coalesced
         self.on_stored = on_stored
         # The documents this process wrote or read last, by _id, oldest first.
         self._recent: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
@@ -97,7 +158,14 @@ class OutboxDocuments(Generic[T]):
         document is read again and the change applied again: ``change`` must be pure. A change
         that finds nothing to do on the cached document is also tried again on a fresh read,
         since a stale copy could be why.
+
+        While the consumer handles the messages of this document's own key (``coalescing``),
+        a coalesced collection holds the change instead and writes it, with the key's other
+        changes, once those messages are handled.
         """
+        scope = _scope.get()
+        if self.coalesced and scope is not None and scope.key == key:
+            return await self._hold(scope, key, change)
         async with self.locks.hold(key):
             for attempt in range(2):
                 cached = self._recent.get(key) if attempt == 0 else None
@@ -115,33 +183,92 @@ class OutboxDocuments(Generic[T]):
                         continue  # nothing to do, says the cache: only the database can say so
                     self._stored(key, document, order_trace)
                     return value
-                fields = self.encode(changed)
-                del fields["_id"]
-                written = await self.collection.find_one_and_update(
-                    {"_id": key, "version": document["version"]},
-                    {
-                        "$set": fields | {"version": document["version"] + 1},
-                        "$push": {
-                            OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}
-                        },
-                    },
-                    # No projection: FerretDB v1's findAndModify has none ("fields").
-                    return_document=ReturnDocument.AFTER,
-                )
-                if written is None:
-                    self._recent.pop(key, None)
+                try:
+                    await self._write(key, document["version"], changed, events, order_trace)
+                except ConcurrentUpdateError:
                     if cached is not None:
                         continue  # the cache was behind another process: read and retry once
-                    raise ConcurrentUpdateError(key)
-                outbox = written.pop(OUTBOX_FIELD, [])
-                self._remember(written)
-                self._stored(key, fields, order_trace)
-                if events:  # under the lock, so the relay is handed the outbox as it now stands
-                    self.relay.notify(
-                        key, [OutboxMessage.model_validate(entry) for entry in outbox]
-                    )
+                    raise
                 return changed
         raise ConcurrentUpdateError(key)
+
+    async def _hold(self, scope: "KeyScope", key: str, change: Change[T]) -> T | None:
+        """Apply ``change`` to the scope's copy of the document, to be written at its flush."""
+        async with self.locks.hold(key):
+            held = scope.held.get((id(self), key))
+            for attempt in range(2):
+                if held is None:
+                    cached = self._recent.get(key) if attempt == 0 else None
+                    document = dict(cached) if cached is not None else await self._read(key)
+                    if document is None:
+                        return None
+                    order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
+                    held = _Held(self, key, document, order_trace, from_cache=cached is not None)
+                    if attempt == 0:
+                        link_to_order_trace(order_trace)
+                value = self.decode(held.document)
+                changed, events = change(value)
+                events = _in_trace(events, held.order_trace)
+                if changed == value and not events:
+                    if held.changed is None and held.from_cache:
+                        held = None  # nothing to do, says the cache: ask the database
+                        continue
+                    if held.changed is None:
+                        self._stored(key, held.document, held.order_trace)
+                        scope.held[(id(self), key)] = held  # fresh: the key's next change uses it
+                    return value
+                held.document = held.document | self.encode(changed)
+                held.changed = changed
+                held.events.extend(events)
+                held.context = otel_context.get_current()  # the flush's spans go in its trace
+                scope.held[(id(self), key)] = held
+                return changed
+        raise AssertionError("unreachable: the second attempt reads the database")
+
+    async def _flush(self, held: "_Held[T]") -> None:
+        assert held.changed is not None
+        token = otel_context.attach(held.context) if held.context is not None else None
+        try:
+            async with self.locks.hold(held.key):
+                await self._write(
+                    held.key,
+                    held.document["version"],
+                    held.changed,
+                    held.events,
+                    held.order_trace,
+                )
+        finally:
+            if token is not None:
+                otel_context.detach(token)
+
+    async def _write(
+        self,
+        key: str,
+        version: int,
+        changed: T,
+        events: list[OutboxMessage],
+        order_trace: Mapping[str, str] | None,
+    ) -> None:
+        """The versioned write (the caller holds the key's lock); ConcurrentUpdateError when
+        the document's version is no longer ``version``."""
+        fields = {name: value for name, value in self.encode(changed).items() if name != "_id"}
+        written = await self.collection.find_one_and_update(
+            {"_id": key, "version": version},
+            {
+                "$set": fields | {"version": version + 1},
+                "$push": {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}},
+            },
+            # No projection: FerretDB v1's findAndModify has none ("fields").
+            return_document=ReturnDocument.AFTER,
+        )
+        if written is None:
+            self._recent.pop(key, None)
+            raise ConcurrentUpdateError(key)
+        outbox = written.pop(OUTBOX_FIELD, [])
+        self._remember(written)
+        self._stored(key, fields, order_trace)
+        if events:  # under the lock, so the relay is handed the outbox as it now stands
+            self.relay.notify(key, [OutboxMessage.model_validate(entry) for entry in outbox])
 
     async def _read(self, key: str) -> dict[str, Any] | None:
         document = await self.collection.find_one({"_id": key}, {OUTBOX_FIELD: 0})
@@ -167,6 +294,11 @@ class OutboxDocuments(Generic[T]):
             self.on_stored(key, fields, order_trace)
 
     async def get(self, key: str) -> T | None:
+        scope = _scope.get()
+        held = scope.held.get((id(self), key)) if scope is not None else None
+        if held is not None and held.changed is not None:
+            changed: T = held.changed  # what this key's handling changed, not yet written
+            return changed
         document = await self.collection.find_one(
             {"_id": key}, {OUTBOX_FIELD: 0, TRACE_CONTEXT_FIELD: 0}
         )
@@ -174,13 +306,13 @@ class OutboxDocuments(Generic[T]):
 
 
 def _in_trace(
-    events: list[OutboxMessage], order_trace: dict[str, str] | None
+    events: list[OutboxMessage], order_trace: Mapping[str, str] | None
 ) -> list[OutboxMessage]:
     """Events written with no span current (an HTTP call) continue the order's trace instead of
     each starting an orphan one when the relay publishes them."""
     if not order_trace:
         return events
     return [
-        event if event.trace else event.model_copy(update={"trace": order_trace})
+        event if event.trace else event.model_copy(update={"trace": dict(order_trace)})
         for event in events
     ]

@@ -31,7 +31,10 @@ async def test_an_order_placed_on_kafka_is_stored_accepted_through_the_outbox_an
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
     await create_topics(*ORDERS_TOPICS)
-    settings = orders_settings(servers, kafka, namespace)
+    # Database spans are off by default (a setting); this trace follows the order's insert.
+    settings = orders_settings(servers, kafka, namespace).model_copy(
+        update={"trace_database": True}
+    )
     app = create_app(settings)
     checkout_tracing = build_tracer_provider(CHECKOUT, servers.otlp)
     checkout = build_broker(kafka, CHECKOUT, checkout_tracing)

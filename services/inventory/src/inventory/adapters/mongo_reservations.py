@@ -120,6 +120,8 @@ class MongoReservations:
             relay,
             encode=to_document,
             decode=from_document,
+            # Not coalesced: a reservation's plan must be stored before its stock is taken,
+            # so that a crash in between leaves the trail that gives the stock back.
             on_stored=deadlines,
         )
 

@@ -69,7 +69,12 @@ class MongoOrders:
     ) -> None:
         self.collection = collection
         self.documents = OutboxDocuments(
-            collection, locks, relay, encode=to_document, decode=from_document
+            collection,
+            locks,
+            relay,
+            encode=to_document,
+            decode=from_document,
+            coalesced=True,  # an order's events change it: several in one batch, one write
         )
 
     async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:

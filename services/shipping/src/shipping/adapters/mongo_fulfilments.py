@@ -37,7 +37,13 @@ class MongoFulfilments:
 
         self.collection = collection
         self.documents = OutboxDocuments(
-            collection, locks, relay, encode=encode, decode=_decode, on_stored=deadlines
+            collection,
+            locks,
+            relay,
+            encode=encode,
+            decode=_decode,
+            coalesced=True,  # keyed by order id, changed by the order's events
+            on_stored=deadlines,
         )
 
     async def add(self, fulfilment: Fulfilment, messages: Sequence[OutboxMessage]) -> bool:

@@ -54,7 +54,12 @@ class MongoTimelines:
     ) -> None:
         self.collection = collection
         self.documents = OutboxDocuments(
-            collection, locks, relay, encode=_encode_timeline, decode=decode_timeline
+            collection,
+            locks,
+            relay,
+            encode=_encode_timeline,
+            decode=decode_timeline,
+            coalesced=True,  # every event of an order adds to it: one write per batch
         )
 
     async def add(self, timeline: Timeline) -> bool:
@@ -82,6 +87,7 @@ class MongoCases:
             relay,
             encode=_encode_cases,
             decode=_decode_cases,
+            coalesced=True,  # keyed by order id, changed by the order's events
             on_stored=deadlines,
         )
 
