@@ -54,7 +54,7 @@ from conveyor_runtime.documents import ConcurrentUpdateError, KeyScope, coalesci
 from conveyor_runtime.failures import is_permanent, is_transient, reason_of
 from conveyor_runtime.logs import log_context
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.tracing import ORDER_ID
+from conveyor_runtime.tracing import ORDER_ID, traced_publish
 
 log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
@@ -361,8 +361,13 @@ class _MessageHandler:
             "x-dlq-failed-at": datetime.now(UTC).isoformat(),
         }
         # Inside the message's consume span: the dead letter is a child of the message it parks.
-        await self.broker.publish(
-            record.value or b"", topic=route.dead_letter_topic, key=record.key, headers=parked
+        await traced_publish(
+            self.broker,
+            self.tracer,
+            record.value or b"",
+            topic=route.dead_letter_topic,
+            key=record.key,
+            headers=parked,
         )
         self.metrics.dead_lettered.labels(route.topic, type(error).__name__).inc()
         log.warning(

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import context
+from opentelemetry.trace import TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Gauge
 from pydantic import BaseModel, ConfigDict
@@ -24,7 +25,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.tracing import current_trace_context
+from conveyor_runtime.tracing import current_trace_context, traced_publish
 
 log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
@@ -85,9 +86,9 @@ class OutboxStore(Protocol):
     async def documents_with_pending(self) -> list[Hashable]: ...
 
 
-# Removals sent in one bulk write. FerretDB v1.24.2 as released holds a pooled connection per
-# statement of a bulk until it ends and hangs at a hundred; this stays well under that.
-REMOVALS_PER_BULK = 40
+# Removals sent in one bulk write. (FerretDB v1.24.2 as released hung at a hundred statements
+# per bulk; the local stack builds it with the fix, see deploy/local/stack.py.)
+REMOVALS_PER_BULK = 200
 
 
 class MongoOutboxStore:
@@ -142,13 +143,18 @@ class MongoOutboxStore:
 Publish = Callable[[OutboxMessage], Awaitable[None]]
 
 
-def kafka_publisher(broker: KafkaBroker, metrics: MessagingMetrics) -> Publish:
+def kafka_publisher(
+    broker: KafkaBroker, metrics: MessagingMetrics, tracer_provider: TracerProvider
+) -> Publish:
     """Publish an outbox message, confirmed, as a child of the span that wrote it."""
+    tracer = tracer_provider.get_tracer(__name__)
 
     async def publish(message: OutboxMessage) -> None:
         token = context.attach(_propagator.extract(message.trace))
         try:
-            await broker.publish(
+            await traced_publish(
+                broker,
+                tracer,
                 message.payload.encode(),
                 topic=message.topic,
                 key=message.key.encode(),

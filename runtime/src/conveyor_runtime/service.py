@@ -104,7 +104,7 @@ class Infrastructure:
         ``conveyor_outbox_pending{collection}``."""
         return OutboxRelay(
             MongoOutboxStore(collection),
-            kafka_publisher(self.broker, self.metrics),
+            kafka_publisher(self.broker, self.metrics, self.tracer_provider),
             self.locks,
             sweep_seconds=self.settings.outbox_sweep_seconds,
             backlog=self.metrics.outbox_pending.labels(collection.name),

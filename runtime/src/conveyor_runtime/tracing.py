@@ -14,6 +14,7 @@ current span continue it.
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from faststream.kafka.opentelemetry.provider import KafkaTelemetrySettingsProvider
@@ -25,6 +26,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 if TYPE_CHECKING:
     from aiokafka import ConsumerRecord
+    from faststream.kafka import KafkaBroker
     from faststream.message import StreamMessage
 
 ORDER_ID = "conveyor.order_id"
@@ -84,12 +86,58 @@ class ConveyorTelemetrySettingsProvider(KafkaTelemetrySettingsProvider):
         return attributes | envelope_attributes(msg.body)
 
 
+# Set while ``traced_publish`` publishes: its span is the message's, the middleware adds none.
+_traced_here: ContextVar[bool] = ContextVar("conveyor_traced_publish", default=False)
+
+
 def _settings_provider(message: object) -> ConveyorTelemetrySettingsProvider | None:
     # A batch (a tuple of records) gets no span from the middleware: the consumer makes one
     # per message, in the trace its headers carry (``conveyor_runtime.consumer``).
-    if isinstance(message, tuple | list):
+    if isinstance(message, tuple | list) or (message is None and _traced_here.get()):
         return None
     return ConveyorTelemetrySettingsProvider()
+
+
+async def traced_publish(
+    broker: "KafkaBroker",
+    tracer: Tracer,
+    body: bytes,
+    *,
+    topic: str,
+    key: bytes | None,
+    headers: Mapping[str, str],
+    correlation_id: str | None = None,
+) -> None:
+    """Publish with one producer span, the parent of the consumers' spans of this message.
+
+    FastStream's middleware makes two spans per publish ("create", then "publish"); the
+    services' publishes (outbox relay, dead letters) need one. The span gets the messaging
+    attributes of the conventions plus the envelope's event and order ids.
+    """
+    attributes: dict[str, Any] = {
+        "messaging.system": "kafka",
+        "messaging.destination.name": topic,
+        "messaging.operation": "publish",
+        "messaging.operation.type": "send",
+        "messaging.operation.name": "send",
+        **envelope_attributes(body),
+    }
+    if key is not None:
+        attributes["messaging.kafka.message.key"] = key
+    if correlation_id is not None:
+        attributes["messaging.message.conversation_id"] = correlation_id
+    with tracer.start_as_current_span(
+        f"{topic} publish", kind=SpanKind.PRODUCER, attributes=attributes
+    ):
+        carrier = dict(headers)
+        _propagator.inject(carrier)
+        token = _traced_here.set(True)
+        try:
+            await broker.publish(
+                body, topic=topic, key=key, headers=carrier, correlation_id=correlation_id
+            )
+        finally:
+            _traced_here.reset(token)
 
 
 def telemetry_middleware(tracer_provider: TracerProvider) -> TelemetryMiddleware[Any]:
