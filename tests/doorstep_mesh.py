@@ -227,7 +227,7 @@ class Mesh:
             return found[-1] if found else None
 
         try:
-            return await wait_for(arrived, within=within, interval=0.2)
+            return await wait_for(arrived, within=within, interval=0.05)  # a list in memory
         except AssertionError:
             raise AssertionError(f"no {event_type} for {order_id} within {within} s") from None
 

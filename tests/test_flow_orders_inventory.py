@@ -85,7 +85,7 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
             async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as http:
                 return (await http.get("/stock/TEE-BLK-M")).status_code == 200
 
-        await wait_for(stocked, within=60, interval=0.5)
+        await wait_for(stocked, within=60, interval=0.1)
         for order_id, sku in ((in_stock, "TEE-BLK-M"), (out_of_stock, "MUG-WHT-01")):
             await checkout.publish(
                 an_order(order_id, sku).model_dump_json().encode(),
@@ -99,4 +99,4 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
                 "rejected",
             )
 
-        await wait_for(settled, within=90, interval=0.5)
+        await wait_for(settled, within=90, interval=0.1)

@@ -166,7 +166,7 @@ async def _order_trace(servers: Servers, journey: Journey) -> dict[str, Any]:
         ]
         return ids or None
 
-    trace_ids: list[str] = await wait_for(found, within=30, interval=1.0)  # type: ignore[assignment]
+    trace_ids: list[str] = await wait_for(found, within=30, interval=0.25)  # type: ignore[assignment]
     assert len(trace_ids) == 1, trace_ids  # one trace per order
     return await fetch_trace(
         servers.jaeger,
@@ -263,7 +263,7 @@ async def test_a_carrier_event_without_trace_headers_starts_a_trace_linked_to_th
         others = [t for t in traces if t["traceID"] != order_trace]
         return others or None
 
-    others: list[dict[str, Any]] = await wait_for(linked, within=30, interval=1.0)  # type: ignore[assignment]
+    others: list[dict[str, Any]] = await wait_for(linked, within=30, interval=0.25)  # type: ignore[assignment]
     assert len(others) == 1  # the untraced scan, and nothing else, left the order's trace
     spans = others[0]["spans"]
     event_ids = {_tags(s).get("messaging.message.id") for s in spans}

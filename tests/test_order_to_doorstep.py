@@ -253,7 +253,7 @@ async def test_a_flash_sale_of_250_orders_for_25_units_reserves_and_books_exactl
         first = first_answers()
         return first if len(first) == len(ids) else None
 
-    answers = await wait_for(all_answered, within=480, interval=1.0)
+    answers = await wait_for(all_answered, within=480, interval=0.1)
     assert sorted(Counter(answers.values()).items()) == [  # type: ignore[union-attr]
         ("StockBackordered", BUYERS - UNITS),
         ("StockReserved", UNITS),
@@ -272,4 +272,4 @@ async def test_a_flash_sale_of_250_orders_for_25_units_reserves_and_books_exactl
         ]  # fmt: skip
         return len(bookings) == UNITS
 
-    await wait_for(all_booked, within=100, interval=1.0)
+    await wait_for(all_booked, within=100, interval=0.1)
