@@ -192,6 +192,31 @@ class OutboxDocuments(Generic[T]):
                 return changed
         raise ConcurrentUpdateError(key)
 
+    async def upsert(self, key: str, change: Change[T], new: T) -> T:
+        """Apply ``change`` to the document, created from ``new`` when there is none yet; a
+        change that leaves ``new`` as it is stores nothing.
+
+        A document this process has not seen is most often a new one (an order's first fact
+        on this service): its insert is tried first, one operation instead of a read that
+        finds nothing and then the insert.
+        """
+        scope = _scope.get()
+        known = key in self._recent or (scope is not None and (id(self), key) in scope.held)
+        if not known:
+            created, events = change(new)
+            if (created != new or events) and await self.insert(created, events):
+                return created
+        updated = await self.update(key, change)
+        if updated is not None:
+            return updated
+        created, events = change(new)
+        if (created == new and not events) or await self.insert(created, events):
+            return created
+        updated = await self.update(key, change)  # created meanwhile: apply to it
+        if updated is None:
+            raise ConcurrentUpdateError(key)
+        return updated
+
     async def _hold(self, scope: "KeyScope", key: str, change: Change[T]) -> T | None:
         """Apply ``change`` to the scope's copy of the document, to be written at its flush."""
         async with self.locks.hold(key):

@@ -21,6 +21,11 @@ class FulfilmentRepository(Protocol):
         """Apply ``change`` atomically with its messages; None when the order is unknown."""
         ...
 
+    async def upsert(self, order_id: str, change: Change, new: Fulfilment) -> Fulfilment:
+        """Apply ``change`` atomically with its messages, to ``new`` when the order is unknown
+        (its first fact); a change that leaves ``new`` as it is stores nothing."""
+        ...
+
     async def get(self, order_id: str) -> Fulfilment | None: ...
 
     async def with_shipment(self, shipment_id: str) -> Fulfilment | None:

@@ -21,6 +21,10 @@ class TimelineRepository(Protocol):
         """Apply ``change`` atomically; None when the order has no timeline yet."""
         ...
 
+    async def upsert(self, order_id: str, change: TimelineChange, new: Timeline) -> Timeline:
+        """Apply ``change`` atomically, to ``new`` when the order has no timeline yet."""
+        ...
+
     async def get(self, order_id: str) -> Timeline | None: ...
 
 
@@ -31,6 +35,11 @@ class CaseRepository(Protocol):
 
     async def update(self, order_id: str, change: CasesChange) -> OrderCases | None:
         """Apply ``change`` with its messages atomically; None when the order has no cases."""
+        ...
+
+    async def upsert(self, order_id: str, change: CasesChange, new: OrderCases) -> OrderCases:
+        """Apply ``change`` with its messages atomically, to ``new`` when the order has no
+        cases yet; a change that leaves ``new`` as it is stores nothing."""
         ...
 
     async def get(self, order_id: str) -> OrderCases | None: ...

@@ -29,6 +29,13 @@ class MemoryFulfilments:
         self.published += messages
         return after
 
+    async def upsert(self, order_id: str, change: Change, new: Fulfilment) -> Fulfilment:
+        after, messages = change(self.fulfilments.get(order_id, new))
+        if order_id in self.fulfilments or after != new or messages:
+            self.fulfilments[order_id] = after
+            self.published += messages
+        return after
+
     async def get(self, order_id: str) -> Fulfilment | None:
         return self.fulfilments.get(order_id)
 

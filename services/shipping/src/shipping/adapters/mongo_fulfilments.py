@@ -52,6 +52,9 @@ class MongoFulfilments:
     async def update(self, order_id: str, change: Change) -> Fulfilment | None:
         return await self.documents.update(order_id, change)
 
+    async def upsert(self, order_id: str, change: Change, new: Fulfilment) -> Fulfilment:
+        return await self.documents.upsert(order_id, change, new)
+
     async def get(self, order_id: str) -> Fulfilment | None:
         return await self.documents.get(order_id)
 

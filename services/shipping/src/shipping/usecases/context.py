@@ -51,8 +51,4 @@ class Shipping:
 async def upsert(shipping: Shipping, order_id: str, correlation_id: str, change: Change) -> None:
     """Apply ``change`` to the order's fulfilment, creating it first if this is its first fact
     (the order's reservation and acceptance arrive on different topics, in either order)."""
-    if await shipping.fulfilments.update(order_id, change) is not None:
-        return
-    created, messages = change(Fulfilment(order_id, correlation_id))
-    if not await shipping.fulfilments.add(created, messages):
-        await shipping.fulfilments.update(order_id, change)  # created meanwhile: apply to it
+    await shipping.fulfilments.upsert(order_id, change, Fulfilment(order_id, correlation_id))

@@ -26,6 +26,12 @@ class MemoryTimelines:
         self.timelines[order_id] = after
         return after
 
+    async def upsert(self, order_id: str, change: TimelineChange, new: Timeline) -> Timeline:
+        after, _ = change(self.timelines.get(order_id, new))
+        if order_id in self.timelines or after != new:
+            self.timelines[order_id] = after
+        return after
+
     async def get(self, order_id: str) -> Timeline | None:
         return self.timelines.get(order_id)
 
@@ -49,6 +55,13 @@ class MemoryCases:
         after, messages = change(current)
         self.orders[order_id] = after
         self.published += messages
+        return after
+
+    async def upsert(self, order_id: str, change: CasesChange, new: OrderCases) -> OrderCases:
+        after, messages = change(self.orders.get(order_id, new))
+        if order_id in self.orders or after != new or messages:
+            self.orders[order_id] = after
+            self.published += messages
         return after
 
     async def get(self, order_id: str) -> OrderCases | None:

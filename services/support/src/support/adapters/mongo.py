@@ -68,6 +68,9 @@ class MongoTimelines:
     async def update(self, order_id: str, change: TimelineChange) -> Timeline | None:
         return await self.documents.update(order_id, change)
 
+    async def upsert(self, order_id: str, change: TimelineChange, new: Timeline) -> Timeline:
+        return await self.documents.upsert(order_id, change, new)
+
     async def get(self, order_id: str) -> Timeline | None:
         return await self.documents.get(order_id)
 
@@ -96,6 +99,9 @@ class MongoCases:
 
     async def update(self, order_id: str, change: CasesChange) -> OrderCases | None:
         return await self.documents.update(order_id, change)
+
+    async def upsert(self, order_id: str, change: CasesChange, new: OrderCases) -> OrderCases:
+        return await self.documents.upsert(order_id, change, new)
 
     async def get(self, order_id: str) -> OrderCases | None:
         return await self.documents.get(order_id)

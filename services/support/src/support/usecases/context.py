@@ -27,29 +27,11 @@ async def upsert_timeline(
 ) -> Timeline:
     """Apply ``change`` to the order's timeline, creating the timeline on the order's first fact
     (facts of one order arrive on several topics, in any order)."""
-    updated = await timelines.update(order_id, change)
-    if updated is not None:
-        return updated
-    created, _ = change(Timeline(order_id, correlation_id))
-    if await timelines.add(created):
-        return created
-    updated = await timelines.update(order_id, change)  # created meanwhile: apply to it
-    assert updated is not None
-    return updated
+    return await timelines.upsert(order_id, change, Timeline(order_id, correlation_id))
 
 
 async def upsert_cases(
     support: Support, order_id: str, correlation_id: str, change: CasesChange
 ) -> OrderCases:
     """Apply ``change`` to the order's cases, creating the document with the order's first case."""
-    updated = await support.cases.update(order_id, change)
-    if updated is not None:
-        return updated
-    created, messages = change(OrderCases(order_id, correlation_id))
-    if created == OrderCases(order_id, correlation_id) and not messages:
-        return created  # nothing to store
-    if await support.cases.add(created, messages):
-        return created
-    updated = await support.cases.update(order_id, change)
-    assert updated is not None
-    return updated
+    return await support.cases.upsert(order_id, change, OrderCases(order_id, correlation_id))
