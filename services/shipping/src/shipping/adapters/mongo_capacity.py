@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from conveyor_runtime.mongo import KeyedLock
 
@@ -14,17 +15,23 @@ class MongoCarrierCapacity:
         self.locks = locks
 
     async def claim(self, carrier_code: str, day: date, shipment_id: str, limit: int) -> bool:
+        if limit <= 0:
+            return False
         key = f"capacity:{carrier_code}:{day.isoformat()}"
         # Serialised per key in-process (FerretDB does not isolate updates); the conditional
         # update is what keeps several processes within the limit on MongoDB.
         async with self.locks.hold(key):
-            await self.collection.update_one(
-                {"_id": key}, {"$setOnInsert": {"count": 0, "shipments": []}}, upsert=True
-            )
-            if await self.collection.find_one({"_id": key, "shipments": shipment_id}):
-                return True  # a retried booking: already counted
-            result = await self.collection.update_one(
-                {"_id": key, "count": {"$lt": limit}, "shipments": {"$ne": shipment_id}},
-                {"$inc": {"count": 1}, "$push": {"shipments": shipment_id}},
-            )
-            return result.modified_count == 1
+            try:
+                # One operation in the common case: counted into the day's document, or the
+                # document created with this shipment as its first.
+                await self.collection.update_one(
+                    {"_id": key, "count": {"$lt": limit}, "shipments": {"$ne": shipment_id}},
+                    {"$inc": {"count": 1}, "$push": {"shipments": shipment_id}},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                # The day's document exists and did not match: the carrier is full, unless this
+                # is a retried booking that was already counted.
+                counted = await self.collection.find_one({"_id": key, "shipments": shipment_id})
+                return counted is not None
+            return True
