@@ -4,6 +4,12 @@ The one write path every repository shares: under the keyed lock the outbox rela
 a change is read, applied and written back with a version check and its events appended to the
 document's outbox, in a single-document update; then the relay is told.
 
+What a change costs is kept low, since the database is the scarce resource: the documents this
+process wrote last are kept, so a change is usually the versioned write alone (the version check
+catches a copy another process made stale); a document not seen yet is inserted before it is
+looked for (``upsert``); and while the consumer handles one key's messages, the changes they make
+to that key's own documents are held and written once (``coalescing``).
+
 It is also where a document remembers the trace of the order it belongs to (the one current when
 it was created) and where later work finds it again (see ``conveyor_runtime.tracing``).
 """
