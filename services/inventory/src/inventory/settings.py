@@ -35,7 +35,9 @@ class InventorySettings(ServiceSettings):
     backorder_max_wait_seconds: float = Field(default=3 * 24 * 3600, gt=0)
     # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere
     # (another instance, before a restart).
-    timer_sweep_seconds: float = Field(default=30.0, gt=0)
+    # Deadlines this process writes are known without it; the sweep (a full scan on FerretDB)
+    # finds those written elsewhere, at start and then this often.
+    timer_sweep_seconds: float = Field(default=300.0, gt=0)
     # LowStockDetected when a (SKU, warehouse)'s available falls to or below this from above.
     low_stock_threshold: int = Field(default=5, ge=0)
 

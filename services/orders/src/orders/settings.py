@@ -40,7 +40,9 @@ class OrdersSettings(ServiceSettings):
     # JSON in the environment, e.g. {"booked": 7200}; statuses not named keep their default.
     stuck_after_seconds: dict[str, float] = Field(default_factory=dict)
     order_gauges_seconds: float = Field(
-        default=15.0,
+        # Two scans of the orders collection on FerretDB (2.5 s each at 8,600 orders, measured):
+        # every minute is fresh enough for gauges of orders by state.
+        default=60.0,
         gt=0,
         description="How often orders by status and stuck orders are counted for /metrics.",
     )

@@ -31,4 +31,6 @@ class ShippingSettings(ServiceSettings):
     unit_weight_grams: int = Field(default=500, ge=1)
     # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere
     # (another instance, before a restart).
-    timer_sweep_seconds: float = Field(default=30.0, gt=0)
+    # Deadlines this process writes are known without it; the sweep (a full scan on FerretDB)
+    # finds those written elsewhere, at start and then this often.
+    timer_sweep_seconds: float = Field(default=300.0, gt=0)

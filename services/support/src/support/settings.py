@@ -20,7 +20,9 @@ class SupportSettings(ServiceSettings):
     first_response_seconds: float = Field(default=4 * 3600.0, gt=0)
     # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere
     # (another instance, before a restart).
-    timer_sweep_seconds: float = Field(default=30.0, gt=0)
+    # Deadlines this process writes are known without it; the sweep (a full scan on FerretDB)
+    # finds those written elsewhere, at start and then this often.
+    timer_sweep_seconds: float = Field(default=300.0, gt=0)
     # After-sales, per market: days after delivery a return may be asked for, the warehouse
     # returns go to, and how long an authorised return's pickup stays valid.
     return_window_days: dict[str, int] = Field(
