@@ -531,8 +531,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.short:
         args.orders, args.rate, args.burst, args.flash = 10, 2.0, 20, 100
-        args.hot_stock, args.budget, args.saturation_budget = 20, 40.0, 40.0
-        args.flash_budget, args.idle, args.ceiling_records = 60.0, 3.0, 50_000
+        # Budgets at about twice what the short phases take now (5, 6 and 14 s measured).
+        args.hot_stock, args.budget, args.saturation_budget = 20, 20.0, 20.0
+        args.flash_budget, args.idle, args.ceiling_records = 30.0, 3.0, 50_000
     if args.hot_stock is None:  # the sale sells out about halfway, whatever its size
         args.hot_stock = max(1, round(0.15 * args.flash))
     # The simulators' brokers log every message they handle; the table is this run's output.
