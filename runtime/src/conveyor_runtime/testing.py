@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +26,9 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel
 
 from conveyor_contracts.spec import TopicSpec
@@ -254,3 +257,25 @@ def from_example(model: type[M], **fields: Any) -> M:
     example = model.model_json_schema()["examples"][0]
     fresh = {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat()}
     return model.model_validate(example | fresh | fields)
+
+
+def collect(
+    client: KafkaBroker, topics: Iterable[str], *, group: str
+) -> asyncio.Queue[KafkaMessage]:
+    """Every message of ``topics``, as received (bytes, key, headers), in a queue.
+
+    One consumer reads them all: a consumer per topic in one group would rebalance the group at
+    each member's join, a heartbeat apart. Register before ``client`` starts.
+    """
+    received: asyncio.Queue[KafkaMessage] = asyncio.Queue()
+
+    async def raw(message: Any) -> Any:
+        return message.body
+
+    @client.subscriber(
+        *topics, group_id=group, auto_offset_reset="earliest", ack_policy=AckPolicy.ACK, decoder=raw
+    )
+    async def on_message(body: bytes, message: KafkaMessage) -> None:
+        await received.put(message)
+
+    return received

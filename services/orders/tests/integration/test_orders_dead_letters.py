@@ -18,7 +18,7 @@ from conveyor_contracts.topics import (
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers
+from conveyor_runtime.testing import CreateTopics, Servers, collect
 from orders.app import create_app
 
 CONSUMED = (
@@ -37,20 +37,13 @@ async def test_malformed_and_schema_violating_messages_are_dead_lettered_and_val
     settings = orders_settings(servers, kafka, namespace)
     app = create_app(settings)
     client = build_broker(kafka, "dlq-test", build_tracer_provider("dlq-test", None))
-    parked: asyncio.Queue[KafkaMessage] = asyncio.Queue()
     accepted: asyncio.Queue[bytes] = asyncio.Queue()
 
-    # One reader of every dead-letter topic: one consumer joins its group once (a consumer per
-    # topic in one group would rebalance it at each join, a heartbeat apart).
-    @client.subscriber(
-        *(settings.topic(spec.dead_letter) for spec in CONSUMED),
-        group_id=f"{namespace}dlq-reader",
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
-        decoder=raw_body,
+    parked = collect(
+        client,
+        (settings.topic(spec.dead_letter) for spec in CONSUMED),
+        group=f"{namespace}dlq-reader",
     )
-    async def on_parked(body: bytes, message: KafkaMessage) -> None:
-        await parked.put(message)
 
     @client.subscriber(
         settings.topic(ORDER_LIFECYCLE.name),

@@ -22,7 +22,7 @@ from conveyor_contracts.topics import (
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, from_example
+from conveyor_runtime.testing import CreateTopics, Servers, collect, from_example
 from shipping.app import create_app
 from shipping.settings import ShippingSettings
 
@@ -47,20 +47,13 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_orders
     )
     app = create_app(settings)
     client = build_broker(kafka, "dlq-test", build_tracer_provider("dlq-test", None))
-    parked: asyncio.Queue[KafkaMessage] = asyncio.Queue()
     requests: asyncio.Queue[bytes] = asyncio.Queue()
 
-    # One reader of every dead-letter topic: one consumer joins its group once (a consumer per
-    # topic in one group would rebalance it at each join, a heartbeat apart).
-    @client.subscriber(
-        *(settings.topic(spec.dead_letter) for spec in CONSUMED),
-        group_id=f"{namespace}dlq-reader",
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
-        decoder=raw_body,
+    parked = collect(
+        client,
+        (settings.topic(spec.dead_letter) for spec in CONSUMED),
+        group=f"{namespace}dlq-reader",
     )
-    async def on_parked(body: bytes, message: KafkaMessage) -> None:
-        await parked.put(message)
 
     @client.subscriber(
         settings.topic(carrier_requests_topic("swiftpost").name),

@@ -4,8 +4,6 @@ and valid events still reach the timeline."""
 import asyncio
 from typing import Any
 
-from faststream import AckPolicy
-from faststream.kafka.annotations import KafkaMessage
 from support_fixtures import client_broker, new_order_id, running_support, support_settings
 
 from conveyor_contracts.checkout import OrderPlaced
@@ -14,8 +12,7 @@ from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.shipping import ShipmentDelivered
 from conveyor_contracts.support import CaseResolved, RefundRequested
 from conveyor_contracts.warehouse import ReturnReceived
-from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
+from conveyor_runtime.testing import CreateTopics, Servers, collect, from_example, wait_for
 from support.entrypoints.kafka import TIMELINE_TOPICS
 
 VALID: dict[str, Any] = {
@@ -34,21 +31,16 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_
 ) -> None:
     await create_topics(*TIMELINE_TOPICS)
     settings = support_settings(servers, kafka, namespace)
-    parked: asyncio.Queue[KafkaMessage] = asyncio.Queue()
     bad = {b"\x00\xff not json at all", b'{"event_type": "OrderPlaced", "order_id": "x"}'}
     order_id = new_order_id()
     ids = {"order_id": order_id, "correlation_id": order_id}
     client = client_broker(settings)
 
-    @client.subscriber(
-        *(settings.topic(spec.dead_letter) for spec in TIMELINE_TOPICS),
-        group_id=f"{namespace}dlq-reader",
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
-        decoder=raw_body,
+    parked = collect(
+        client,
+        (settings.topic(spec.dead_letter) for spec in TIMELINE_TOPICS),
+        group=f"{namespace}dlq-reader",
     )
-    async def on_parked(body: bytes, message: KafkaMessage) -> None:
-        await parked.put(message)
 
     async with running_support(settings, client) as running:
         for spec in TIMELINE_TOPICS:
