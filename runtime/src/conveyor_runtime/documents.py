@@ -75,11 +75,10 @@ class KeyScope:
     async def flush(self) -> None:
         """Write each held document once, with all its events; ConcurrentUpdateError when
         another process wrote one meanwhile (what was already written stays written)."""
-        while self.held:
-            _, held = next(iter(self.held.items()))
+        for document, held in list(self.held.items()):
             if held.changed is not None:
                 await held.owner._flush(held)
-            del self.held[(id(held.owner), held.key)]
+            del self.held[document]  # written: a retry of the flush leaves it alone
 
 
 _scope: ContextVar[KeyScope | None] = ContextVar("conveyor_key_scope", default=None)

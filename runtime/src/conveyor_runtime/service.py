@@ -51,9 +51,8 @@ class Infrastructure:
     metrics: MessagingMetrics
     locks: KeyedLock = field(default_factory=KeyedLock)
     subscriptions: list[Subscription] = field(default_factory=list)  # whose lag is measured
-    routes: dict[str, list[Route[Any]]] = field(
-        default_factory=dict
-    )  # per group, not yet subscribed
+    # Per consumer group, the topics to consume; subscribed together by ``subscribe_routes``.
+    routes: dict[str, list[Route[Any]]] = field(default_factory=dict)
 
     @property
     def database(self) -> AsyncDatabase[dict[str, Any]]:
