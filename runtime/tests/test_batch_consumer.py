@@ -275,7 +275,7 @@ async def test_several_messages_of_one_key_in_a_batch_change_its_document_with_o
 
             await wait_for(tallied, within=30)
         writes = metrics.registry.get_sample_value(
-            "conveyor_db_commands_total", {"command": "findAndModify"}
+            "conveyor_db_commands_total", {"command": "update"}
         )
         assert writes == 1  # one batch: five changes, one write
     finally:

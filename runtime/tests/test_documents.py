@@ -10,13 +10,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments, coalescing
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.mongo import KeyedLock, build_mongo_client
-from conveyor_runtime.outbox import (
-    REMOVALS_PER_BULK,
-    MongoOutboxStore,
-    OutboxMessage,
-    OutboxRelay,
-)
+from conveyor_runtime.mongo import STATEMENTS_PER_COMMAND, KeyedLock, build_mongo_client
+from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import Servers, wait_for
 
@@ -78,9 +73,9 @@ async def test_changing_a_document_this_process_wrote_costs_one_operation(
     for _ in range(5):
         await documents.update("c1", _increment)
     after = _commands(metrics)
-    assert after.get("findAndModify", 0) - before.get("findAndModify", 0) == 5
+    assert after.get("update", 0) - before.get("update", 0) == 5
     assert after.get("find", 0) == before.get("find", 0)  # nothing read back
-    assert (await documents.get("c1")) == {"_id": "c1", "n": 5, "version": 6}
+    assert (await documents.get("c1")) == {"_id": "c1", "n": 5}
 
 
 async def test_a_document_another_process_changed_is_read_again_and_nothing_is_lost(
@@ -137,7 +132,7 @@ async def test_the_relay_removes_many_documents_published_entries_in_few_bulk_wr
 
     relay = OutboxRelay(MongoOutboxStore(collection), publish, locks)
     documents = OutboxDocuments(collection, locks, relay, encode=_same, decode=_same)
-    count = 3 * REMOVALS_PER_BULK
+    count = 3 * STATEMENTS_PER_COMMAND
     for n in range(count):
         await documents.insert({"_id": f"c{n}", "n": 0}, [_event(n)])
     before = _commands(metrics)
@@ -177,12 +172,12 @@ async def test_changes_held_for_the_documents_key_are_written_once_with_all_thei
         for _ in range(3):
             await documents.update("c1", _counted)
         await documents.update("c2", _counted)  # not the scope's key: written at once
-        assert await documents.get("c1") == {"_id": "c1", "n": 3, "version": 1}
+        assert await documents.get("c1") == {"_id": "c1", "n": 3}
         stored = await collection.find_one({"_id": "c1"})
         assert stored is not None
         assert stored["n"] == 0  # held, not written yet
         await scope.flush()
-    writes = _commands(metrics).get("findAndModify", 0) - before.get("findAndModify", 0)
+    writes = _commands(metrics).get("update", 0) - before.get("update", 0)
     assert writes == 2  # c1 once for three changes, c2 once
     stored = await collection.find_one({"_id": "c1"})
     assert stored is not None
@@ -208,4 +203,41 @@ async def test_held_changes_are_not_written_over_another_processs_write(
     stored = await collection.find_one({"_id": "c1"})
     assert stored is not None
     assert (stored["n"], stored["outbox"]) == (1, [])  # the other write, nothing of the held one
-    assert await here.update("c1", _counted) == {"_id": "c1", "n": 2, "version": 2}
+    assert await here.update("c1", _counted) == {"_id": "c1", "n": 2}
+
+
+async def test_changes_of_many_documents_at_once_go_in_few_commands_and_stale_ones_are_redone(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, metrics = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    here, elsewhere = _documents(collection), _documents(collection)
+    count = 60
+    inserted = await asyncio.gather(
+        *(here.insert({"_id": f"c{n}", "n": 0}, []) for n in range(count)),
+        here.insert({"_id": "c0", "n": 0}, []),  # taken: told so, the others stored
+    )
+    assert inserted == [True] * count + [False]
+    for n in range(0, count, 3):  # another process moves a third of them on
+        await elsewhere.update(f"c{n}", _increment)
+    before = _commands(metrics)
+    await asyncio.gather(*(here.update(f"c{n}", _increment) for n in range(count)))
+    after = _commands(metrics)
+    stored = {doc["_id"]: doc["n"] async for doc in collection.find({})}
+    assert stored == {f"c{n}": 2 if n % 3 == 0 else 1 for n in range(count)}
+    # One bulk update for the 60, then the stale third read in one find and written again.
+    assert after.get("update", 0) - before.get("update", 0) <= 4
+    assert after.get("find", 0) - before.get("find", 0) <= 4
+
+
+async def test_documents_read_at_the_same_time_are_read_with_one_query(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, metrics = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    await collection.insert_many([{"_id": f"c{n}", "n": n, "version": 1} for n in range(50)])
+    cold = _documents(collection)  # a process that has cached none of them
+    before = _commands(metrics)
+    found = await asyncio.gather(*(cold.get(f"c{n}") for n in range(50)), cold.get("missing"))
+    assert found == [{"_id": f"c{n}", "n": n} for n in range(50)] + [None]
+    assert _commands(metrics).get("find", 0) - before.get("find", 0) <= 2

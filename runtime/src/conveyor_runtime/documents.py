@@ -7,13 +7,16 @@ document's outbox, in a single-document update; then the relay is told.
 What a change costs is kept low, since the database is the scarce resource: the documents this
 process wrote last are kept, so a change is usually the versioned write alone (the version check
 catches a copy another process made stale); a document not seen yet is inserted before it is
-looked for (``upsert``); and while the consumer handles one key's messages, the changes they make
-to that key's own documents are held and written once (``coalescing``).
+looked for (``upsert``); while the consumer handles one key's messages, the changes they make
+to that key's own documents are held and written once (``coalescing``); and the reads, inserts
+and writes that the handlers of different keys make at the same time go to the database as one
+command of each kind (``Batches``).
 
 It is also where a document remembers the trace of the order it belongs to (the one current when
 it was created) and where later work finds it again (see ``conveyor_runtime.tracing``).
 """
 
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from opentelemetry import context as otel_context
-from pymongo import ReturnDocument
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, OperationFailure
 
-from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.mongo import Batches, KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.tracing import (
     TRACE_CONTEXT_FIELD,
@@ -39,6 +42,12 @@ T = TypeVar("T")
 # the working set of a busy service (orders in flight, hot stock) with room to spare.
 CACHED_DOCUMENTS = 20_000
 Change = Callable[[T], tuple[T, list[OutboxMessage]]]
+# Set by every versioned write to an id of its own: when some writes of one bulk command matched
+# nothing, it tells which ones did (two processes can write the same version of a document).
+WRITE_ID_FIELD = "write_id"
+DUPLICATE_KEY = 11000
+# What every document holds beside its value, which ``decode`` is not given.
+_RUNTIME_FIELDS = frozenset({"version", WRITE_ID_FIELD, TRACE_CONTEXT_FIELD, OUTBOX_FIELD})
 # Told what a document holds after each write (or read that changed nothing), with the trace of
 # its order: how a timer poller learns deadlines without querying for them.
 Stored = Callable[[Hashable, Mapping[str, Any], Mapping[str, str] | None], None]
@@ -63,6 +72,16 @@ class _Held(Generic[T]):
     changed: T | None = None  # the value after the last held change; None: nothing to write
     events: list[OutboxMessage] = field(default_factory=list)
     context: otel_context.Context | None = None
+
+
+@dataclass(frozen=True)
+class _VersionedWrite:
+    """One document's update, to apply only if it still has the version it was read at."""
+
+    key: str
+    version: int
+    update: dict[str, Any]
+    write_id: str
 
 
 class KeyScope:
@@ -132,6 +151,9 @@ class OutboxDocuments(Generic[T]):
         self.on_stored = on_stored
         # The documents this process wrote or read last, by _id, oldest first.
         self._recent: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+        self._find = Batches(self._find_many)
+        self._insert = Batches(self._insert_many)
+        self._update = Batches(self._update_many)
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
@@ -144,9 +166,7 @@ class OutboxDocuments(Generic[T]):
         async with self.locks.hold(document["_id"]):
             if document["_id"] in self._recent:
                 return False  # documents are never deleted: a cached one is taken
-            try:
-                await self.collection.insert_one(document)
-            except DuplicateKeyError:
+            if not await self._insert(document):
                 return False
             self._remember(document)
             self._stored(document["_id"], document, document.get(TRACE_CONTEXT_FIELD))
@@ -180,7 +200,7 @@ class OutboxDocuments(Generic[T]):
                 order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
                 if attempt == 0:
                     link_to_order_trace(order_trace)
-                value = self.decode(document)
+                value = self._value(document)
                 changed, events = change(value)
                 events = _in_trace(events, order_trace)
                 if changed == value and not events:
@@ -189,7 +209,7 @@ class OutboxDocuments(Generic[T]):
                     self._stored(key, document, order_trace)
                     return value
                 try:
-                    await self._write(key, document["version"], changed, events, order_trace)
+                    await self._write(document, changed, events, order_trace)
                 except ConcurrentUpdateError:
                     if cached is not None:
                         continue  # the cache was behind another process: read and retry once
@@ -236,7 +256,7 @@ class OutboxDocuments(Generic[T]):
                     held = _Held(self, key, document, order_trace, from_cache=cached is not None)
                     if attempt == 0:
                         link_to_order_trace(order_trace)
-                value = self.decode(held.document)
+                value = self._value(held.document)
                 changed, events = change(value)
                 events = _in_trace(events, held.order_trace)
                 if changed == value and not events:
@@ -260,52 +280,103 @@ class OutboxDocuments(Generic[T]):
         token = otel_context.attach(held.context) if held.context is not None else None
         try:
             async with self.locks.hold(held.key):
-                await self._write(
-                    held.key,
-                    held.document["version"],
-                    held.changed,
-                    held.events,
-                    held.order_trace,
-                )
+                await self._write(held.document, held.changed, held.events, held.order_trace)
         finally:
             if token is not None:
                 otel_context.detach(token)
 
     async def _write(
         self,
-        key: str,
-        version: int,
+        document: Mapping[str, Any],
         changed: T,
         events: list[OutboxMessage],
         order_trace: Mapping[str, str] | None,
     ) -> None:
-        """The versioned write (the caller holds the key's lock); ConcurrentUpdateError when
-        the document's version is no longer ``version``."""
+        """The versioned write of ``changed`` over ``document`` (as read, its trace left out;
+        the caller holds the key's lock); ConcurrentUpdateError when the document's version is
+        no longer the one read."""
+        key, version = document["_id"], document["version"]
         fields = {name: value for name, value in self.encode(changed).items() if name != "_id"}
-        written = await self.collection.find_one_and_update(
-            {"_id": key, "version": version},
-            {
-                "$set": fields | {"version": version + 1},
-                "$push": {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}},
-            },
-            # No projection: FerretDB v1's findAndModify has none ("fields").
-            return_document=ReturnDocument.AFTER,
-        )
-        if written is None:
+        write_id = uuid.uuid4().hex
+        fields |= {"version": version + 1, WRITE_ID_FIELD: write_id}
+        update: dict[str, Any] = {"$set": fields}
+        if events:
+            update["$push"] = {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}}
+        if not await self._update(_VersionedWrite(key, version, update, write_id)):
             self._recent.pop(key, None)
             raise ConcurrentUpdateError(key)
-        outbox = written.pop(OUTBOX_FIELD, [])
+        written = dict(document) | fields
+        if order_trace:
+            written[TRACE_CONTEXT_FIELD] = order_trace
         self._remember(written)
         self._stored(key, fields, order_trace)
-        if events:  # under the lock, so the relay is handed the outbox as it now stands
-            self.relay.notify(key, [OutboxMessage.model_validate(entry) for entry in outbox])
+        if events:  # under the lock: the relay knows the entries before these
+            self.relay.appended(key, events)
 
     async def _read(self, key: str) -> dict[str, Any] | None:
-        document = await self.collection.find_one({"_id": key}, {OUTBOX_FIELD: 0})
-        if document is not None:
-            self._remember(document)
-            document = dict(document)
-        return document
+        """The document as stored (under the key's lock); entries a crash or another process
+        left in its outbox are handed to the relay, which then knows all of them."""
+        document = await self._find(key)
+        if document is None:
+            return None
+        left = document.pop(OUTBOX_FIELD, [])
+        if left:
+            self.relay.notify(key, [OutboxMessage.model_validate(entry) for entry in left])
+        self._remember(document)
+        return dict(document)
+
+    async def _find_many(self, keys: list[str]) -> list[dict[str, Any] | None]:
+        found = {
+            document["_id"]: document
+            async for document in self.collection.find({"_id": {"$in": list(set(keys))}})
+        }
+        return [found.get(key) for key in keys]
+
+    async def _insert_many(self, documents: list[dict[str, Any]]) -> list[bool | Exception]:
+        """Each document inserted, or False when its ``_id`` is taken."""
+        try:
+            await self.collection.bulk_write(
+                [InsertOne(document) for document in documents], ordered=False
+            )
+        except BulkWriteError as error:
+            return _per_statement(error, [True] * len(documents), duplicate=False)
+        return [True] * len(documents)
+
+    async def _update_many(self, writes: list["_VersionedWrite"]) -> list[bool | Exception]:
+        """Whether each versioned write matched its version."""
+        statements = [
+            UpdateOne({"_id": write.key, "version": write.version}, write.update)
+            for write in writes
+        ]
+        outcomes: list[bool | Exception] = [True] * len(writes)
+        try:
+            matched = (await self.collection.bulk_write(statements, ordered=False)).matched_count
+        except BulkWriteError as error:
+            outcomes = _per_statement(error, outcomes, duplicate=False)
+            matched = error.details.get("nMatched", 0)
+        if matched < outcomes.count(True):  # some found their version moved: which ones?
+            applied = await self._applied(writes)
+            outcomes = [
+                done if outcome is True else outcome
+                for outcome, done in zip(outcomes, applied, strict=True)
+            ]
+        return outcomes
+
+    async def _applied(self, writes: list["_VersionedWrite"]) -> list[bool]:
+        """Which of the writes a bulk command applied: those whose write id the documents hold."""
+        held = {
+            document.get(WRITE_ID_FIELD)
+            async for document in self.collection.find(
+                {"_id": {"$in": list({write.key for write in writes})}}, {WRITE_ID_FIELD: 1}
+            )
+        }
+        return [write.write_id in held for write in writes]
+
+    def _value(self, document: Mapping[str, Any]) -> T:
+        """The ``T`` a document holds, without what this module stores beside it."""
+        return self.decode(
+            {name: value for name, value in document.items() if name not in _RUNTIME_FIELDS}
+        )
 
     def _remember(self, document: Mapping[str, Any]) -> None:
         """Keep the document as last read or written (its outbox left out), newest last."""
@@ -329,10 +400,24 @@ class OutboxDocuments(Generic[T]):
         if held is not None and held.changed is not None:
             changed: T = held.changed  # what this key's handling changed, not yet written
             return changed
-        document = await self.collection.find_one(
-            {"_id": key}, {OUTBOX_FIELD: 0, TRACE_CONTEXT_FIELD: 0}
-        )
-        return self.decode(document) if document else None
+        document = await self._find(key)
+        if document is None:
+            return None
+        return self._value(document)
+
+
+def _per_statement(
+    error: BulkWriteError, outcomes: list[bool | Exception], *, duplicate: bool
+) -> list[bool | Exception]:
+    """``outcomes`` with each failed statement's own outcome: ``duplicate`` for a taken
+    ``_id``, its error otherwise."""
+    for failure in error.details.get("writeErrors", []):
+        index = failure["index"]
+        if failure.get("code") == DUPLICATE_KEY:
+            outcomes[index] = duplicate
+        else:
+            outcomes[index] = OperationFailure(failure.get("errmsg", ""), failure.get("code"))
+    return outcomes
 
 
 def _in_trace(

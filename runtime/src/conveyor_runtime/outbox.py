@@ -24,7 +24,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.mongo import KeyedLock
+from conveyor_runtime.mongo import Batches, KeyedLock
 from conveyor_runtime.tracing import current_trace_context, traced_publish
 
 log = logging.getLogger(__name__)
@@ -86,22 +86,17 @@ class OutboxStore(Protocol):
     async def documents_with_pending(self) -> list[Hashable]: ...
 
 
-# Removals sent in one bulk write. (FerretDB v1.24.2 as released hung at a hundred statements
-# per bulk; the local stack builds it with the fix, see deploy/local/stack.py.)
-REMOVALS_PER_BULK = 200
-
-
 class MongoOutboxStore:
     """The outbox array of the documents of one collection.
 
-    Removals that arrive while a bulk write is under way wait for the next one and go together:
-    a relay flushing many documents at once pays one round trip, not one per document.
+    Removals that arrive while a bulk write is under way wait for the next one and go together
+    (``Batches``): a relay flushing many documents at once pays one round trip, not one per
+    document.
     """
 
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self.collection = collection
-        self._queued: list[tuple[UpdateOne, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._removals = Batches(self._remove_many)
 
     async def pending(self, document_id: Hashable) -> list[OutboxMessage]:
         document = await self.collection.find_one({"_id": document_id}, {OUTBOX_FIELD: 1})
@@ -112,28 +107,11 @@ class MongoOutboxStore:
     async def remove(self, document_id: Hashable, messages: list[OutboxMessage]) -> None:
         # $pullAll of the exact entries: FerretDB v1 silently ignores $pull with a condition.
         entries = [message.model_dump() for message in messages]
-        removed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queued.append(
-            (UpdateOne({"_id": document_id}, {"$pullAll": {OUTBOX_FIELD: entries}}), removed)
-        )
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_queued())
-        await removed
+        await self._removals(UpdateOne({"_id": document_id}, {"$pullAll": {OUTBOX_FIELD: entries}}))
 
-    async def _write_queued(self) -> None:
-        while self._queued:
-            chunk = self._queued[:REMOVALS_PER_BULK]
-            del self._queued[:REMOVALS_PER_BULK]
-            try:
-                await self.collection.bulk_write([update for update, _ in chunk])
-            except Exception as error:
-                for _, removed in chunk:
-                    if not removed.done():
-                        removed.set_exception(error)
-            else:
-                for _, removed in chunk:
-                    if not removed.done():
-                        removed.set_result(None)
+    async def _remove_many(self, removals: list[UpdateOne]) -> list[None]:
+        await self.collection.bulk_write(removals)
+        return [None] * len(removals)
 
     async def documents_with_pending(self) -> list[Hashable]:
         cursor = self.collection.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
@@ -211,6 +189,16 @@ class OutboxRelay:
                 lock; None to have the relay read them.
         """
         self._dirty[document_id] = None if outbox is None else list(outbox)
+        self._wake.set()
+
+    def appended(self, document_id: Hashable, events: Sequence[OutboxMessage]) -> None:
+        """Tell the relay ``events`` were appended to a document whose earlier entries it was
+        handed (written by this process, or read with what was left in it), so it need not
+        read the outbox back; the writers' lock is held."""
+        if document_id not in self._dirty:
+            self._dirty[document_id] = list(events)  # the earlier ones are published and gone
+        elif (known := self._dirty[document_id]) is not None:
+            known.extend(events)
         self._wake.set()
 
     async def flush(self, document_id: Hashable) -> None:
