@@ -11,7 +11,7 @@ from shipping.adapters.mongo_capacity import MongoCarrierCapacity
 from shipping.adapters.mongo_fulfilments import MongoFulfilments
 from shipping.entrypoints.http import shipments_router
 from shipping.entrypoints.kafka import register_subscribers
-from shipping.entrypoints.metrics import count_shipping_facts
+from shipping.entrypoints.metrics import count_foreign_reports, count_shipping_facts
 from shipping.ports import Topics
 from shipping.settings import ShippingSettings
 from shipping.usecases.context import Policy, Shipping
@@ -41,6 +41,7 @@ def create_app(settings: ShippingSettings, infra: Infrastructure | None = None) 
         ),
         policy=policy,
         clock=lambda: datetime.now(UTC),
+        count_foreign_report=count_foreign_reports(infra.metrics),
     )
     register_subscribers(infra, shipping)
     return build_http_app(infra, workers=[relay, poller], routers=[shipments_router(fulfilments)])

@@ -39,6 +39,11 @@ class CarrierCapacity(Protocol):
         shipment, so a retried booking does not take two. False when the day is full."""
         ...
 
+    async def release(self, carrier_code: str, day: date, shipment_id: str) -> None:
+        """Give back the shipment's pickup that day, if it holds one; idempotent, so a repeated
+        release frees nothing more."""
+        ...
+
 
 @dataclass(frozen=True)
 class Topics:

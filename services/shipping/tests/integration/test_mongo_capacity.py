@@ -53,3 +53,26 @@ async def test_concurrent_claims_never_pass_the_limit(servers: Servers, namespac
         await mongo.drop_database(f"{namespace}shipping")
         await mongo.close()
     assert results.count(True) == 5
+
+
+async def test_a_released_pickup_can_be_taken_again_and_a_repeated_release_frees_nothing(
+    servers: Servers, namespace: str
+) -> None:
+    mongo: Any = build_mongo_client(servers.mongo_url, build_tracer_provider("test", None))
+    try:
+        collection = mongo[f"{namespace}shipping"]["capacity"]
+        capacity = MongoCarrierCapacity(collection, KeyedLock())
+        assert await capacity.claim("swiftpost", DAY, "shp_a", 2)
+        assert await capacity.claim("swiftpost", DAY, "shp_b", 2)
+        assert not await capacity.claim("swiftpost", DAY, "shp_c", 2)  # full
+        await capacity.release("swiftpost", DAY, "shp_a")  # declined, or lost to a race
+        await capacity.release("swiftpost", DAY, "shp_a")  # the same release again
+        await capacity.release("swiftpost", DAY, "shp_x")  # never counted: nothing to free
+        await capacity.release("maplefreight", DAY, "shp_a")  # no document that day
+        assert await capacity.claim("swiftpost", DAY, "shp_c", 2)
+        assert not await capacity.claim("swiftpost", DAY, "shp_d", 2)
+        stored = await collection.find_one({"_id": f"capacity:swiftpost:{DAY.isoformat()}"})
+    finally:
+        await mongo.drop_database(f"{namespace}shipping")
+        await mongo.close()
+    assert (stored["count"], sorted(stored["shipments"])) == (2, ["shp_b", "shp_c"])

@@ -98,7 +98,10 @@ def carrier_accepts(order_id: str, shipment_id: str) -> ShipmentAccepted:
     )
 
 
-def scan(order_id: str, shipment_id: str, status: str, at: datetime) -> TrackingScanRecorded:
+def scan(
+    order_id: str, shipment_id: str, status: str, at: datetime, **fields: Any
+) -> TrackingScanRecorded:
+    """A carrier's scan; every call is a new message (a fresh event id), as a carrier's re-send."""
     return from_example(
         TrackingScanRecorded,
         order_id=order_id,
@@ -107,4 +110,5 @@ def scan(order_id: str, shipment_id: str, status: str, at: datetime) -> Tracking
         status=status,
         scanned_at=at.isoformat(),
         remark=None,
+        **fields,
     )

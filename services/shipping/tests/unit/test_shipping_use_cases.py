@@ -12,13 +12,8 @@ from conveyor_contracts.orders import OrderCancelled
 from conveyor_contracts.support import ReturnAuthorised
 from conveyor_runtime.testing import from_example
 from shipping.adapters.memory import MemoryCarrierCapacity
-from shipping.domain.shipment import (
-    RESUME_BOOKING_AFTER,
-    Scan,
-    ShipmentStatus,
-    next_due,
-    tracked_status,
-)
+from shipping.domain.shipment import RESUME_BOOKING_AFTER, Scan, ShipmentStatus, next_due
+from shipping.domain.tracking import tracked_status
 from shipping.usecases.book_return_on_return_authorised import book_return_on_return_authorised
 from shipping.usecases.cancel_shipments_on_order_cancelled import (
     cancel_shipments_on_order_cancelled,
@@ -155,7 +150,9 @@ async def test_shuffled_and_duplicated_scans_end_as_the_sorted_scans() -> None:
         types = w.types("shipments")
         assert types.count("ShipmentDispatched") == 1
         assert types.count("ShipmentDelivered") == 1
-        assert types.count("DeliveryAttemptFailed") == 1
+        # A scan that arrives after a later one is kept, not told: at most once, never after.
+        assert types.count("DeliveryAttemptFailed") <= 1
+        assert types[-1] == "ShipmentDelivered"
 
 
 def test_the_tracked_status_ignores_arrival_order() -> None:

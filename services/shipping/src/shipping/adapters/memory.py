@@ -57,3 +57,6 @@ class MemoryCarrierCapacity:
             return False
         claimed.add(shipment_id)
         return True
+
+    async def release(self, carrier_code: str, day: date, shipment_id: str) -> None:
+        self.claims.get((carrier_code, day), set()).discard(shipment_id)

@@ -35,3 +35,12 @@ class MongoCarrierCapacity:
                 counted = await self.collection.find_one({"_id": key, "shipments": shipment_id})
                 return counted is not None
             return True
+
+    async def release(self, carrier_code: str, day: date, shipment_id: str) -> None:
+        key = f"capacity:{carrier_code}:{day.isoformat()}"
+        async with self.locks.hold(key):
+            # Matched only while the shipment is counted: a repeated release changes nothing.
+            await self.collection.update_one(
+                {"_id": key, "shipments": shipment_id},
+                {"$inc": {"count": -1}, "$pull": {"shipments": shipment_id}},
+            )

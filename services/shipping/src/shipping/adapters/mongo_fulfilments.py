@@ -28,12 +28,7 @@ class MongoFulfilments:
         deadlines: Stored | None = None,
     ) -> None:
         def encode(fulfilment: Fulfilment) -> dict[str, Any]:
-            fields = _FULFILMENT.dump_python(fulfilment, mode="python")
-            return {
-                "_id": fields.pop("order_id"),
-                **fields,
-                DUE_FIELD: next_due(fulfilment, silence),
-            }
+            return to_document(fulfilment, silence)
 
         self.collection = collection
         self.documents = OutboxDocuments(
@@ -41,7 +36,7 @@ class MongoFulfilments:
             locks,
             relay,
             encode=encode,
-            decode=_decode,
+            decode=from_document,
             coalesced=True,  # keyed by order id, changed by the order's events
             on_stored=deadlines,
         )
@@ -62,9 +57,14 @@ class MongoFulfilments:
         document = await self.collection.find_one(
             {"shipments.shipment_id": shipment_id}, {OUTBOX_FIELD: 0}
         )
-        return _decode(document) if document else None
+        return from_document(document) if document else None
 
 
-def _decode(document: dict[str, Any]) -> Fulfilment:
+def to_document(fulfilment: Fulfilment, silence: timedelta) -> dict[str, Any]:
+    fields = _FULFILMENT.dump_python(fulfilment, mode="python")
+    return {"_id": fields.pop("order_id"), **fields, DUE_FIELD: next_due(fulfilment, silence)}
+
+
+def from_document(document: dict[str, Any]) -> Fulfilment:
     fields = {k: v for k, v in document.items() if k not in ("_id", "version", DUE_FIELD)}
     return _FULFILMENT.validate_python({"order_id": document["_id"], **fields})

@@ -13,13 +13,6 @@ from typing import Literal
 from conveyor_contracts.address import Contact, PostalAddress
 from shipping.domain.catalogue import ServiceLevel
 
-# Canonical scan statuses that move a parcel ("exception" only reports a problem).
-MOVING_SCANS = frozenset(
-    {"picked_up", "in_transit", "out_for_delivery", "delivered", "delivery_failed",
-     "returned_to_sender", "lost"}
-)  # fmt: skip
-
-
 RESUME_BOOKING_AFTER = timedelta(seconds=30)
 
 
@@ -74,7 +67,11 @@ class Scan:
 
     @property
     def identity(self) -> tuple[str, datetime]:
-        return self.status, self.scanned_at
+        """What makes two reports the same scan, whatever their message ids: status and time,
+        the time to the millisecond, because that is all the database keeps of a stored scan
+        (a carrier's re-send still carries its clock's microseconds)."""
+        at = self.scanned_at
+        return self.status, at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 @dataclass(frozen=True)
@@ -188,29 +185,6 @@ def promised_by(accepted_at: datetime, promise_days: int) -> datetime:
     """The end (UTC) of the day the buyer was promised delivery."""
     day = (accepted_at.astimezone(UTC) + timedelta(days=promise_days)).date()
     return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
-
-
-_SCAN_STATUS = {
-    "picked_up": ShipmentStatus.PICKED_UP,
-    "in_transit": ShipmentStatus.IN_TRANSIT,
-    "out_for_delivery": ShipmentStatus.OUT_FOR_DELIVERY,
-    "delivery_failed": ShipmentStatus.DELIVERY_FAILED,
-    "delivered": ShipmentStatus.DELIVERED,
-    "returned_to_sender": ShipmentStatus.RETURNED_TO_SENDER,
-    "lost": ShipmentStatus.LOST,
-}
-
-
-def tracked_status(scans: tuple[Scan, ...]) -> ShipmentStatus | None:
-    """The status the scans say, read in the order they happened (not the order they arrived):
-    the latest moving scan wins until the parcel reaches an end, after which nothing moves it.
-    So duplicates and shuffled arrivals give the same answer as the sorted scans."""
-    status: ShipmentStatus | None = None
-    for scan in sorted(scans, key=lambda s: (s.scanned_at, s.status)):
-        if status is not None and status.final:
-            break
-        status = _SCAN_STATUS.get(scan.status, status)
-    return status
 
 
 def next_due(fulfilment: Fulfilment, silence: timedelta) -> datetime | None:

@@ -1,7 +1,11 @@
 """Shipping's business metrics, counted from the shipment events it publishes."""
 
+from collections.abc import Callable
 from typing import Any
 
+from prometheus_client import Counter
+
+from conveyor_contracts.topics import CARRIER_CODES
 from conveyor_runtime.metrics import MessagingMetrics
 
 
@@ -19,6 +23,23 @@ def count_shipping_facts(metrics: MessagingMetrics) -> None:
         ("carrier",),
         {"DeliverySlaBreached": lambda event: (event["carrier_code"],)},
     )
+
+
+def count_foreign_reports(metrics: MessagingMetrics) -> Callable[[str], None]:
+    """``conveyor_carrier_reports_ignored_total{carrier}``: reports a carrier sent about a
+    shipment it does not hold, which shipping ignores. Nothing is published for them, so the
+    counter is moved by the use case, once per report (a redelivery is already applied).
+    Every carrier's series starts at 0, so ``increase()`` sees the first one."""
+    counter = Counter(
+        "conveyor_carrier_reports_ignored",
+        "Tracking reports from a carrier about a shipment it does not hold (another carrier "
+        "has it, or it was let go), ignored; per reporting carrier.",
+        ("carrier",),
+        registry=metrics.registry,
+    )
+    for code in CARRIER_CODES:
+        counter.labels(code)
+    return lambda carrier_code: counter.labels(carrier_code).inc()
 
 
 def _rebooked_after_decline(event: dict[str, Any]) -> tuple[str] | None:

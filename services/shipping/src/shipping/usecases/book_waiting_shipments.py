@@ -16,6 +16,7 @@ from conveyor_contracts.shipping.booking import (
     ShipmentRebooked,
 )
 from conveyor_runtime.outbox import OutboxMessage
+from shipping.domain.capacity import CarrierSlot, slot_of
 from shipping.domain.parcels import pack
 from shipping.domain.selection import Option, Route, ranked_options
 from shipping.domain.shipment import (
@@ -53,7 +54,20 @@ async def book_waiting_shipments(order_id: str, shipping: Shipping) -> None:
                 return current, []  # booked meanwhile by another path
             return _booked(current, shipment, choice, shipping, now)
 
-        await shipping.fulfilments.update(order_id, book)
+        stored = await shipping.fulfilments.update(order_id, book)
+        if choice is not None:
+            slot = CarrierSlot(choice.carrier.code, now.date(), waiting.shipment_id)
+            if _not_holding(stored, slot):
+                # Booked meanwhile by another path (another instance, the timer): the pickup
+                # claimed for this attempt is not used.
+                await shipping.capacity.release(slot.carrier_code, slot.day, slot.shipment_id)
+
+
+def _not_holding(stored: Fulfilment | None, slot: CarrierSlot) -> bool:
+    """Whether the stored booking holds some other slot than ``slot`` (a claim is one per
+    shipment and day: the winner of a race for the same carrier shares it)."""
+    shipment = None if stored is None else stored.shipment(slot.shipment_id)
+    return shipment is None or slot_of(shipment) != slot
 
 
 async def _choose(

@@ -11,7 +11,7 @@ from conveyor_contracts.orders import OrderCancelled
 from conveyor_contracts.shipping.booking import ShipmentCancelled, ShipmentRecallRequested
 from conveyor_runtime.outbox import OutboxMessage
 from shipping.domain.shipment import Fulfilment, ShipmentStatus
-from shipping.usecases.context import Shipping, upsert
+from shipping.usecases.context import Shipping, freeing_slots, give_back, upsert
 from shipping.usecases.emit import Reaction, already_applied, remembered
 
 
@@ -65,4 +65,6 @@ async def cancel_shipments_on_order_cancelled(event: OrderCancelled, shipping: S
                 fulfilment = fulfilment.with_shipment(recalled)
         return remembered(replace(fulfilment, cancelled=True), event.event_id), messages
 
-    await upsert(shipping, event.order_id, event.correlation_id, change)
+    noting, freed = freeing_slots(change)
+    await upsert(shipping, event.order_id, event.correlation_id, noting)
+    await give_back(freed, shipping)  # bookings cancelled before pickup

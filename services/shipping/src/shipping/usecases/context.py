@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from conveyor_contracts.address import Site
+from conveyor_runtime.outbox import OutboxMessage
+from shipping.domain.capacity import CarrierSlot, slots_let_go
 from shipping.domain.catalogue import Carrier, ServiceLevel
 from shipping.domain.shipment import Fulfilment
 from shipping.ports import CarrierCapacity, Change, FulfilmentRepository, Topics
@@ -39,6 +41,10 @@ class Policy:
         return next((c for c in self.carriers if c.code == code), None)
 
 
+def _not_counted(carrier_code: str) -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class Shipping:
     fulfilments: FulfilmentRepository
@@ -46,9 +52,29 @@ class Shipping:
     topics: Topics
     policy: Policy
     clock: Callable[[], datetime]
+    # Counts a report a carrier sent about a shipment it does not hold, by that carrier.
+    count_foreign_report: Callable[[str], None] = _not_counted
 
 
 async def upsert(shipping: Shipping, order_id: str, correlation_id: str, change: Change) -> None:
     """Apply ``change`` to the order's fulfilment, creating it first if this is its first fact
     (the order's reservation and acceptance arrive on different topics, in either order)."""
     await shipping.fulfilments.upsert(order_id, change, Fulfilment(order_id, correlation_id))
+
+
+def freeing_slots(change: Change) -> tuple[Change, list[CarrierSlot]]:
+    """``change``, noting the carrier slots it lets go of (as of its last run: an update may run
+    it again on a conflict), for ``give_back`` once the change is stored."""
+    freed: list[CarrierSlot] = []
+
+    def noting(before: Fulfilment) -> tuple[Fulfilment, list[OutboxMessage]]:
+        after, messages = change(before)
+        freed[:] = slots_let_go(before, after)
+        return after, messages
+
+    return noting, freed
+
+
+async def give_back(slots: list[CarrierSlot], shipping: Shipping) -> None:
+    for slot in slots:
+        await shipping.capacity.release(slot.carrier_code, slot.day, slot.shipment_id)

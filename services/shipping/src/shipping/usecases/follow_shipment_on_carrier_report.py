@@ -1,9 +1,9 @@
 """What a carrier reports on its tracking topic: acceptance, decline, and scans.
 
-Scans are kept and read in the order they happened, so duplicates and late uploads end in the
-state the sorted scans give. Each new scan becomes the matching shipment event; the first scan
-at or past pickup also becomes ``ShipmentDispatched`` (inventory commits the stock on it), even
-when the pickup scan itself is lost or late.
+The scans' rules are the domain's (``shipping.domain.tracking``): read in the order they
+happened, a late scan kept but not told again. Each fact they give becomes its shipment event;
+the parcel leaving becomes ``ShipmentDispatched`` (inventory commits the stock on it), even when
+the pickup scan itself is lost or late.
 """
 
 import logging
@@ -31,16 +31,17 @@ from conveyor_contracts.shipping.tracking import (
 )
 from conveyor_runtime.failures import PermanentError
 from conveyor_runtime.outbox import OutboxMessage
-from shipping.domain.shipment import (
-    MOVING_SCANS,
-    Fulfilment,
-    Scan,
-    Shipment,
-    ShipmentStatus,
-    tracked_status,
+from shipping.domain.shipment import Fulfilment, Scan, Shipment, ShipmentStatus
+from shipping.domain.tracking import (
+    PickedUp,
+    PromiseBroken,
+    RecallNeeded,
+    Scanned,
+    TrackingFact,
+    scanned,
 )
 from shipping.usecases.book_waiting_shipments import book_waiting_shipments
-from shipping.usecases.context import Shipping
+from shipping.usecases.context import Shipping, freeing_slots, give_back
 from shipping.usecases.emit import Reaction, already_applied, remembered
 
 log = logging.getLogger(__name__)
@@ -54,19 +55,39 @@ async def follow_shipment_on_carrier_report(
     """``carrier_code`` is the carrier whose topic the report came on: a carrier can only speak
     for itself, whatever the message says."""
     now = shipping.clock()
+    foreign = False  # as of the change's last run (an update may run it again on a conflict)
 
     def change(fulfilment: Fulfilment) -> Outcome:
+        nonlocal foreign
+        foreign = False
         shipment = fulfilment.shipment(event.shipment_id)
         if shipment is None:
             raise PermanentError(f"{event.event_type} for a shipment shipping does not know")
         if already_applied(fulfilment, event.event_id):
             return fulfilment, []
         reaction = Reaction(event.event_id, fulfilment, shipping.topics, now)
+        if carrier_code != shipment.carrier_code and not isinstance(event, ShipmentAccepted):
+            foreign = True
+            return remembered(fulfilment, event.event_id), []
         after, messages = _apply(event, carrier_code, shipment, reaction, shipping)
         return remembered(after, event.event_id), messages
 
-    if await shipping.fulfilments.update(event.order_id, change) is None:
+    noting, freed = freeing_slots(change)
+    if await shipping.fulfilments.update(event.order_id, noting) is None:
         raise PermanentError(f"{event.event_type} for an order shipping does not know")
+    if foreign:
+        # Another carrier holds the shipment (or we let this one go): nothing to act on, but a
+        # carrier reporting on parcels it does not hold is worth knowing about. Ids only.
+        shipping.count_foreign_report(carrier_code)
+        log.warning(
+            "report from a carrier not holding the shipment; ignored",
+            extra={
+                "carrier": carrier_code,
+                "event_type": event.event_type,
+                "shipment_id": event.shipment_id,
+            },
+        )
+    await give_back(freed, shipping)  # a decline leaves the carrier's pickup unused
     if isinstance(event, ShipmentDeclined):
         await book_waiting_shipments(event.order_id, shipping)
 
@@ -80,18 +101,12 @@ def _apply(
 ) -> Outcome:
     fulfilment = reaction.fulfilment
     if carrier_code != shipment.carrier_code:
-        if isinstance(event, ShipmentAccepted):
-            # A carrier we gave up on answered late: tell it not to come.
-            return fulfilment, [
-                reaction.carrier_command(
-                    CancelShipmentBooking, shipment, carrier_code, reason="rebooked_elsewhere"
-                )
-            ]
-        log.warning(
-            "report from a carrier not holding the shipment; ignored",
-            extra={"carrier": carrier_code, "event_type": event.event_type},
-        )
-        return fulfilment, []
+        # A carrier we gave up on accepted late: tell it not to come.
+        return fulfilment, [
+            reaction.carrier_command(
+                CancelShipmentBooking, shipment, carrier_code, reason="rebooked_elsewhere"
+            )
+        ]
     match event:
         case ShipmentAccepted() if shipment.status is ShipmentStatus.BOOKING_REQUESTED:
             confirmed = replace(
@@ -127,91 +142,71 @@ def _apply(
 def _scanned(
     event: TrackingScanRecorded, shipment: Shipment, reaction: Reaction, shipping: Shipping
 ) -> Outcome:
-    fulfilment = reaction.fulfilment
     scan = Scan(event.status, event.scanned_at, event.location_code)
-    if shipment.status is ShipmentStatus.CANCELLED or scan.identity in {
-        known.identity for known in shipment.scans
-    }:
-        return fulfilment, []
-    before = shipment.status
-    scans = (*shipment.scans, scan)
-    status = tracked_status(scans) or before
-    tracking_number = shipment.tracking_number or event.tracking_number
-    after = replace(shipment, scans=scans, status=status, tracking_number=tracking_number)
-    messages: list[OutboxMessage] = []
+    tracked = scanned(shipment, scan, shipping.policy.max_delivery_attempts)
+    after = tracked.shipment
+    if not after.tracking_number and after.scans != shipment.scans:
+        after = replace(after, tracking_number=event.tracking_number)
+    messages = [_told(fact, after, reaction, shipping) for fact in tracked.facts]
+    return reaction.fulfilment.with_shipment(after), messages
 
-    picked_up_at = min((s.scanned_at for s in scans if s.status in MOVING_SCANS), default=None)
-    if before.before_pickup and not status.before_pickup and after.returning:
-        messages.append(
-            reaction.shipment_event(
+
+def _told(
+    fact: TrackingFact, shipment: Shipment, reaction: Reaction, shipping: Shipping
+) -> OutboxMessage:
+    match fact:
+        case PickedUp(at=at) if shipment.returning:
+            return reaction.shipment_event(
                 ReturnPickedUp,
-                after,
-                rma_id=after.returning.rma_id,
-                carrier_code=after.carrier_code,
-                tracking_number=tracking_number,
-                picked_up_at=picked_up_at,
+                shipment,
+                rma_id=shipment.returning.rma_id,
+                carrier_code=shipment.carrier_code,
+                tracking_number=shipment.tracking_number,
+                picked_up_at=at,
             )
-        )
-    elif before.before_pickup and not status.before_pickup:
-        messages.append(
-            reaction.shipment_event(
+        case PickedUp(at=at):
+            return reaction.shipment_event(
                 ShipmentDispatched,
-                after,
-                reservation_id=after.reservation_id,
-                warehouse_id=after.warehouse_id,
-                carrier_code=after.carrier_code,
-                tracking_number=tracking_number,
-                lines=[{"sku": line.sku, "quantity": line.quantity} for line in after.lines],
-                picked_up_at=picked_up_at,
+                shipment,
+                reservation_id=shipment.reservation_id,
+                warehouse_id=shipment.warehouse_id,
+                carrier_code=shipment.carrier_code,
+                tracking_number=shipment.tracking_number,
+                lines=[{"sku": line.sku, "quantity": line.quantity} for line in shipment.lines],
+                picked_up_at=at,
             )
-        )
-    fact = _scan_fact(event, after, shipping)
-    if fact is not None:
-        event_type, fields = fact
-        messages.append(
-            reaction.shipment_event(
-                event_type, after, direction=after.direction, scanned_at=event.scanned_at, **fields
+        case Scanned(scan=scan):
+            event_type, fields = _scan_event(scan, shipment, shipping)
+            return reaction.shipment_event(
+                event_type,
+                shipment,
+                direction=shipment.direction,
+                scanned_at=scan.scanned_at,
+                **fields,
             )
-        )
-    if (
-        event.status == "delivery_failed"
-        and after.delivery_failures >= shipping.policy.max_delivery_attempts
-        and not after.recall_requested
-        and status.in_flight
-        and not after.returning
-    ):
-        # Return to sender by policy: ask the carrier to bring it back.
-        after = replace(after, recall_requested=True)
-        messages.append(
-            reaction.carrier_command(
-                RecallShipment, after, after.carrier_code or "", tracking_number=tracking_number
+        case RecallNeeded():
+            # Return to sender by policy: ask the carrier to bring it back.
+            return reaction.carrier_command(
+                RecallShipment,
+                shipment,
+                shipment.carrier_code or "",
+                tracking_number=shipment.tracking_number,
             )
-        )
-    if (
-        event.status == "delivered"
-        and not after.returning
-        and after.deliver_by is not None
-        and event.scanned_at > after.deliver_by
-        and not after.sla_breached
-    ):
-        after = replace(after, sla_breached=True)
-        messages.append(
-            reaction.shipment_event(
+        case PromiseBroken():
+            return reaction.shipment_event(
                 DeliverySlaBreached,
-                after,
-                carrier_code=after.carrier_code,
-                deliver_by=after.deliver_by,
+                shipment,
+                carrier_code=shipment.carrier_code,
+                deliver_by=shipment.deliver_by,
             )
-        )
-    return fulfilment.with_shipment(after), messages
 
 
-def _scan_fact(
-    event: TrackingScanRecorded, shipment: Shipment, shipping: Shipping
-) -> tuple[type[OrderEnvelope], dict[str, object]] | None:
-    match event.status:
+def _scan_event(
+    scan: Scan, shipment: Shipment, shipping: Shipping
+) -> tuple[type[OrderEnvelope], dict[str, object]]:
+    match scan.status:
         case "in_transit" | "out_for_delivery":
-            return ShipmentInTransit, {"stage": event.status, "location_code": event.location_code}
+            return ShipmentInTransit, {"stage": scan.status, "location_code": scan.location_code}
         case "delivered":
             return ShipmentDelivered, {}
         case "delivery_failed":
@@ -221,7 +216,5 @@ def _scan_fact(
             return ShipmentReturnedToSender, {}
         case "lost":
             return ShipmentLost, {}
-        case "exception":
-            # The driver's remark may name people: it is not copied.
-            return ShipmentExceptionRaised, {"code": "other"}
-    return None  # picked_up: told as ShipmentDispatched
+    # "exception": the driver's remark may name people, so it is not copied.
+    return ShipmentExceptionRaised, {"code": "other"}

@@ -9,7 +9,7 @@ from conveyor_contracts.shipping.tracking import DeliverySlaBreached, ShipmentEx
 from conveyor_runtime.outbox import OutboxMessage
 from shipping.domain.shipment import Fulfilment, Shipment, ShipmentStatus
 from shipping.usecases.book_waiting_shipments import book_waiting_shipments
-from shipping.usecases.context import Shipping
+from shipping.usecases.context import Shipping, freeing_slots, give_back
 from shipping.usecases.emit import Reaction, deadline_cause
 
 
@@ -22,7 +22,9 @@ async def handle_deadlines_on_timer(order_id: str, now: datetime, shipping: Ship
             messages += emitted
         return fulfilment, messages
 
-    await shipping.fulfilments.update(order_id, change)
+    noting, freed = freeing_slots(change)
+    await shipping.fulfilments.update(order_id, noting)
+    await give_back(freed, shipping)  # carriers that did not answer or come
     await book_waiting_shipments(order_id, shipping)  # replacements, and interrupted bookings
 
 
