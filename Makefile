@@ -72,6 +72,10 @@ dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-r
 bench: up ## Measure throughput and latency against this run's baselines (ARGS="--short")
 	$(RUN) python deploy/local/bench.py $(ARGS)
 
+.PHONY: bench-backends
+bench-backends: install ## FerretDB on SQLite vs on PostgreSQL, per operation (installs PostgreSQL if missing)
+	$(RUN) python deploy/local/bench_backends.py $(ARGS)
+
 .PHONY: simulate-checkout
 simulate-checkout: install ## Publish simulated shop orders (ARGS="--orders 100 --rate 20 --seed 7")
 	$(RUN) python -m conveyor_simulators checkout $(ARGS)
