@@ -5,7 +5,7 @@ import logging
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from conveyor_runtime.logs import JsonFormatter, log_context
+from conveyor_runtime.logs import JsonFormatter, RepeatedLines, log_context
 
 
 def formatted(record_message: str, **extra: object) -> dict[str, object]:
@@ -37,3 +37,28 @@ def test_a_line_written_while_handling_a_message_carries_its_trace_and_ids() -> 
 def test_a_line_outside_any_span_or_message_has_no_ids() -> None:
     line = formatted("started")
     assert not {"trace_id", "span_id", "event_id", "order_id"} & line.keys()
+
+
+def test_a_client_repeating_one_complaint_writes_one_line_per_window_with_the_count() -> None:
+    now = [0.0]
+    repeats = RepeatedLines(window=30, clock=lambda: now[0])
+
+    def complaint(logger: str = "aiokafka.conn", message: str = "Unable connect to %s") -> bool:
+        record = logging.LogRecord(logger, logging.ERROR, __file__, 1, message, ("node",), None)
+        passed = repeats.filter(record)
+        if passed:
+            lines.append(record)
+        return passed
+
+    lines: list[logging.LogRecord] = []
+    for _ in range(1400):  # a second of a broker outage
+        complaint()
+        now[0] += 0.001
+    assert len(lines) == 1
+    assert not hasattr(lines[0], "repeated")
+    assert complaint(message="Heartbeat failed")  # another complaint is news
+    now[0] = 31.0
+    assert complaint()
+    assert lines[-1].repeated == 1399  # type: ignore[attr-defined]
+    own = logging.LogRecord("orders", logging.ERROR, __file__, 1, "handler failed", None, None)
+    assert all(repeats.filter(own) for _ in range(3))  # the service's own lines all pass
