@@ -16,13 +16,15 @@ from pymongo.errors import AutoReconnect
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import BatchPolicy, RetryPolicy, Route, subscribe_batches
-from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_runtime.testing import Servers, wait_for
 
-FAST = RetryPolicy(first_delay=0.01, max_delay=0.05, max_unknown_attempts=3)
+FAST = RetryPolicy(
+    first_delay=0.01, max_delay=0.05, max_unknown_attempts=3, max_conflict_attempts=4
+)
 
 
 class Pinged(BaseModel):
@@ -210,6 +212,34 @@ async def test_a_poison_message_is_parked_and_its_key_goes_on(
         await parked.stop()
     assert record.value == b"\xff not json"
     assert dict(record.headers)["x-dlq-reason"].startswith(b"ValidationError")
+
+
+async def test_a_message_whose_writes_keep_conflicting_is_parked_after_a_bound(
+    kafka: str, namespace: str, topics: tuple[str, str]
+) -> None:
+    topic, dead_letters = topics
+    await publish(kafka, topic, [(b"a", ping(1)), (b"a", ping(2))])
+    attempts: dict[int, int] = {}
+
+    async def handle(event: Pinged) -> None:
+        attempts[event.n] = attempts.get(event.n, 0) + 1
+        if event.n == 1:  # another process wins every time
+            raise ConcurrentUpdateError("order-1")
+
+    metrics = MessagingMetrics()
+    group = namespace + "g"
+    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+        await wait_for(lambda: _async(2 in attempts), within=30)
+        ends = await end_offsets(kafka, topic)
+        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+    assert attempts[1] == FAST.max_conflict_attempts
+    parked = AIOKafkaConsumer(dead_letters, bootstrap_servers=kafka, auto_offset_reset="earliest")
+    await parked.start()
+    try:
+        record = await asyncio.wait_for(parked.getone(), timeout=10)
+    finally:
+        await parked.stop()
+    assert dict(record.headers)["x-dlq-reason"].startswith(b"ConcurrentUpdateError")
 
 
 async def _async(value: bool) -> bool:

@@ -21,7 +21,10 @@ message, this module decides:
 * permanent failure (bad bytes, schema violation, ``PermanentError``): publish the original
   bytes, key and headers plus the reason to ``<topic>.dlq``, wait for the broker's confirmation,
   and go on with the key's next message: a poison message costs itself, never the batch;
-* anything else (a bug): retry a few times, then dead-letter it like a permanent failure.
+* anything else (a bug): retry a few times, then dead-letter it like a permanent failure;
+* a write that keeps finding its document changed by another process (``ConcurrentUpdateError``,
+  retried like a transient failure): dead-lettered with that reason after
+  ``max_conflict_attempts``, so two instances fighting over a document cannot stall a partition.
 
 Each handled message gets its own consumer span, child of the producer span its headers carry
 (FastStream's middleware would make one span for the whole batch, outside every order's trace).
@@ -72,11 +75,14 @@ def handled_record() -> Record | None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Backoff between attempts; ``max_unknown_attempts`` bounds retries of unexpected errors."""
+    """Backoff between attempts; ``max_unknown_attempts`` bounds retries of unexpected errors,
+    ``max_conflict_attempts`` those of a message whose writes keep finding the document changed
+    by another process (a livelock between instances must not stall its partition forever)."""
 
     first_delay: float = 0.2
     max_delay: float = 10.0
     max_unknown_attempts: int = 5
+    max_conflict_attempts: int = 20
 
     def delay(self, attempt: int) -> float:
         # Full jitter keeps a fleet of consumers from retrying a recovering database in lockstep.
@@ -291,14 +297,18 @@ class _MessageHandler:
     async def _attempt(
         self, route: Route[Any], record: Record, headers: dict[str, str], span: trace.Span
     ) -> str:
+        conflicts = 0
         for attempt in itertools.count(1):
             try:
                 await self._process(route, record, span)
                 return "ok"
             except Exception as error:  # classified here, never swallowed
                 transient = is_transient(error)
-                if is_permanent(error) or (
-                    not transient and attempt >= self.retry.max_unknown_attempts
+                conflicts += isinstance(error, ConcurrentUpdateError)
+                if (
+                    is_permanent(error)
+                    or (not transient and attempt >= self.retry.max_unknown_attempts)
+                    or conflicts >= self.retry.max_conflict_attempts
                 ):
                     park = functools.partial(self._dead_letter, route, record, headers, error)
                     await self._until_done(park, route.topic)
