@@ -22,7 +22,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from conveyor_contracts.topics import (
     TOPICS,
 )
 from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics
+from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics, registry_topics
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import broker, tracer_provider
@@ -330,8 +330,10 @@ async def run_namespace(kind: str, endpoints: stack.Endpoints) -> AsyncIterator[
     prefix = f"{kind}{int(time.time())}-"
     log_dir = stack.LOG_DIR / prefix.rstrip("-")
     log_dir.mkdir(parents=True, exist_ok=True)
-    wanted = {prefix + spec.name: spec.partitions for spec in TOPICS}
-    wanted |= {prefix + spec.dead_letter: 1 for spec in TOPICS}
+    wanted = registry_topics(prefix)
+    # One partition per dead-letter topic: a run parks few messages, and fewer start faster.
+    for spec in TOPICS:
+        wanted[prefix + spec.dead_letter] = replace(wanted[prefix + spec.dead_letter], partitions=1)
     await ensure_topics(endpoints.kafka, wanted)
     try:
         yield prefix, log_dir

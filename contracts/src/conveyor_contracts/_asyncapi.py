@@ -30,9 +30,12 @@ DESCRIPTION = (
 def _about(spec: TopicSpec[Any]) -> str:
     events = ", ".join(event.__name__ for event in spec.events)
     return (
-        f"{spec.description} Key: {spec.key}. Partitions: {spec.partitions}. "
+        f"{spec.description} Key: {spec.key}. Partitions: {spec.partitions}, "
+        f"{spec.replication_factor} copies, {spec.min_insync_replicas} in sync for a "
+        f"confirmed publish; kept {spec.retention_hours} h. "
         f"Produced by {spec.producer}; consumed by {', '.join(spec.consumers)}. "
-        f"Messages: {events}. Dead letters: {spec.dead_letter}."
+        f"Messages: {events}. Dead letters: {spec.dead_letter} "
+        f"(kept {spec.dead_letter_retention_hours} h)."
     )
 
 

@@ -24,6 +24,14 @@ class TopicSpec(Generic[E]):
         message: The discriminated union (on ``event_type``) of everything the topic carries.
         adapter: ``TypeAdapter`` of ``message``: ``adapter.validate_json(raw_bytes)``.
         description: One sentence for the AsyncAPI document.
+        replication_factor: Copies of each partition on a cluster (capped at its broker count
+            when the topic is created, so a single local broker gets 1).
+        min_insync_replicas: Copies that must have a message before an ``acks=all`` publish is
+            confirmed: with 3 copies and 2 in sync, one broker can be lost without losing or
+            refusing a confirmed event.
+        retention_hours: How long Kafka keeps the topic's messages (a consumer down longer
+            than this misses them).
+        dead_letter_retention_hours: How long parked messages wait for an operator's replay.
     """
 
     name: str
@@ -34,6 +42,10 @@ class TopicSpec(Generic[E]):
     message: Any
     adapter: TypeAdapter[E]
     description: str
+    replication_factor: int = 3
+    min_insync_replicas: int = 2
+    retention_hours: int = 7 * 24
+    dead_letter_retention_hours: int = 30 * 24
 
     @property
     def dead_letter(self) -> str:

@@ -14,6 +14,7 @@ Run as a program it creates the registry's topics (used by deploy/compose.yaml):
 import argparse
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -76,12 +77,26 @@ async def _probe(bootstrap: str) -> None:
         await admin.close()
 
 
-async def ensure_topics(
-    bootstrap: str,
-    topics: Mapping[str, int],
-    *,
-    replication_factor: int = 1,
-) -> None:
+@dataclass(frozen=True)
+class TopicSettings:
+    """How a topic is created: partitions, copies, and the configs Kafka enforces."""
+
+    partitions: int
+    replication_factor: int = 3
+    min_insync_replicas: int = 2
+    retention_hours: int | None = None  # the broker's default when None
+
+    def on(self, brokers: int) -> tuple[int, dict[str, str]]:
+        """The replication factor and configs on a cluster of ``brokers``: never more copies
+        than brokers, and never more in sync than copies (one local broker: 1 and 1)."""
+        replicas = min(self.replication_factor, brokers)
+        configs = {"min.insync.replicas": str(min(self.min_insync_replicas, replicas))}
+        if self.retention_hours is not None:
+            configs["retention.ms"] = str(self.retention_hours * 3600 * 1000)
+        return replicas, configs
+
+
+async def ensure_topics(bootstrap: str, topics: Mapping[str, int | TopicSettings]) -> None:
     """Create the topics that do not exist yet and wait until all of them have leaders.
 
     Existing topics are left unchanged, even with another partition count: adding partitions
@@ -90,8 +105,8 @@ async def ensure_topics(
 
     Args:
         bootstrap: Bootstrap servers, ``host:port[,host:port...]``.
-        topics: Topic name -> number of partitions.
-        replication_factor: Replicas per partition; 1 on a single local broker.
+        topics: Topic name -> its settings, or only its partitions (then the default copies,
+            3 and 2 in sync, capped by the cluster's size).
 
     Raises:
         TopicCreationError: A topic was refused, or has partitions without a leader in time.
@@ -102,11 +117,14 @@ async def ensure_topics(
     try:
         await admin.start()
         existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(name, partitions, replication_factor)
-            for name, partitions in sorted(topics.items())
-            if name not in existing
-        ]
+        brokers = len((await admin.describe_cluster())["brokers"])
+        missing = []
+        for name, wanted in sorted(topics.items()):
+            if name in existing:
+                continue
+            settings = TopicSettings(wanted) if isinstance(wanted, int) else wanted
+            replicas, configs = settings.on(brokers)
+            missing.append(NewTopic(name, settings.partitions, replicas, topic_configs=configs))
         if missing:
             response = await admin.create_topics(missing, timeout_ms=int(_LEADER_WAIT * 1000))
             _raise_for_refused(response.to_object()["topic_errors"])
@@ -169,24 +187,30 @@ def _topics_without_leaders(described: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def registry_topics() -> dict[str, int]:
-    """Every topic of the contracts' registry and its dead-letter topic, with their partitions.
+def registry_topics(prefix: str = "") -> dict[str, TopicSettings]:
+    """Every topic of the contracts' registry and its dead-letter topic, as the registry sizes
+    them, each name after ``prefix``.
 
     A dead-letter topic gets as many partitions as its topic: the dead-letter publish keeps the
     message key, so each key's failures stay together and in order, and a replay into the
     original topic can run with the same parallelism.
-
-    Returns:
-        Topic name -> number of partitions.
     """
     # Imported here, not at the top: waiting for Kafka and creating per-test topics must not
     # depend on the registry module.
     from conveyor_contracts.topics import TOPICS
 
-    wanted: dict[str, int] = {}
+    wanted: dict[str, TopicSettings] = {}
     for spec in TOPICS:
-        wanted[spec.name] = spec.partitions
-        wanted[spec.dead_letter] = spec.partitions
+        copies = {
+            "replication_factor": spec.replication_factor,
+            "min_insync_replicas": spec.min_insync_replicas,
+        }
+        wanted[prefix + spec.name] = TopicSettings(
+            spec.partitions, retention_hours=spec.retention_hours, **copies
+        )
+        wanted[prefix + spec.dead_letter] = TopicSettings(
+            spec.partitions, retention_hours=spec.dead_letter_retention_hours, **copies
+        )
     return wanted
 
 
