@@ -44,7 +44,7 @@ def test_a_fix_that_no_longer_matches_stops_the_build(tmp_path: Path) -> None:
 
 def test_the_ferretdb_build_names_its_fixes_and_their_reasons() -> None:
     ferretdb = stack.FerretDB(stack.Settings())
-    assert len(ferretdb.source_fixes) == 10
+    assert len(ferretdb.source_fixes) == 17
     assert all(len(fix.why) > 80 for fix in ferretdb.source_fixes)
     # Changing a fix changes the binary's name, so the server is rebuilt.
     assert ferretdb.binary.name.startswith("ferretdb-v1.24.2-fixed-")
