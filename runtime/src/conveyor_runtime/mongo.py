@@ -90,11 +90,12 @@ async def ping(client: AsyncMongoClient[dict[str, object]]) -> None:
 
 
 class KeyedLock:
-    """Serialises writers to the same key inside this process.
+    """Serialises writers to the same key inside this process: a throughput aid.
 
-    FerretDB applies updates without isolation, and even on MongoDB a hot key (one flash-sale
-    SKU) would otherwise see a storm of failing conditional updates. Across processes the
-    database's atomic conditional updates are what keeps state correct.
+    Correctness never rests on it: across processes (and instances of a service) the
+    database's atomic conditional updates keep state correct, on MongoDB and on the local
+    FerretDB with the stack's isolation fix. Without it a hot key (one flash-sale SKU) would see
+    a storm of versioned writes failing against each other.
     """
 
     def __init__(self) -> None:
