@@ -241,3 +241,27 @@ async def test_documents_read_at_the_same_time_are_read_with_one_query(
     found = await asyncio.gather(*(cold.get(f"c{n}") for n in range(50)), cold.get("missing"))
     assert found == [{"_id": f"c{n}", "n": n} for n in range(50)] + [None]
     assert _commands(metrics).get("find", 0) - before.get("find", 0) <= 2
+
+
+async def test_a_change_that_refuses_a_stale_cached_copy_is_tried_on_the_stored_one(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    mongo, _ = client
+    collection = mongo[f"{namespace}documents"]["counters"]
+    here, elsewhere = _documents(collection), _documents(collection)  # two instances
+    await here.insert({"_id": "c1", "n": 0, "parts": []}, [])  # cached here without the part
+
+    def part_added(counter: Counter) -> tuple[Counter, list[OutboxMessage]]:
+        return counter | {"parts": ["p1"]}, []
+
+    def scanned(counter: Counter) -> tuple[Counter, list[OutboxMessage]]:
+        if "p1" not in counter["parts"]:
+            raise LookupError("a part this document does not have")
+        return counter | {"n": counter["n"] + 1}, []
+
+    await elsewhere.update("c1", part_added)  # the other instance adds it
+    after = await here.update("c1", scanned)
+    assert after is not None
+    assert after["n"] == 1
+    with pytest.raises(LookupError):  # refused on the stored document too: the change's answer
+        await here.update("c1", lambda counter: scanned(counter | {"parts": []}))

@@ -181,8 +181,9 @@ class OutboxDocuments(Generic[T]):
         a change usually costs one database operation: the versioned write. Should another
         process have written it since (the version moved), the write matches nothing, and the
         document is read again and the change applied again: ``change`` must be pure. A change
-        that finds nothing to do on the cached document is also tried again on a fresh read,
-        since a stale copy could be why.
+        that finds nothing to do on the cached document, or raises on it (a shipment another
+        instance added is not in this copy), is also tried again on a fresh read, since a
+        stale copy could be why.
 
         While the consumer handles the messages of this document's own key (``coalescing``),
         a coalesced collection holds the change instead and writes it, with the key's other
@@ -201,7 +202,12 @@ class OutboxDocuments(Generic[T]):
                 if attempt == 0:
                     link_to_order_trace(order_trace)
                 value = self._value(document)
-                changed, events = change(value)
+                try:
+                    changed, events = change(value)
+                except Exception:
+                    if cached is not None:
+                        continue  # the copy may be what the change refuses: ask the database
+                    raise
                 events = _in_trace(events, order_trace)
                 if changed == value and not events:
                     if cached is not None:
@@ -257,7 +263,13 @@ class OutboxDocuments(Generic[T]):
                     if attempt == 0:
                         link_to_order_trace(order_trace)
                 value = self._value(held.document)
-                changed, events = change(value)
+                try:
+                    changed, events = change(value)
+                except Exception:
+                    if held.changed is None and held.from_cache:
+                        held = None  # the copy may be what the change refuses: ask the database
+                        continue
+                    raise
                 events = _in_trace(events, held.order_trace)
                 if changed == value and not events:
                     if held.changed is None and held.from_cache:
