@@ -1,5 +1,6 @@
-"""`make demo` in its short mode: the services as processes, the simulators, and a summary that
-says every order reached an end with nothing dead-lettered and one order traced in Jaeger."""
+"""`make demo` in its short mode: the services as processes, two of each in one consumer group
+(so partitions are shared and rebalanced as the instances join), the simulators, and a summary
+that says every order reached an end with nothing dead-lettered and one order traced in Jaeger."""
 
 import asyncio
 import json
@@ -20,6 +21,8 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
         sys.executable,
         str(root / "deploy" / "local" / "demo.py"),
         "--short",
+        "--instances",
+        "2",
         "--report",
         str(report),
         cwd=root,
@@ -32,6 +35,7 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
 
     summary = json.loads(report.read_text())
     assert summary["problems"] == []
+    assert summary["instances_per_service"] == 2
     states = summary["orders_by_final_state"]
     assert sum(states.values()) == summary["orders"] == 40
     # A return no carrier would collect stays in progress, waiting for an agent.

@@ -150,20 +150,26 @@ def _free_port() -> int:
 
 @dataclass
 class Service:
-    name: str
+    name: str  # the service's name, with the instance's number after a second one: orders-2
     port: int
     process: asyncio.subprocess.Process
     log: Path
+    service: str = ""  # the service whatever the instance: orders
 
 
 @contextlib.asynccontextmanager
 async def services_as_processes(
-    endpoints: stack.Endpoints, prefix: str, log_dir: Path
+    endpoints: stack.Endpoints, prefix: str, log_dir: Path, instances: int = 1
 ) -> AsyncIterator[list[Service]]:
+    """Every service as ``instances`` processes, each service's in one consumer group (they
+    share its partitions, its database and its topics)."""
     started: list[Service] = []
     try:
-        for name in SERVICES:
-            port, env_prefix, log = _free_port(), name.upper(), log_dir / f"{name}.log"
+        for name, instance in (
+            (name, instance) for instance in range(1, instances + 1) for name in SERVICES
+        ):
+            process_name = name if instance == 1 else f"{name}-{instance}"
+            port, env_prefix, log = _free_port(), name.upper(), log_dir / f"{process_name}.log"
             env = os.environ | {
                 f"{env_prefix}_KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
                 f"{env_prefix}_MONGO_URL": endpoints.mongo_url,
@@ -179,7 +185,7 @@ async def services_as_processes(
                 process = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", name, env=env, stdout=output, stderr=output
                 )
-            started.append(Service(name, port, process, log))
+            started.append(Service(process_name, port, process, log, service=name))
         await asyncio.gather(*(_ready(service) for service in started))
         yield started
     finally:
@@ -358,7 +364,7 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         prefix, log_dir = await running.enter_async_context(run_namespace("demo", endpoints))
         say(f"demo {prefix.rstrip('-')}: {len(expected)} orders, service logs in {log_dir}")
         services = await running.enter_async_context(
-            services_as_processes(endpoints, prefix, log_dir)
+            services_as_processes(endpoints, prefix, log_dir, args.instances)
         )
         say("services ready: " + ", ".join(f"{s.name} :{s.port}" for s in services))
         observer = _observer(endpoints.kafka, prefix, observed)
@@ -433,6 +439,7 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
     )
     summary = {
         "orders": len(expected),
+        "instances_per_service": args.instances,
         "seconds": round(elapsed, 1),
         "orders_by_final_state": dict(statuses.most_common()),
         "cases_by_reason": dict(observed.cases.most_common()),
@@ -498,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before giving up")
     parser.add_argument("--short", action="store_true", help="40 orders: the CI run")
     parser.add_argument("--report", default=str(REPORT), help="where the JSON summary goes")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="processes per service, in one group each"
+    )
     args = parser.parse_args(argv)
     if args.short:
         args.orders, args.timeout = 40, 300.0
