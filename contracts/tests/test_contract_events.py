@@ -7,6 +7,7 @@ import pytest
 from contracts_testkit import EVENTS, example, pair_id, topic_event_pairs, wire_models
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from conveyor_contracts.address import PostalAddress
 from conveyor_contracts.envelope import Envelope
 from conveyor_contracts.spec import TopicSpec
 
@@ -135,3 +136,9 @@ def test_a_naive_scan_time_from_a_carrier_is_rejected() -> None:
 
 def test_a_label_url_that_is_not_https_is_rejected() -> None:
     _invalid("ShipmentAccepted", label_url="http://labels.example/x.pdf")
+
+
+def test_an_address_made_of_its_fields_examples_is_one_real_address() -> None:
+    by_fields = {name: field.examples[0] for name, field in PostalAddress.model_fields.items()}
+    # San Francisco, California, 94105: in the United States, as the events' examples say.
+    assert by_fields == example(EVENTS["OrderPlaced"])["ship_to"]

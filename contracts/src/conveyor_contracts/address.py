@@ -51,7 +51,8 @@ class PostalAddress(BaseModel):
         examples=["94105"],
         json_schema_extra=PERSONAL,
     )
-    country: CountryCode
+    # The examples above are one address in San Francisco, California: in the US.
+    country: CountryCode = Field(examples=["US"])
 
 
 class Contact(BaseModel):

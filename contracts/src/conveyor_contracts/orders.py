@@ -30,7 +30,11 @@ class Rejection(BaseModel):
         description="Machine-readable reason.", examples=["invalid_postal_code"]
     )
     detail: Detail | None = Field(
-        default=None, description="What exactly was wrong.", examples=["94A05 is not a US ZIP code"]
+        default=None,
+        # Never the input itself: the rejection travels in events and logs, and what the buyer
+        # typed (a postal code) is personal data.
+        description="What exactly was wrong, without repeating the buyer's input.",
+        examples=["not a valid US postal code"],
     )
 
 
@@ -48,7 +52,7 @@ class OrderRejected(OrderEnvelope):
         min_length=1,
         max_length=20,
         description="Every reason found, not only the first.",
-        examples=[[{"code": "invalid_postal_code", "detail": "94A05 is not a US ZIP code"}]],
+        examples=[[{"code": "invalid_postal_code", "detail": "not a valid US postal code"}]],
     )
 
 

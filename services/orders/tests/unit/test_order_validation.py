@@ -4,6 +4,7 @@ import pytest
 from orders_testkit import event
 
 from conveyor_contracts.checkout import OrderPlaced
+from conveyor_contracts.orders import OrderRejected, Rejection
 from orders.domain.validation import problems_of
 
 
@@ -58,3 +59,13 @@ def test_problem_details_never_contain_the_address_or_the_recipient() -> None:
     details = " ".join(problem.detail for problem in problems_of(order))
     assert "ZZZZZ" not in details
     assert order.recipient.name not in details
+
+
+def test_the_contracts_rejection_example_is_what_orders_says_and_never_echoes_the_input() -> None:
+    typed = "94A05"  # what the buyer typed: personal data, never repeated in an event
+    address = placed().ship_to.model_copy(update={"postal_code": typed})
+    [problem] = problems_of(placed(ship_to=address.model_dump()))
+    [example] = OrderRejected.model_json_schema()["examples"][0]["reasons"]
+    assert example == {"code": problem.code, "detail": problem.detail}
+    assert Rejection.model_fields["detail"].examples == [problem.detail]
+    assert typed not in problem.detail
