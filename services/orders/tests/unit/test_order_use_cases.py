@@ -5,7 +5,7 @@ from typing import Any
 from orders_testkit import TOPICS, event
 
 from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
-from conveyor_contracts.inventory import StockReserved, StockShortage
+from conveyor_contracts.inventory import StockBackordered, StockReserved, StockShortage
 from conveyor_contracts.orders import ORDER_LIFECYCLE_EVENTS, ORDER_STATUS_EVENTS
 from conveyor_contracts.shipping.booking import (
     ShipmentBooked,
@@ -169,8 +169,14 @@ async def test_a_reshipment_after_a_lost_parcel_delivers_the_order() -> None:
         event(ShipmentLost, "ord_uc_21", shipment_id="shp_first0001", direction="outbound"),
     ]
     again = [
-        event(StockReserved, "ord_uc_21"),  # carries the support case: a reshipment
-        event(ShipmentBooked, "ord_uc_21", shipment_id="shp_second001"),
+        # Carries the support case: a reshipment, a reservation of its own.
+        event(StockReserved, "ord_uc_21", reservation_id="rsv_reshipped001"),
+        event(
+            ShipmentBooked,
+            "ord_uc_21",
+            shipment_id="shp_second001",
+            reservation_id="rsv_reshipped001",
+        ),
         event(ShipmentDelivered, "ord_uc_21", shipment_id="shp_second001", direction="outbound"),
     ]
     for fact in first + again:
@@ -211,3 +217,61 @@ async def test_a_return_pickup_nobody_takes_does_not_cancel_a_delivered_order() 
     await progress_order_on_shipment(event(ShipmentBookingFailed, "ord_uc_23"), orders, TOPICS)
     assert orders.orders["ord_uc_23"].status is OrderStatus.DELIVERED
     assert "OrderCancelled" not in [kind for kind, _ in emitted(orders, "ord_uc_23")]
+
+
+async def lost(orders: MemoryOrders, order_id: str) -> None:
+    await placed_and_accepted(orders, order_id)
+    await progress_order_on_reservation(
+        event(StockReserved, order_id, case_id=None), orders, TOPICS
+    )
+    for fact in (
+        event(ShipmentBooked, order_id),
+        event(ShipmentDispatched, order_id),
+        event(ShipmentLost, order_id, direction="outbound"),
+    ):
+        await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+    assert orders.orders[order_id].status is OrderStatus.LOST
+
+
+async def test_a_reshipment_inventory_cannot_cover_leaves_the_order_where_it_is() -> None:
+    orders = MemoryOrders()
+    await lost(orders, "ord_uc_24")
+    await delivered(orders, "ord_uc_25")
+    for order_id, status in (("ord_uc_24", OrderStatus.LOST), ("ord_uc_25", OrderStatus.DELIVERED)):
+        told = len(emitted(orders, order_id))
+        # The reshipment support approved: inventory finds no stock for it.
+        await progress_order_on_reservation(event(StockShortage, order_id), orders, TOPICS)
+        assert orders.orders[order_id].status is status
+        assert len(emitted(orders, order_id)) == told  # the buyer is not told "rejected"
+
+
+async def test_a_shortage_of_a_backordered_order_still_rejects_it() -> None:
+    orders = MemoryOrders()
+    await placed_and_accepted(orders, "ord_uc_26")
+    await progress_order_on_reservation(event(StockBackordered, "ord_uc_26"), orders, TOPICS)
+    await progress_order_on_reservation(event(StockShortage, "ord_uc_26"), orders, TOPICS)
+    assert orders.orders["ord_uc_26"].status is OrderStatus.REJECTED
+
+
+async def test_a_cancellation_that_raced_the_pickup_tells_the_buyer_the_parcel_is_recalled() -> (
+    None
+):
+    orders = MemoryOrders()
+    await placed_and_accepted(orders, "ord_uc_27")
+    await progress_order_on_reservation(
+        event(StockReserved, "ord_uc_27", case_id=None), orders, TOPICS
+    )
+    for fact in (event(ShipmentBooked, "ord_uc_27"), event(ShipmentConfirmed, "ord_uc_27")):
+        await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+    # The carrier collects the parcel while the buyer's cancellation reaches orders first.
+    await cancel_order_on_cancellation_requested(
+        event(OrderCancellationRequested, "ord_uc_27"), orders, TOPICS
+    )
+    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_27"), orders, TOPICS)
+    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_27"), orders, TOPICS)
+
+    assert orders.orders["ord_uc_27"].status is OrderStatus.CANCELLED
+    told = [e for kind, e in emitted(orders, "ord_uc_27") if kind == "OrderStatusChanged"]
+    assert [e.status for e in told[-2:]] == ["cancelled", "cancelled"]
+    assert told[-2].reason is None
+    assert told[-1].reason == "collected before the cancellation; on its way back to the warehouse"

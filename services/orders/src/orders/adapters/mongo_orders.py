@@ -28,6 +28,8 @@ def to_document(order: Order) -> dict[str, Any]:
         "placed_event_id": str(order.placed_event_id),
         "content_hash": order.content_hash,
         "expected_parcels": order.expected_parcels,
+        "reservation_id": order.reservation_id,
+        "reshipped_parcels": order.reshipped_parcels,
         "parcels": [{**vars(parcel), "status": parcel.status.label} for parcel in order.parcels],
         "applied": list(order.applied),
         "trace_id": order.trace_id,
@@ -52,6 +54,9 @@ def from_document(document: dict[str, Any]) -> Order:
         placed_event_id=UUID(document["placed_event_id"]),
         content_hash=document["content_hash"],
         expected_parcels=document["expected_parcels"],
+        # Stored since reshipments stopped dropping lost parcels; absent on older orders.
+        reservation_id=document.get("reservation_id"),
+        reshipped_parcels=document.get("reshipped_parcels", 0),
         parcels=tuple(
             Parcel(**{**parcel, "status": status(parcel["status"])})
             for parcel in document["parcels"]

@@ -86,6 +86,7 @@ class Parcel:
     status: OrderStatus
     carrier_code: str | None = None
     tracking_number: str | None = None
+    reservation_id: str | None = None  # whose lines it carries: the order's own, or a reshipment's
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,10 @@ class Order:
     history: tuple[StatusChange, ...]
     placed_event_id: UUID
     content_hash: str
-    expected_parcels: int = 0
+    expected_parcels: int = 0  # one per warehouse of the order's own reservation
     parcels: tuple[Parcel, ...] = field(default=())
+    reservation_id: str | None = None  # the order's own reservation (not a reshipment's)
+    reshipped_parcels: int = 0  # one per warehouse of the reshipments support approved
     applied: tuple[str, ...] = field(default=())  # ids of events already applied: redelivery no-op
     trace_id: str | None = None  # the trace of the order's placement, to find it in Jaeger
 
@@ -124,6 +127,7 @@ def with_parcel(
     status: OrderStatus,
     carrier_code: str | None = None,
     tracking_number: str | None = None,
+    reservation_id: str | None = None,
 ) -> Order:
     """Record one parcel's progress; a parcel, like the order, never moves back."""
     parcels = {parcel.shipment_id: parcel for parcel in order.parcels}
@@ -135,12 +139,49 @@ def with_parcel(
         max(known.status, status),
         carrier_code or known.carrier_code,
         tracking_number or known.tracking_number,
+        reservation_id or known.reservation_id,
     )
     return replace(order, parcels=tuple(parcels.values()))
 
 
 def parcels_status(order: Order) -> OrderStatus | None:
-    """The order is as far as its least advanced parcel, once every expected parcel is booked."""
-    if not order.parcels or len(order.parcels) < order.expected_parcels:
-        return None
-    return min(parcel.status for parcel in order.parcels)
+    """How far the parcels take the order; None until they are all known.
+
+    The order is as far as its least advanced parcel, once every parcel of its reservation is
+    booked (before inventory's answer arrives, the number of parcels is unknown: facts of one
+    parcel cannot stand for the order). A reshipment's parcels stand in for the lost ones once
+    they are all booked: the order is then at least as far as the least advanced of them and of
+    the order's parcels not lost. Both readings only grow as facts arrive, whatever their order,
+    so the order ends where the facts in time order take it.
+    """
+    own = [p for p in order.parcels if not _reshipped(order, p)]
+    status = None
+    if order.expected_parcels and len(own) >= order.expected_parcels:
+        status = min(parcel.status for parcel in own)
+    reshipped = [p for p in order.parcels if _reshipped(order, p)]
+    if order.reshipped_parcels and len(reshipped) >= order.reshipped_parcels:
+        standing = [p for p in own if p.status is not OrderStatus.LOST] + reshipped
+        replaced = min(parcel.status for parcel in standing)
+        status = replaced if status is None else max(status, replaced)
+    return status
+
+
+def _reshipped(order: Order, parcel: Parcel) -> bool:
+    """Whether the parcel carries a reshipment's lines. A parcel of unknown reservation (its
+    booking not seen yet) counts as the order's own, which it is unless a reshipment exists."""
+    return parcel.reservation_id is not None and parcel.reservation_id != order.reservation_id
+
+
+def cancelled_after_pickup(order: Order) -> bool:
+    """Cancelled before orders heard of the pickup: a parcel was collected all the same (the
+    carrier scanned it before shipping could cancel the booking), so shipping recalls it."""
+    return order.status is OrderStatus.CANCELLED and any(
+        not parcel.status.before_pickup for parcel in order.parcels
+    )
+
+
+def status_note(order: Order) -> str | None:
+    """What the buyer is told besides the status, when the status alone would mislead."""
+    if cancelled_after_pickup(order):
+        return "collected before the cancellation; on its way back to the warehouse"
+    return None

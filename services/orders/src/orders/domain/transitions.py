@@ -2,6 +2,8 @@
 
 from dataclasses import replace
 from datetime import datetime
+from typing import NamedTuple
+from uuid import UUID
 
 from conveyor_contracts.inventory import (
     ReservationEvent,
@@ -37,17 +39,33 @@ def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order
     """Inventory reserved, backordered or could not find the stock."""
     match event:
         case StockReserved(case_id=None):
-            reserved = replace(order, expected_parcels=len(event.allocations))
-            return moved_to(reserved, OrderStatus.RESERVED, at, event.event_id)
+            reserved = replace(
+                order, expected_parcels=len(event.allocations), reservation_id=event.reservation_id
+            )
+            reserved = moved_to(reserved, OrderStatus.RESERVED, at, event.event_id)
+            return _as_far_as_parcels(reserved, at, event.event_id)
         case StockReserved():
-            # A reshipment support approved: its parcels replace the lost ones.
-            kept = tuple(p for p in order.parcels if p.status is not OrderStatus.LOST)
-            return replace(order, parcels=kept, expected_parcels=len(kept) + len(event.allocations))
+            # A reshipment support approved: its parcels stand in for the lost ones.
+            reshipped = order.reshipped_parcels + len(event.allocations)
+            return _as_far_as_parcels(
+                replace(order, reshipped_parcels=reshipped), at, event.event_id
+            )
         case StockBackordered():
             return moved_to(order, OrderStatus.BACKORDERED, at, event.event_id)
-        case StockShortage():
+        case StockShortage() if order.status < OrderStatus.RESERVED:
             return moved_to(order, OrderStatus.REJECTED, at, event.event_id)
+        case StockShortage():
+            # Already reserved once: this is a reshipment inventory cannot cover. The order
+            # stays where its parcels are (lost, delivered); support's case on the shortage
+            # decides what the buyer gets instead (a refund, another reshipment).
+            return order
     return order  # released, committed, restocked: stock bookkeeping, no change of status
+
+
+def _as_far_as_parcels(order: Order, at: datetime, cause: UUID) -> Order:
+    """The order moved on to where its parcels are (their facts may have come first)."""
+    implied = parcels_status(order)
+    return order if implied is None else moved_to(order, implied, at, cause)
 
 
 def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
@@ -58,38 +76,50 @@ def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
         return moved_to(order, OrderStatus.CANCELLED, at, event.event_id)
     if isinstance(event, ShipmentDelivered) and event.direction == "return":
         return moved_to(order, OrderStatus.RETURNED, at, event.event_id)
-    parcel = _parcel_progress(event)
-    if parcel is None:
+    progress = _parcel_progress(event)
+    if progress is None:
         return order
-    status, carrier_code, tracking_number = parcel
     known = {p.shipment_id for p in order.parcels}
     if isinstance(event, ShipmentRebooked) and event.shipment_id not in known:
         return order  # a return pickup re-booked: not one of the order's outbound parcels
-    order = with_parcel(order, event.shipment_id, status, carrier_code, tracking_number)
-    implied = parcels_status(order)
-    return order if implied is None else moved_to(order, implied, at, event.event_id)
+    order = with_parcel(order, event.shipment_id, *progress)
+    return _as_far_as_parcels(order, at, event.event_id)
 
 
-def _parcel_progress(event: ShipmentEvent) -> tuple[OrderStatus, str | None, str | None] | None:
+class _Progress(NamedTuple):
+    status: OrderStatus
+    carrier_code: str | None = None
+    tracking_number: str | None = None
+    reservation_id: str | None = None
+
+
+def _parcel_progress(event: ShipmentEvent) -> _Progress | None:
     match event:
-        case ShipmentBooked() | ShipmentRebooked():
-            return OrderStatus.BOOKED, event.carrier_code, None
+        case ShipmentBooked():
+            return _Progress(OrderStatus.BOOKED, event.carrier_code, None, event.reservation_id)
+        case ShipmentRebooked():
+            return _Progress(OrderStatus.BOOKED, event.carrier_code)
         case ShipmentConfirmed(direction="outbound"):
-            return OrderStatus.BOOKED, event.carrier_code, event.tracking_number
+            return _Progress(OrderStatus.BOOKED, event.carrier_code, event.tracking_number)
         case ShipmentDispatched():
-            return OrderStatus.PICKED_UP, event.carrier_code, event.tracking_number
+            return _Progress(
+                OrderStatus.PICKED_UP,
+                event.carrier_code,
+                event.tracking_number,
+                event.reservation_id,
+            )
         case ShipmentInTransit(direction="outbound", stage="out_for_delivery"):
-            return OrderStatus.OUT_FOR_DELIVERY, None, None
+            return _Progress(OrderStatus.OUT_FOR_DELIVERY)
         case ShipmentInTransit(direction="outbound"):
-            return OrderStatus.PICKED_UP, None, None
+            return _Progress(OrderStatus.PICKED_UP)
         case DeliveryAttemptFailed(direction="outbound"):
-            return OrderStatus.DELIVERY_FAILED, None, None
+            return _Progress(OrderStatus.DELIVERY_FAILED)
         case ShipmentDelivered(direction="outbound"):
-            return OrderStatus.DELIVERED, None, None
+            return _Progress(OrderStatus.DELIVERED)
         case ShipmentReturnedToSender(direction="outbound"):
-            return OrderStatus.RETURNED_TO_SENDER, None, None
+            return _Progress(OrderStatus.RETURNED_TO_SENDER)
         case ShipmentLost(direction="outbound"):
-            return OrderStatus.LOST, None, None
+            return _Progress(OrderStatus.LOST)
     return None  # returns, recalls, exceptions, SLA: the support service's business
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from conveyor_contracts.envelope import OrderEnvelope
 from conveyor_contracts.orders import OrderStatusChanged, ParcelTracking
 from conveyor_runtime.outbox import OutboxMessage, derived_event_id, outbox_message
-from orders.domain.order import PUBLIC_STATUS, Order
+from orders.domain.order import PUBLIC_STATUS, Order, status_note
 from orders.ports import Topics
 
 APPLIED_MEMORY = 500  # event ids remembered per order: far more than one order ever receives
@@ -40,9 +40,10 @@ class Reaction:
     def status_changes(
         self, before: Order | None, after: Order, reason: str | None = None
     ) -> list[OutboxMessage]:
-        """``OrderStatusChanged`` when what the buyer sees (status, parcel tracking) changed."""
-        status, parcels = _buyer_view(after)
-        if before is not None and _buyer_view(before) == (status, parcels):
+        """``OrderStatusChanged`` when what the buyer sees (status, parcel tracking, the note
+        on the status) changed."""
+        status, parcels, note = _buyer_view(after)
+        if before is not None and _buyer_view(before) == (status, parcels, note):
             return []
         return [
             self.event(
@@ -50,18 +51,18 @@ class Reaction:
                 self.topics.order_status,
                 status=status,
                 parcels=parcels,
-                reason=reason,
+                reason=reason or note,
             )
         ]
 
 
-def _buyer_view(order: Order) -> tuple[str, tuple[ParcelTracking, ...]]:
+def _buyer_view(order: Order) -> tuple[str, tuple[ParcelTracking, ...], str | None]:
     parcels = tuple(
         ParcelTracking(carrier_code=parcel.carrier_code, tracking_number=parcel.tracking_number)
         for parcel in order.parcels
         if parcel.carrier_code and parcel.tracking_number
     )
-    return PUBLIC_STATUS[order.status], parcels
+    return PUBLIC_STATUS[order.status], parcels, status_note(order)
 
 
 def already_applied(order: Order, reaction: Reaction) -> bool:
