@@ -55,6 +55,13 @@ class StockStore(Protocol):
         """Ship what ``key`` holds (on_hand and reserved both drop); None if nothing held."""
         ...
 
+    async def ship_unheld(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        """Take ``units`` that left without a hold off on_hand, once per key; None when the key
+        was already applied (or still holds units: ``commit`` ships those)."""
+        ...
+
     async def receive(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
     ) -> StockLevel | None:

@@ -137,3 +137,47 @@ async def test_concurrent_orders_never_reserve_more_than_is_on_hand() -> None:
     outcomes = [emitted(reservations, o.order_id)[0] for o in orders]
     assert outcomes.count(StockReserved.__name__) == 50
     assert outcomes.count(StockShortage.__name__) == 150
+
+
+def dispatched(order_id: str) -> ShipmentDispatched:
+    return event(
+        ShipmentDispatched,
+        order_id,
+        reservation_id=reservation_id_for(order_id),
+        warehouse_id="WH-US-NJ1",
+        lines=[{"sku": SKU, "quantity": 2}],
+    )
+
+
+async def test_a_cancellation_after_the_parcel_left_releases_nothing_and_says_nothing() -> None:
+    # The carrier collected the parcel before orders heard of it and accepted the cancellation:
+    # the units left with it (shipping recalls it; its return restocks them).
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_race_1"))
+    await commit_stock_on_shipment_dispatched(
+        dispatched("ord_race_1"), inventory(stock, reservations)
+    )
+    cancelled = event(OrderCancelled, "ord_race_1")
+    await release_stock_on_order_cancelled(cancelled, inventory(stock, reservations))
+
+    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=3, reserved=0)
+    assert StockReleased.__name__ not in emitted(reservations, "ord_race_1")
+
+
+async def test_a_parcel_that_left_after_its_stock_was_released_still_takes_it_off_the_shelf() -> (
+    None
+):
+    # The same race, the cancellation handled first: the hold was given back, yet the parcel
+    # is on the truck, so the shelf has two units fewer.
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_race_2"))
+    cancelled = event(OrderCancelled, "ord_race_2")
+    await release_stock_on_order_cancelled(cancelled, inventory(stock, reservations))
+    for _ in range(2):  # redelivered
+        await commit_stock_on_shipment_dispatched(
+            dispatched("ord_race_2"), inventory(stock, reservations)
+        )
+
+    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=3, reserved=0)
+    assert emitted(reservations, "ord_race_2")[-1] == "StockCommitted"
+    assert emitted(reservations, "ord_race_2").count("StockCommitted") == 1

@@ -61,6 +61,12 @@ class MemoryStock:
         result = self._apply(warehouse_id, sku, lambda r: r.commit(key), emit)
         return _changed(result)
 
+    async def ship_unheld(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        result = self._apply(warehouse_id, sku, lambda r: r.ship_unheld(units, key), emit)
+        return _changed(result)
+
     async def receive(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
     ) -> StockLevel | None:

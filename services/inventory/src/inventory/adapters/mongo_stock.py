@@ -124,6 +124,13 @@ class MongoStock:
     ) -> StockLevel | None:
         return _changed(await self._apply(warehouse_id, sku, lambda r: r.commit(key), emit))
 
+    async def ship_unheld(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        return _changed(
+            await self._apply(warehouse_id, sku, lambda r: r.ship_unheld(units, key), emit)
+        )
+
     async def receive(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
     ) -> StockLevel | None:

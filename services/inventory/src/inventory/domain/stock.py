@@ -34,6 +34,12 @@ class StockLevel:
         """The carrier took the units: they leave the shelf and the reservation together."""
         return _checked(StockLevel(self.on_hand - units, self.reserved - units))
 
+    def shipped_unheld(self, units: int) -> "StockLevel":
+        """The carrier took units no longer held (their hold was given back before the pickup
+        was known): they leave the shelf. As with a count, the shelf is the truth: if those units
+        were reserved again meanwhile, the reservations stay and nothing shows available."""
+        return _checked(StockLevel(max(self.on_hand - units, self.reserved), self.reserved))
+
 
 def is_low(level: StockLevel, threshold: int) -> bool:
     return level.available <= threshold
@@ -94,6 +100,11 @@ class StockRecord:
         if units is None:
             return self
         return self._with(self.level.committed(units), holds=self._without(key))
+
+    def ship_unheld(self, units: int, key: str) -> "StockRecord":
+        if key in self.applied or self.held(key) is not None:
+            return self  # once per key; a hold still there is shipped by ``commit``
+        return self._with(self.level.shipped_unheld(units), applied=(*self.applied, key))
 
     def receive(self, units: int, key: str) -> "StockRecord":
         if key in self.applied:

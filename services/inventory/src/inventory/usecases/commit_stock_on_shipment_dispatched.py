@@ -1,12 +1,17 @@
 """A parcel left its warehouse: its held units leave stock for good, once per warehouse (of the
-order's own reservation, or of the reshipment the parcel's reservation id names)."""
+order's own reservation, or of the reshipment the parcel's reservation id names).
+
+A parcel the carrier collected while the order was being cancelled may be reported after the
+cancellation released its holds: its units left all the same, so they leave the shelf without a
+hold (shipping recalls the parcel; its return restocks them).
+"""
 
 from dataclasses import replace
 
 from conveyor_contracts.inventory import StockCommitted
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.reservation import Reservation, reshipment_key
+from inventory.domain.reservation import Reservation, ReservationStatus, reshipment_key
 from inventory.usecases.context import Inventory
 from inventory.usecases.emit import Reaction
 
@@ -22,8 +27,14 @@ async def commit_stock_on_shipment_dispatched(
     if stored is None or event.warehouse_id in stored.committed:
         return
     emit = inventory.stock_events(event, "committed")
+    released = stored.status is ReservationStatus.RELEASED
     for line in event.lines:
-        await inventory.stock.commit(event.warehouse_id, line.sku, event.reservation_id, emit)
+        if released:
+            await inventory.stock.ship_unheld(
+                event.warehouse_id, line.sku, line.quantity, event.reservation_id, emit
+            )
+        else:
+            await inventory.stock.commit(event.warehouse_id, line.sku, event.reservation_id, emit)
     reaction = Reaction(event, inventory.topics, inventory.clock())
     committed = reaction.reservation_event(
         StockCommitted,

@@ -14,9 +14,11 @@ _HOLDING = (ReservationStatus.PENDING, ReservationStatus.RESERVED)
 
 
 async def release_stock_on_order_cancelled(event: OrderCancelled, inventory: Inventory) -> None:
-    """Warehouses whose units already left with the carrier keep them committed: after pickup a
-    cancellation comes back as a return, which restocks instead. A backorder held nothing: it is
-    dropped without an event, and no later receipt reserves for it."""
+    """Warehouses whose units already left with the carrier keep them committed (a parcel the
+    carrier collected just before the cancellation is recalled, and comes back as a return,
+    which restocks instead); ``StockReleased`` says only that something was released. A
+    backorder held nothing: it is dropped without an event, and no later receipt reserves for
+    it."""
     stored = await inventory.reservations.get(event.order_id)
     if stored is None:
         return
@@ -25,10 +27,14 @@ async def release_stock_on_order_cancelled(event: OrderCancelled, inventory: Inv
         return
     if stored.status not in _HOLDING:
         return
+    held = [a for a in stored.allocations if a.warehouse_id not in stored.committed]
+    if stored.status is ReservationStatus.RESERVED and not held:
+        # Every parcel left before orders heard of the pickup and accepted the cancellation:
+        # nothing is held any more, so nothing is released (shipping recalls the parcels and
+        # their return restocks the units).
+        return
     emit = inventory.stock_events(event, "released")
-    for allocation in stored.allocations:
-        if allocation.warehouse_id in stored.committed:
-            continue
+    for allocation in held:
         for sku, _ in allocation.lines:
             # Idempotent per hold, so a crash between documents is finished by the redelivery.
             await inventory.stock.release(allocation.warehouse_id, sku, stored.reservation_id, emit)
