@@ -44,7 +44,10 @@ async def stock_at(mesh: Mesh, item: str, warehouse_id: str) -> dict[str, int]:
 
 
 async def deliver(mesh: Mesh, code: str, booking: object, *statuses: str) -> None:
-    start = datetime.now(UTC)
+    """Report ``statuses`` a minute apart, the last a minute ago: scans are never dated in the
+    future, so a later call's scans are later than an earlier call's, as a carrier's are (a scan
+    dated before the parcel's latest one is a late scan, and changes nothing)."""
+    start = datetime.now(UTC) - timedelta(minutes=len(statuses))
     for n, status in enumerate(statuses):
         await mesh.report(code, mesh.scan(booking, status, start + timedelta(minutes=n)))  # type: ignore[arg-type]
 
