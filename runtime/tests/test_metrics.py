@@ -8,9 +8,12 @@ import uuid
 
 from test_outbox import MemoryStore, message
 
+from conveyor_contracts.topics import CHECKOUT_ORDERS
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.service import build_infrastructure
+from conveyor_runtime.settings import ServiceSettings
 from conveyor_runtime.testing import wait_for
 
 
@@ -78,3 +81,26 @@ async def test_the_outbox_backlog_gauge_follows_the_relays_sweeps() -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def test_a_consumed_topics_dead_letter_series_start_at_zero_so_the_first_one_is_an_increase() -> (
+    None
+):
+    # increase() over a series that first appears at 1 sees no increase: the alert on dead
+    # letters would miss the first of its kind. Declared at 0 when the topic is consumed, the
+    # first dead letter is a rise from 0 to 1.
+    settings = ServiceSettings(
+        service_name="test", mongo_database="test", otlp_endpoint=None, topic_prefix="t1-"
+    )
+    infra = build_infrastructure(settings)
+
+    async def handle(_: object) -> None:
+        pass
+
+    infra.consume(CHECKOUT_ORDERS, "orders", handle)
+    for reason in ("ValidationError", "PermanentError"):
+        value = infra.metrics.registry.get_sample_value(
+            "conveyor_messages_dead_lettered_total",
+            {"topic": "t1-checkout.orders.v1", "reason": reason},
+        )
+        assert value == 0, reason

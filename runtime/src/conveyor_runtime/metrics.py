@@ -19,6 +19,12 @@ LabelsOf = Callable[[dict[str, Any]], Sequence[str] | None]
 
 _REMEMBERED_EVENT_IDS = 10_000  # far more than a relay publishes between two retries of one
 
+# Why a consumer parks messages when nothing is broken: bad input, a message a rule refuses.
+# Their series start at 0 (``expect_dead_letters``): ``increase()`` cannot see a series that
+# first appears at 1, so the alert would miss the first dead letter of a kind. An unexpected
+# error's class (a bug) cannot be known in advance; the alert rule also fires on a new series.
+EXPECTED_DEAD_LETTER_REASONS = ("ValidationError", "PermanentError")
+
 
 class MessagingMetrics:
     """Messages in and out per topic; a service adds its business metrics to the same registry."""
@@ -88,6 +94,11 @@ class MessagingMetrics:
         )
         self._facts: dict[str, list[tuple[Counter, LabelsOf]]] = {}
         self._counted: OrderedDict[str, None] = OrderedDict()
+
+    def expect_dead_letters(self, topic: str) -> None:
+        """Start ``topic``'s dead-letter series of the expected reasons at 0."""
+        for reason in EXPECTED_DEAD_LETTER_REASONS:
+            self.dead_lettered.labels(topic, reason)
 
     def count_published(
         self,

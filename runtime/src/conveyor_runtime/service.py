@@ -70,6 +70,7 @@ class Infrastructure:
         keyed_by_order = spec.key == "order_id"  # the others (stock) carry no order id to log
         subscription = Subscription(self.settings.topic(group), self.settings.topic(spec.name))
         self.subscriptions.append(subscription)
+        self.metrics.expect_dead_letters(subscription.topic)
         self.routes.setdefault(subscription.group, []).append(
             Route(
                 topic=subscription.topic,
