@@ -204,12 +204,7 @@ async def test_a_poison_message_is_parked_and_its_key_goes_on(
         ends = await end_offsets(kafka, topic)
         await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
     assert handled.index(1) < handled.index(2)  # key a kept its order around the poison
-    parked = AIOKafkaConsumer(dead_letters, bootstrap_servers=kafka, auto_offset_reset="earliest")
-    await parked.start()
-    try:
-        record = await asyncio.wait_for(parked.getone(), timeout=10)
-    finally:
-        await parked.stop()
+    record = await first_parked(kafka, dead_letters)
     assert record.value == b"\xff not json"
     assert dict(record.headers)["x-dlq-reason"].startswith(b"ValidationError")
 
@@ -233,13 +228,18 @@ async def test_a_message_whose_writes_keep_conflicting_is_parked_after_a_bound(
         ends = await end_offsets(kafka, topic)
         await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
     assert attempts[1] == FAST.max_conflict_attempts
+    record = await first_parked(kafka, dead_letters)
+    assert dict(record.headers)["x-dlq-reason"].startswith(b"ConcurrentUpdateError")
+
+
+async def first_parked(kafka: str, dead_letters: str) -> Any:
+    """The first message on the dead-letter topic."""
     parked = AIOKafkaConsumer(dead_letters, bootstrap_servers=kafka, auto_offset_reset="earliest")
     await parked.start()
     try:
-        record = await asyncio.wait_for(parked.getone(), timeout=10)
+        return await asyncio.wait_for(parked.getone(), timeout=10)
     finally:
         await parked.stop()
-    assert dict(record.headers)["x-dlq-reason"].startswith(b"ConcurrentUpdateError")
 
 
 async def _async(value: bool) -> bool:
