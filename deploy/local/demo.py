@@ -154,7 +154,6 @@ class Service:
     port: int
     process: asyncio.subprocess.Process
     log: Path
-    service: str = ""  # the service whatever the instance: orders
 
 
 @contextlib.asynccontextmanager
@@ -185,7 +184,7 @@ async def services_as_processes(
                 process = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", name, env=env, stdout=output, stderr=output
                 )
-            started.append(Service(process_name, port, process, log, service=name))
+            started.append(Service(process_name, port, process, log))
         await asyncio.gather(*(_ready(service) for service in started))
         yield started
     finally:

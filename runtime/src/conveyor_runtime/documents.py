@@ -334,15 +334,16 @@ class OutboxDocuments(Generic[T]):
         left = document.pop(OUTBOX_FIELD, [])
         if left:
             self.relay.notify(key, [OutboxMessage.model_validate(entry) for entry in left])
-        self._remember(document)
-        return dict(document)
+        self._remember(document)  # a copy of its own: the caller may change this one
+        return document
 
     async def _find_many(self, keys: list[str]) -> list[dict[str, Any] | None]:
         found = {
             document["_id"]: document
             async for document in self.collection.find({"_id": {"$in": list(set(keys))}})
         }
-        return [found.get(key) for key in keys]
+        # A copy each: two callers asking for one document must not share what they change.
+        return [dict(found[key]) if key in found else None for key in keys]
 
     async def _insert_many(self, documents: list[dict[str, Any]]) -> list[bool | Exception]:
         """Each document inserted, or False when its ``_id`` is taken."""
@@ -351,7 +352,7 @@ class OutboxDocuments(Generic[T]):
                 [InsertOne(document) for document in documents], ordered=False
             )
         except BulkWriteError as error:
-            return _per_statement(error, [True] * len(documents), duplicate=False)
+            return _per_statement(error, [True] * len(documents))
         return [True] * len(documents)
 
     async def _update_many(self, writes: list["_VersionedWrite"]) -> list[bool | Exception]:
@@ -364,7 +365,7 @@ class OutboxDocuments(Generic[T]):
         try:
             matched = (await self.collection.bulk_write(statements, ordered=False)).matched_count
         except BulkWriteError as error:
-            outcomes = _per_statement(error, outcomes, duplicate=False)
+            outcomes = _per_statement(error, outcomes)
             matched = error.details.get("nMatched", 0)
         if matched < outcomes.count(True):  # some found their version moved: which ones?
             applied = await self._applied(writes)
@@ -419,14 +420,14 @@ class OutboxDocuments(Generic[T]):
 
 
 def _per_statement(
-    error: BulkWriteError, outcomes: list[bool | Exception], *, duplicate: bool
+    error: BulkWriteError, outcomes: list[bool | Exception]
 ) -> list[bool | Exception]:
-    """``outcomes`` with each failed statement's own outcome: ``duplicate`` for a taken
-    ``_id``, its error otherwise."""
+    """``outcomes`` with each failed statement's own outcome: False for a taken ``_id``, its
+    error otherwise."""
     for failure in error.details.get("writeErrors", []):
         index = failure["index"]
         if failure.get("code") == DUPLICATE_KEY:
-            outcomes[index] = duplicate
+            outcomes[index] = False
         else:
             outcomes[index] = OperationFailure(failure.get("errmsg", ""), failure.get("code"))
     return outcomes
