@@ -14,6 +14,30 @@ CONVEYOR_OTLP_GRPC_PORT [4317], CONVEYOR_OTLP_HTTP_PORT [4318], CONVEYOR_JAEGER_
 [16686], CONVEYOR_JAEGER_QUERY_GRPC_PORT [16685], CONVEYOR_JAEGER_HEALTH_PORT [13133];
 CONVEYOR_STACK_HOST [127.0.0.1]; CONVEYOR_STACK_START_TIMEOUT [120] seconds per server.
 
+CONVEYOR_KAFKA_BROKERS [1]: how many Kafka nodes, each both broker and controller (KRaft
+combined mode), node ids 1..N, every node a voter of the controller quorum. 1 is the default
+stack, whose node is called ``kafka``; 3 (tested) makes a cluster of ``kafka-1``..``kafka-3``
+that loses nothing and keeps accepting acks=all writes with one node down (up to 5 work). Node
+i listens on CONVEYOR_KAFKA_PORT + 2(i-1) for clients and CONVEYOR_KAFKA_CONTROLLER_PORT +
+2(i-1) for the quorum: 9092/9093, 9094/9095, 9096/9097 by default. The internal topics, the
+broker defaults and the registry's topics get min(3, N) copies and min(2, N) in sync;
+``Endpoints.kafka`` lists every node. ``make up CONVEYOR_KAFKA_BROKERS=3`` works too.
+
+CONVEYOR_STACK_HOME [.cache; a relative path is taken from the repository root]: where one
+stack keeps its state: run/ (pid files, the lock), data/, logs/ and kafka/ (each node's
+generated server.properties). A second stack with its own home and ports runs beside the
+default one without touching it; the installed servers (.cache/bin, .cache/kafka/libs, Go's
+caches) stay shared. A process belongs to the stack whose run/ directory it was started in.
+
+From Python, e.g. a chaos runner with its own three-node stack::
+
+    settings = Settings(kafka_brokers=3, home=Path(...), kafka_port=29092, ...every port...)
+    endpoints = up(settings)
+    node = kafka_nodes(settings)[1]         # or any of all_servers(settings)
+    os.kill(running_pid(node), signal.SIGKILL)
+    start_server(node)                      # starts it again and waits until it answers
+    down(settings)
+
 Needs Java 17+ with Maven (Kafka) and Go 1.24+ (FerretDB, Jaeger) on PATH, and this workspace's
 Python environment (aiokafka, pymongo).
 """
@@ -39,23 +63,28 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, TextIO
 
 import pymongo
 import pymongo.errors
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from conveyor_runtime import kafka_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "deploy" / "local"
-CACHE = ROOT / ".cache"
+CACHE = ROOT / ".cache"  # installed servers, shared by every stack home; the default home
 BIN_DIR = CACHE / "bin"
+# The default stack home's directories; a Settings.home has its own (Settings.data_dir, ...).
 DATA_DIR = CACHE / "data"
 LOG_DIR = CACHE / "logs"
 RUN_DIR = CACHE / "run"
+
+MAX_KAFKA_BROKERS = 5
 
 FERRETDB_VERSION = "v1.24.2"
 JAEGER_VERSION = "v1.76.0"  # the Go module's tag; the program calls itself Jaeger 2.13
@@ -71,7 +100,8 @@ class StackError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the servers listen and how long each may take to start."""
+    """Where the servers listen, how many Kafka nodes, where the stack lives, how long each
+    server may take to start."""
 
     host: str = "127.0.0.1"
     kafka_port: int = 9092
@@ -83,19 +113,36 @@ class Settings:
     jaeger_query_grpc_port: int = 16685
     jaeger_health_port: int = 13133
     start_timeout: float = 120.0
+    kafka_brokers: int = 1
+    home: Path = CACHE
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.kafka_brokers <= MAX_KAFKA_BROKERS:
+            raise StackError(
+                f"CONVEYOR_KAFKA_BROKERS={self.kafka_brokers}: give 1 to {MAX_KAFKA_BROKERS} "
+                "(1 is the default stack, 3 the tested cluster)"
+            )
+        ports = self.all_ports()
+        if clashes := sorted({port for port in ports if ports.count(port) > 1}):
+            raise StackError(
+                f"port(s) {', '.join(map(str, clashes))} given to two servers: Kafka node i "
+                "takes CONVEYOR_KAFKA_PORT + 2(i-1) and CONVEYOR_KAFKA_CONTROLLER_PORT + 2(i-1)"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
         """Defaults, overridden by the CONVEYOR_* variables listed in the module docstring."""
-        ports = {
-            field: int(env[variable])
-            for field, variable in PORT_VARIABLES.items()
+        numbers = {
+            field: _integer(env, variable)
+            for field, variable in {**PORT_VARIABLES, "kafka_brokers": BROKERS_VARIABLE}.items()
             if env.get(variable)
         }
+        home = Path(env.get("CONVEYOR_STACK_HOME") or cls.home)
         return cls(
             host=env.get("CONVEYOR_STACK_HOST") or cls.host,
             start_timeout=float(env.get("CONVEYOR_STACK_START_TIMEOUT") or cls.start_timeout),
-            **ports,
+            home=(ROOT / home).resolve(),  # an absolute home stays as it is
+            **numbers,
         )
 
     def port_variables(self) -> dict[str, str]:
@@ -103,7 +150,45 @@ class Settings:
         values = {variable: str(getattr(self, field)) for field, variable in PORT_VARIABLES.items()}
         return {**values, "CONVEYOR_STACK_HOST": self.host}
 
+    def kafka_node_ports(self, node: int) -> tuple[int, int]:
+        """Kafka node ``node``'s (1..N) client and controller ports; every node a step of 2
+        above the one before, so the default pair 9092/9093 interleaves: 9094/9095, ..."""
+        step = 2 * (node - 1)
+        return self.kafka_port + step, self.kafka_controller_port + step
 
+    def kafka_bootstrap(self) -> str:
+        """Every Kafka node's client address, as bootstrap servers."""
+        return ",".join(
+            f"{self.host}:{self.kafka_node_ports(node)[0]}"
+            for node in range(1, self.kafka_brokers + 1)
+        )
+
+    def all_ports(self) -> list[int]:
+        kafka = [port for n in range(self.kafka_brokers) for port in self.kafka_node_ports(n + 1)]
+        others = [getattr(self, field) for field in PORT_VARIABLES if "kafka" not in field]
+        return kafka + others
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+
+def _integer(env: Mapping[str, str], variable: str) -> int:
+    try:
+        return int(env[variable])
+    except ValueError:
+        raise StackError(f"{variable}={env[variable]!r} is not a whole number") from None
+
+
+BROKERS_VARIABLE = "CONVEYOR_KAFKA_BROKERS"
 PORT_VARIABLES = {
     "kafka_port": "CONVEYOR_KAFKA_PORT",
     "kafka_controller_port": "CONVEYOR_KAFKA_CONTROLLER_PORT",
@@ -130,7 +215,7 @@ class Endpoints:
     def of(cls, settings: Settings) -> "Endpoints":
         host = settings.host
         return cls(
-            kafka=f"{host}:{settings.kafka_port}",
+            kafka=settings.kafka_bootstrap(),
             mongo_url=f"mongodb://{host}:{settings.mongo_port}/",
             otlp_http=f"http://{host}:{settings.otlp_http_port}",
             otlp_grpc=f"http://{host}:{settings.otlp_grpc_port}",
@@ -152,12 +237,12 @@ class Server:
 
     @property
     def pid_file(self) -> Path:
-        return RUN_DIR / f"{self.name}.pid"
+        return self.settings.run_dir / f"{self.name}.pid"
 
     @property
     def log_file(self) -> Path:
         """Where the process's own output goes."""
-        return LOG_DIR / f"{self.name}.log"
+        return self.settings.log_dir / f"{self.name}.log"
 
     def log_files(self) -> list[Path]:
         """Every log worth reading when this server misbehaves."""
@@ -184,8 +269,9 @@ class Server:
         raise NotImplementedError
 
     def owns(self, command_line: list[str]) -> bool:
-        """Whether a process with this command line is this checkout's server: tells it from
-        a program that reuses the pid, another clone's stack, or an editor open on a file."""
+        """Whether a process with this command line runs this server: tells it from a program
+        that reuses the pid, another clone's stack, or an editor open on a file. Which stack
+        home it belongs to is told by its working directory (see ``running_pid``)."""
         raise NotImplementedError
 
     def environment(self) -> dict[str, str]:
@@ -197,25 +283,32 @@ class Server:
 
 
 class Kafka(Server):
-    """Apache Kafka, one KRaft node that is both broker and controller, from Maven Central jars."""
+    """One Apache Kafka node, broker and controller in one process (KRaft combined mode), from
+    Maven Central jars. The default stack has one, ``kafka``; a cluster ``kafka-1``..``kafka-N``.
+    """
 
-    name = "kafka"
     stop_grace = 60.0  # killed, it would recover every partition's log on the next start
 
     pom = HERE / "kafka" / "pom.xml"
     properties_template = HERE / "kafka" / "server.properties"
     log4j_config = HERE / "kafka" / "log4j2.xml"
     libs = CACHE / "kafka" / "libs"
-    properties = CACHE / "kafka" / "server.properties"
-    data = DATA_DIR / "kafka"
     # The class path is rebuilt whenever pom.xml changes: the stamp holds the pom's hash.
     libs_stamp = libs / ".pom.sha256"
+    class_data_archive = libs / "kafka.jsa"
+
+    def __init__(self, settings: Settings, node: int = 1) -> None:
+        super().__init__(settings)
+        self.node = node
+        single = settings.kafka_brokers == 1
+        self.name = "kafka" if single else f"kafka-{node}"
+        self.port, self.controller_port = settings.kafka_node_ports(node)
+        config = settings.home / "kafka"
+        self.properties = config / ("server.properties" if single else f"{self.name}.properties")
+        self.data = settings.data_dir / self.name
 
     def ports(self) -> dict[str, int]:
-        return {
-            "kafka": self.settings.kafka_port,
-            "controller": self.settings.kafka_controller_port,
-        }
+        return {"kafka": self.port, "controller": self.controller_port}
 
     def version(self) -> str:
         jars = sorted(self.libs.glob("kafka_2.13-*.jar"))
@@ -223,11 +316,11 @@ class Kafka(Server):
 
     @property
     def log_file(self) -> Path:
-        """The JVM's own output: empty unless the JVM itself fails (log4j writes kafka.log)."""
-        return LOG_DIR / "kafka.out"
+        """The JVM's own output: empty unless the JVM itself fails (log4j writes <name>.log)."""
+        return self.settings.log_dir / f"{self.name}.out"
 
     def log_files(self) -> list[Path]:
-        return [LOG_DIR / "kafka.log", self.log_file]
+        return [self.settings.log_dir / f"{self.name}.log", self.log_file]
 
     def installed(self) -> bool:
         return self.libs_stamp.is_file() and self.libs_stamp.read_text() == self._pom_hash()
@@ -255,75 +348,149 @@ class Kafka(Server):
         return hashlib.sha256(self.pom.read_bytes()).hexdigest()
 
     def prepare(self) -> None:
+        self.write_properties()
+        if not self.formatted():
+            format_kafka_storage(self.settings)
+
+    def write_properties(self) -> None:
+        settings = self.settings
+        quorum = ",".join(
+            f"{settings.host}:{node.controller_port}" for node in kafka_nodes(settings)
+        )
         template = string.Template(self.properties_template.read_text())
+        self.properties.parent.mkdir(parents=True, exist_ok=True)
         self.properties.write_text(
             template.substitute(
-                host=self.settings.host,
-                kafka_port=self.settings.kafka_port,
-                controller_port=self.settings.kafka_controller_port,
+                node_id=self.node,
+                host=settings.host,
+                kafka_port=self.port,
+                controller_port=self.controller_port,
+                controller_quorum=quorum,
                 data_dir=self.data,
+                replication_factor=min(3, settings.kafka_brokers),
+                min_insync_replicas=min(2, settings.kafka_brokers),
             )
         )
-        if not (self.data / "meta.properties").is_file():
-            self._format_storage()
 
-    def _format_storage(self) -> None:
-        # A new, empty node: give it a cluster id and make it the only controller voter.
-        run_logged(
-            [
-                *self._java(),
-                "kafka.tools.StorageTool",
-                "format",
-                "--cluster-id",
-                new_kafka_cluster_id(),
-                "--config",
-                str(self.properties),
-                "--standalone",
-                "--ignore-formatted",
-            ],
-            what="formatting Kafka's storage",
-            log=LOG_DIR / "kafka-format.log",
-        )
+    def formatted(self) -> bool:
+        return (self.data / "meta.properties").is_file()
 
-    def _java(self) -> list[str]:
+    def java(self) -> list[str]:
+        """The JVM and its options, with the broker's class path (the storage tool's too)."""
         java_home = os.environ.get("JAVA_HOME")
         java = str(Path(java_home) / "bin" / "java") if java_home else "java"
         return [
             java,
             # The JVM default is a quarter of the machine's memory; 512m ran out with a few
             # thousand partitions (test namespaces are now deleted, but a run creates many).
-            "-Xmx1536m",
+            # A cluster's nodes only hold the registry's topics (a few hundred partitions).
+            "-Xmx1536m" if self.settings.kafka_brokers == 1 else "-Xmx768m",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.log4j_config}",
-            f"-Dkafka.logs.dir={LOG_DIR}",
+            f"-Dkafka.logs.dir={self.settings.log_dir}",
+            f"-Dconveyor.kafka.node={self.name}",
             "-cp",
             f"{self.libs}/*",
         ]
 
     def command(self) -> list[str]:
-        return [*self._java(), self._class_data_sharing(), "kafka.Kafka", str(self.properties)]
+        return [*self.java(), self._class_data_sharing(), "kafka.Kafka", str(self.properties)]
 
     def _class_data_sharing(self) -> str:
-        """Class-data sharing: the first broker run records the classes it loaded into an
-        archive when it stops cleanly; later starts map that archive and are ready about twice
-        as fast (5.4 s -> 2.8 s measured here). A JDK or class path change just makes the JVM
-        ignore the archive, and reinstalling the jars deletes it."""
-        archive = self.libs / "kafka.jsa"
+        """Class-data sharing: a broker run records the classes it loaded into an archive when
+        it stops cleanly; later starts map that archive and are ready about twice as fast
+        (5.4 s -> 2.8 s measured here). A JDK or class path change just makes the JVM ignore
+        the archive, and reinstalling the jars deletes it.
+
+        The archive is shared by every node of every stack home, which may start and stop
+        together, and the JVM writes it in place at exit (a second writer, or a reader while
+        it writes, would see a mix). So each node records into its own file, and a later start
+        publishes a recording only once the JVM itself maps it, by an atomic rename: readers
+        only ever see a complete archive, and once there is one nobody records again.
+        """
+        archive = self.class_data_archive
+        recording = archive.with_name(f"{archive.name}.{self._home_digest()}-{self.name}")
+        if not archive.is_file() and recording.is_file():
+            if self._maps(recording):
+                recording.replace(archive)
+            else:  # killed while it wrote; record again
+                recording.unlink()
         if archive.is_file():
             return f"-XX:SharedArchiveFile={archive}"
-        return f"-XX:ArchiveClassesAtExit={archive}"
+        return f"-XX:ArchiveClassesAtExit={recording}"
+
+    def _home_digest(self) -> str:
+        return hashlib.sha256(str(self.settings.home).encode()).hexdigest()[:8]
+
+    def _maps(self, archive: Path) -> bool:
+        # -Xshare:on fails instead of running without the archive when it cannot be used.
+        check = [*self.java(), "-Xshare:on", f"-XX:SharedArchiveFile={archive}", "-version"]
+        return subprocess.run(check, capture_output=True, check=False).returncode == 0
 
     def owns(self, command_line: list[str]) -> bool:
         return command_line[-2:] == ["kafka.Kafka", str(self.properties)]
 
     def probe(self) -> str | None:
-        bootstrap = f"{self.settings.host}:{self.settings.kafka_port}"
         try:
             # timeout 0: a single attempt, the caller owns the deadline
-            asyncio.run(kafka_admin.wait_for_kafka(bootstrap, timeout=0))
+            asyncio.run(kafka_admin.wait_for_kafka(f"{self.settings.host}:{self.port}", timeout=0))
         except kafka_admin.KafkaNotReadyError as error:
             return str(error)
         return None
+
+
+def kafka_nodes(settings: Settings) -> list[Kafka]:
+    """The stack's Kafka nodes, node 1 first."""
+    return [Kafka(settings, node) for node in range(1, settings.kafka_brokers + 1)]
+
+
+def format_kafka_storage(settings: Settings) -> None:
+    """Give every node of a new cluster the same cluster id and the same controller voters.
+
+    One node is formatted as the only voter (``--standalone``). In a cluster every node is an
+    initial voter (``--initial-controllers``, the same list on every node, each with its log
+    directory's id), the way the Kafka documentation bootstraps a quorum of several
+    controllers. Only a wholly new cluster is formatted: a node that lost its storage while
+    others kept theirs must not come back as a voter with an empty log.
+    """
+    nodes = kafka_nodes(settings)
+    if formatted := [node.name for node in nodes if node.formatted()]:
+        empty = [node.data for node in nodes if not node.formatted()]
+        raise StackError(
+            f"{', '.join(map(str, empty))} lost its Kafka storage while {', '.join(formatted)} "
+            "kept theirs; it cannot rejoin the quorum empty. Stop the stack and delete every "
+            "node's data directory to start an empty cluster."
+        )
+    for node in nodes:
+        node.write_properties()
+    if len(nodes) == 1:
+        quorum = ["--standalone"]
+    else:
+        voters = (f"{n.node}@{settings.host}:{n.controller_port}:{new_kafka_id()}" for n in nodes)
+        quorum = ["--initial-controllers", ",".join(voters)]
+    cluster_id = new_kafka_id()
+    formats = [
+        (
+            [
+                *node.java(),
+                "kafka.tools.StorageTool",
+                "format",
+                "--cluster-id",
+                cluster_id,
+                "--config",
+                str(node.properties),
+                *quorum,
+                "--ignore-formatted",
+            ],
+            f"formatting {node.name}'s storage",
+            settings.log_dir / f"{node.name}-format.log",
+        )
+        for node in nodes
+    ]
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(len(formats)) as pool:
+        for done in [pool.submit(run_logged, *arguments) for arguments in formats]:
+            done.result()  # re-raises the StackError of a failed format
 
 
 @dataclass(frozen=True)
@@ -927,8 +1094,11 @@ func (h *Handler) execDelete(
             ),
         ),
     )
-    data = DATA_DIR / "ferretdb"
-    state = DATA_DIR / "ferretdb-state"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.data = settings.data_dir / "ferretdb"
+        self.state = settings.data_dir / "ferretdb-state"
 
     def ports(self) -> dict[str, int]:
         return {"mongodb": self.settings.mongo_port}
@@ -1016,8 +1186,9 @@ class Jaeger(GoServer):
 
 
 def all_servers(settings: Settings) -> list[Server]:
+    """The stack's servers: its Kafka node(s), FerretDB and Jaeger."""
     # Kafka first: the JVM is the slowest to come up, the others start while it does.
-    return [Kafka(settings), FerretDB(settings), Jaeger(settings)]
+    return [*kafka_nodes(settings), FerretDB(settings), Jaeger(settings)]
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -1038,7 +1209,7 @@ def up(settings: Settings | None = None) -> Endpoints:
     """
     settings = settings or Settings.from_env()
     servers = all_servers(settings)
-    with stack_lock():
+    with stack_lock(settings):
         refuse_outdated(servers)
         install_missing(servers)
         started = {server.name for server in servers if ensure_started(server)}
@@ -1054,14 +1225,34 @@ def up(settings: Settings | None = None) -> Endpoints:
                 report(server.name, f"ready in {took:.1f}s  {describe_ports(server)}")
             else:
                 report(server.name, f"already running (pid {running_pid(server)}), healthy")
-        create_registry_topics(Endpoints.of(settings).kafka)
+        bootstrap = Endpoints.of(settings).kafka
+        # Topics get as many copies as there are brokers when they are created: all of them.
+        wait_for_brokers(bootstrap, settings.kafka_brokers, settings.start_timeout)
+        create_registry_topics(bootstrap)
     return Endpoints.of(settings)
+
+
+def start_server(server: Server) -> float:
+    """Start one server of a stack that is up, again (after a test killed it), and wait until
+    it answers; a running one is only probed. Not while ``up`` or ``down`` runs in this process
+    (they hold the stack's lock).
+
+    Returns:
+        Seconds waited for it to answer.
+
+    Raises:
+        StackError: It did not start or answer within the settings' start timeout.
+    """
+    with stack_lock(server.settings):
+        ensure_started(server)
+    return wait_until_ready(server, server.settings.start_timeout)
 
 
 def down(settings: Settings | None = None) -> None:
     """Stop every server: SIGTERM, then SIGKILL for any still running after its grace period."""
-    servers = all_servers(settings or Settings.from_env())
-    with stack_lock():
+    settings = settings or Settings.from_env()
+    servers = all_servers(settings)
+    with stack_lock(settings):
         stopping = {server.name: pid for server in servers if (pid := running_pid(server))}
         for server in servers:
             if server.name in stopping:
@@ -1093,7 +1284,7 @@ def logs(settings: Settings | None = None, lines: int = LOG_TAIL_LINES) -> None:
     """Print where each server logs, and the last lines of each log."""
     for server in all_servers(settings or Settings.from_env()):
         for log in server.log_files():
-            say(f"==> {log.relative_to(ROOT)} <==\n{tail(log, lines) or '(empty)'}\n")
+            say(f"==> {shown(log)} <==\n{tail(log, lines) or '(empty)'}\n")
 
 
 # --- installing -----------------------------------------------------------------------------
@@ -1112,11 +1303,21 @@ def refuse_outdated(servers: list[Server]) -> None:
 
 def install_missing(servers: list[Server]) -> None:
     """Fetch/build the servers not installed yet, in parallel (mostly downloads and compiles)."""
-    missing = [server for server in servers if not server.installed()]
-    if not missing:
+    if all(server.installed() for server in servers):
         return
     for directory in (BIN_DIR, LOG_DIR, CACHE / "kafka"):
         directory.mkdir(parents=True, exist_ok=True)
+    # The installed servers are shared by every stack home: one installs, the others wait.
+    with (CACHE / "install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _install(server for server in servers if not server.installed())
+
+
+def _install(servers: Iterable[Server]) -> None:
+    # One install per server: a cluster's Kafka nodes share their jars.
+    missing = list({type(server): server for server in servers}.values())
+    if not missing:
+        return
     for server in missing:
         report(server.name, "installing (first run: several minutes; logs in .cache/logs)")
     with concurrent.futures.ThreadPoolExecutor(len(missing)) as pool:
@@ -1167,12 +1368,13 @@ def run_logged(
         )
 
 
-def new_kafka_cluster_id() -> str:
-    """A random cluster id in Kafka's format: 16 bytes, URL-safe base64 without padding."""
+def new_kafka_id() -> str:
+    """A random cluster or directory id in Kafka's format: 16 bytes, URL-safe base64 without
+    padding."""
     while True:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        if not cluster_id.startswith("-"):  # Kafka avoids those too: they read as CLI flags
-            return cluster_id
+        kafka_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not kafka_id.startswith("-"):  # Kafka avoids those too: they read as CLI flags
+            return kafka_id
 
 
 # --- starting and stopping ------------------------------------------------------------------
@@ -1189,22 +1391,24 @@ def ensure_started(server: Server) -> bool:
             f"answer(s), but not from the {server.name} this checkout started. Stop that program "
             "or move the stack with the CONVEYOR_*_PORT variables (see deploy/local/stack.py)."
         )
-    for directory in (RUN_DIR, LOG_DIR, DATA_DIR):
+    settings = server.settings
+    for directory in (settings.run_dir, settings.log_dir, settings.data_dir):
         directory.mkdir(parents=True, exist_ok=True)
     server.prepare()
     keep_previous_log(server.log_file)
-    pid = spawn_detached(server.command(), server.log_file, server.environment())
+    pid = spawn_detached(server.command(), server.log_file, server.environment(), settings.run_dir)
     server.pid_file.write_text(f"{pid}\n")
-    report(server.name, f"started (pid {pid}), log {server.log_file.relative_to(ROOT)}")
+    report(server.name, f"started (pid {pid}), log {shown(server.log_file)}")
     return True
 
 
-def spawn_detached(argv: list[str], log: Path, env: Mapping[str, str]) -> int:
+def spawn_detached(argv: list[str], log: Path, env: Mapping[str, str], cwd: Path) -> int:
     """Start ``argv`` in the background in its own session, output appended to ``log``.
 
     A shell starts it and exits at once, so the server is nobody's child here: it outlives
     this script, Ctrl-C on ``make up`` does not reach it, and no Popen object is left to warn
-    that it is still running.
+    that it is still running. It runs in ``cwd``, its stack's run/ directory: anything it
+    writes next to itself stays there, and that is how its stack recognises it.
 
     Returns:
         The server's pid.
@@ -1212,7 +1416,7 @@ def spawn_detached(argv: list[str], log: Path, env: Mapping[str, str]) -> int:
     launcher = 'log="$1"; shift; "$@" </dev/null >>"$log" 2>&1 & echo $!'
     launched = subprocess.run(
         ["sh", "-c", launcher, "launch", str(log), *argv],
-        cwd=RUN_DIR,  # anything a server writes next to itself stays in .cache
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -1267,18 +1471,30 @@ def stop_gracefully(server: Server, pid: int) -> None:
 
 
 def running_pid(server: Server) -> int | None:
-    """The pid of this checkout's server if it runs, from its pid file, or else found among
-    the processes (the pid file may have been deleted), in which case the file is rewritten."""
+    """The pid of this stack's server if it runs (a stopped one, SIGSTOP, counts), from its
+    pid file, or else found among the processes (the pid file may have been deleted), in which
+    case the file is rewritten."""
     pid = read_pid(server)
-    if pid is not None and is_alive(pid) and server.owns(command_line(pid)):
+    if pid is not None and runs(server, pid):
         return pid
     candidates = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
     for candidate in candidates:
-        if server.owns(command_line(candidate)) and is_alive(candidate):
-            RUN_DIR.mkdir(parents=True, exist_ok=True)
+        if runs(server, candidate):
+            server.settings.run_dir.mkdir(parents=True, exist_ok=True)
             server.pid_file.write_text(f"{candidate}\n")
             return candidate
     return None
+
+
+def runs(server: Server, pid: int) -> bool:
+    """Whether process ``pid`` is this server of this stack home. Two homes run the same
+    binaries, and Jaeger's command line is the same in both, so the home is told by the
+    working directory every server is started in (``spawn_detached``)."""
+    return (
+        server.owns(command_line(pid))
+        and working_directory(pid) == server.settings.run_dir.resolve()
+        and is_alive(pid)
+    )
 
 
 def read_pid(server: Server) -> int | None:
@@ -1296,6 +1512,13 @@ def is_alive(pid: int) -> bool:
         return False
     state = stat.rsplit(")", 1)[1].split()[0]  # the name in parentheses may contain spaces
     return state not in ("Z", "X")
+
+
+def working_directory(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:  # gone, or not ours to read
+        return None
 
 
 def command_line(pid: int) -> list[str]:
@@ -1320,15 +1543,37 @@ def port_answers(host: str, port: int) -> bool:
 
 
 @contextlib.contextmanager
-def stack_lock() -> Iterator[None]:
-    """One `up` or `down` at a time per checkout: parallel test sessions all call `up`."""
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    with (RUN_DIR / "stack.lock").open("w") as lock:
+def stack_lock(settings: Settings) -> Iterator[None]:
+    """One `up` or `down` at a time per stack home: parallel test sessions all call `up`."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.run_dir / "stack.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 
 # --- topics ---------------------------------------------------------------------------------
+
+
+def wait_for_brokers(bootstrap: str, brokers: int, timeout: float) -> None:
+    """Wait until the cluster's metadata lists ``brokers`` brokers (each node is ready on its
+    own, and may not be registered with the others yet)."""
+    deadline = time.monotonic() + timeout
+    while (seen := asyncio.run(count_brokers(bootstrap))) < brokers:
+        if time.monotonic() >= deadline:
+            raise StackError(f"Kafka at {bootstrap} lists {seen} of {brokers} brokers")
+        time.sleep(PROBE_INTERVAL)
+
+
+async def count_brokers(bootstrap: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        cluster: dict[str, list[object]] = await admin.describe_cluster()
+        return len(cluster["brokers"])
+    except (KafkaError, OSError):
+        return 0
+    finally:
+        await admin.close()
 
 
 def create_registry_topics(bootstrap: str) -> None:
@@ -1356,6 +1601,11 @@ def report(name: str, message: str) -> None:
 def say(text: str, stream: TextIO = sys.stdout) -> None:
     stream.write(text + "\n")
     stream.flush()
+
+
+def shown(path: Path) -> str:
+    """A path inside the repository relative to it, as a person would type it; else whole."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def describe_ports(server: Server) -> str:
