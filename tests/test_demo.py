@@ -1,6 +1,7 @@
 """`make demo` in its short mode: the services as processes, two of each in one consumer group
 (so partitions are shared and rebalanced as the instances join), the simulators, and a summary
-that says every order reached an end with nothing dead-lettered and one order traced in Jaeger."""
+that says every order reached an end with nothing dead-lettered and one order traced in Jaeger,
+and the invariant auditor's verdict on the run's topics and databases: every invariant held."""
 
 import asyncio
 import json
@@ -10,6 +11,10 @@ from pathlib import Path
 from conveyor_runtime.testing import Servers, repository_root
 
 FINAL = {"delivered", "rejected", "cancelled", "lost", "returned", "refund_requested"}
+INVARIANTS = (
+    "orders_ended", "status_monotonic", "one_confirmed_booking", "one_restock_and_refund",
+    "stock_conserved", "outboxes_drained", "dead_letters_expected", "consumer_lag_zero",
+)  # fmt: skip
 
 
 async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
@@ -54,3 +59,13 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     assert sample["spans"] > 10
     assert {"checkout-simulator", "orders", "inventory", "shipping"} <= set(sample["services"])
     assert "every order reached an end" in text
+    audit = summary["audit"]
+    assert audit["held"], audit
+    assert [(i["name"], i["held"]) for i in audit["invariants"]] == [
+        (name, True) for name in INVARIANTS
+    ]
+    checked = {i["name"]: i["checked"] for i in audit["invariants"]}
+    assert checked["orders_ended"] == checked["status_monotonic"] == 40
+    assert checked["one_confirmed_booking"] >= states["delivered"]
+    assert checked["stock_conserved"] > 0
+    assert checked["consumer_lag_zero"] > 0

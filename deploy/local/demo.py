@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import audit
 import httpx
 import stack
 from faststream import AckPolicy
@@ -431,6 +432,10 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         await publishing
         sample = await _sample_trace(endpoints.jaeger, observed)
         elapsed = time.monotonic() - started
+        # While the services still run (the last messages settle) and before the run's topics
+        # are deleted. The checkout's invalid orders are valid messages, rejected by orders:
+        # no dead letter is expected.
+        audited = await audit.audit(endpoints.kafka, endpoints.mongo_url, prefix)
 
     statuses = Counter(observed.status.get(order_id, "never seen") for order_id in expected)
     unfinished = Counter(
@@ -450,10 +455,12 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         "order_to_delivery_seconds": _percentiles(list(observed.delivered_after.values())),
         "carrier_speed": f"{args.speed:g} simulated seconds per second",
         "sample_trace": sample,
+        "audit": audited.to_json(),
         "problems": [
             *(f"{n} orders still {s}" for s, n in unfinished.items()),
             *(f"{n} dead-lettered on {t}" for t, n in observed.dead_letters.items()),
             *(f"{name} crashed; see its log" for name in crashed),
+            *audited.problems(),
         ],
     }
     return summary
@@ -484,6 +491,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
         if sample["url"]:
             say(f"  {sample['url']}")
+    audited = summary["audit"]
+    held = sum(1 for invariant in audited["invariants"] if invariant["held"])
+    say(
+        f"audit: {held}/{len(audited['invariants'])} invariants held "
+        f"({audited['messages']} messages read, {audited['seconds']} s with "
+        f"{audited['waited_for_quiet_seconds']} s waiting for the mesh to go quiet)"
+    )
     say("")
     if summary["problems"]:
         say("SOMETHING WENT WRONG:")
