@@ -269,6 +269,26 @@ async def test_a_lost_parcel_waits_only_while_its_case_is_open(run: Run) -> None
     assert [v.ids[0] for v in violations] == [lost[True]]
 
 
+async def test_a_return_waits_only_when_no_carrier_would_collect_it(run: Run) -> None:
+    run.stock(received=10, on_hand=6)
+    returns = {}
+    for pickup in ("booking_failed", "booking_requested"):
+        order_id = run.delivered_order(units=2)
+        run.statuses(order_id, "return_in_progress")
+        stored = next(d for s, c, d in run.documents if c == "orders" and d["_id"] == order_id)
+        stored["status"] = "return_requested"
+        fulfilment = next(
+            d for s, c, d in run.documents if c == "fulfilments" and d["_id"] == order_id
+        )
+        back = {"shipment_id": _id("shp"), "status": pickup, "returning": {"rma_id": _id("rma")}}
+        fulfilment["shipments"].append(back)
+        returns[pickup] = order_id
+
+    violations = _only_broken(await run.audit(), "orders_ended")
+
+    assert [v.ids[0] for v in violations] == [returns["booking_requested"]]
+
+
 async def test_a_status_going_back_is_named(run: Run) -> None:
     run.stock(received=10, on_hand=8)
     order_id = run.delivered_order(units=2)

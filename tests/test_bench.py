@@ -39,6 +39,13 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
     report = json.loads(report_path.read_text())
 
     assert report["problems"] == []
+    # The auditor on the run's namespace: what it checked held (what needs the mesh at rest is
+    # skipped only if the services were still busy 30 s after the last phase).
+    audit = report["audit"]
+    assert audit["held"], audit
+    invariants = {invariant["name"]: invariant for invariant in audit["invariants"]}
+    assert all(i["held"] or i["skipped"] for i in invariants.values())
+    assert invariants["status_monotonic"]["checked"] == 10 + 20 + 100
     assert set(report["mesh"]) == {"fixed_load", "saturation", "flash_sale"}
     for phase, figures in report["mesh"].items():
         # Each phase has a time budget: the flash sale's tail may still be in flight at its end.

@@ -63,6 +63,7 @@ class Snapshot:
     lag: list[Lag] = field(default_factory=list)  # every measured partition, 0 included
     pending: list[Pending] = field(default_factory=list)
     documents_scanned: int = 0  # for outboxes
+    parsed: dict[str, list[Any]] = field(default_factory=dict)  # topic -> its events, once read
 
     def topic(self, name: str) -> list[Record]:
         return self.records.get(name, [])
