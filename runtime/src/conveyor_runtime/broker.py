@@ -25,7 +25,8 @@ def build_broker(
         tracer_provider: The process's provider, for publish and consume spans.
     """
     return KafkaBroker(
-        bootstrap_servers,
+        # FastStream wraps a string in a list, so aiokafka would read "a:1,b:2" as one host.
+        bootstrap_servers.split(","),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

@@ -25,7 +25,7 @@ def broker(bootstrap: str, client_id: str, provider: TracerProvider) -> KafkaBro
     # acks="all" + idempotence: a confirmed publish survives a failover and is never duplicated
     # by a retry, so the duplicates consumers see are only the ones the simulator means.
     return KafkaBroker(
-        bootstrap,
+        bootstrap.split(","),  # a cluster's list: FastStream would pass the string as one host
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

@@ -1,0 +1,15 @@
+"""The broker factory against the real Kafka."""
+
+from opentelemetry.sdk.trace import TracerProvider
+
+from conveyor_runtime.broker import build_broker
+
+
+async def test_a_comma_separated_list_of_bootstrap_servers_reaches_the_cluster(kafka: str) -> None:
+    # A cluster is configured as host:port,host:port; the same server twice stands for it here.
+    broker = build_broker(f"{kafka},{kafka}", "broker-test", TracerProvider())
+    try:
+        await broker.start()
+        assert await broker.ping(timeout=5.0)
+    finally:
+        await broker.stop()
