@@ -70,7 +70,7 @@ from typing import ClassVar, TextIO
 
 import pymongo
 import pymongo.errors
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
 from conveyor_runtime import kafka_admin
@@ -1225,10 +1225,8 @@ def up(settings: Settings | None = None) -> Endpoints:
                 report(server.name, f"ready in {took:.1f}s  {describe_ports(server)}")
             else:
                 report(server.name, f"already running (pid {running_pid(server)}), healthy")
-        bootstrap = Endpoints.of(settings).kafka
-        # Topics get as many copies as there are brokers when they are created: all of them.
-        wait_for_brokers(bootstrap, settings.kafka_brokers, settings.start_timeout)
-        create_registry_topics(bootstrap)
+        wait_for_brokers(settings)
+        create_registry_topics(Endpoints.of(settings).kafka)
     return Endpoints.of(settings)
 
 
@@ -1554,26 +1552,33 @@ def stack_lock(settings: Settings) -> Iterator[None]:
 # --- topics ---------------------------------------------------------------------------------
 
 
-def wait_for_brokers(bootstrap: str, brokers: int, timeout: float) -> None:
-    """Wait until the cluster's metadata lists ``brokers`` brokers (each node is ready on its
-    own, and may not be registered with the others yet)."""
-    deadline = time.monotonic() + timeout
-    while (seen := asyncio.run(count_brokers(bootstrap))) < brokers:
+def wait_for_brokers(settings: Settings) -> None:
+    """Wait until every Kafka node's own metadata lists every node as a broker.
+
+    Each node is ready on its own and learns of the others' registrations a little later;
+    topics get as many copies as the node asked counts brokers when they are created, and
+    keep that number.
+    """
+    nodes = kafka_nodes(settings)
+    deadline = time.monotonic() + settings.start_timeout
+    while (seen := min(asyncio.run(brokers_seen_by(node)) for node in nodes)) < len(nodes):
         if time.monotonic() >= deadline:
-            raise StackError(f"Kafka at {bootstrap} lists {seen} of {brokers} brokers")
+            raise StackError(f"a Kafka node lists {seen} of {len(nodes)} brokers")
         time.sleep(PROBE_INTERVAL)
 
 
-async def count_brokers(bootstrap: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+async def brokers_seen_by(node: Kafka) -> int:
+    # The bootstrap metadata comes from the one node given: its view, not another's.
+    client = AIOKafkaClient(
+        bootstrap_servers=f"{node.settings.host}:{node.port}", request_timeout_ms=5000
+    )
     try:
-        await admin.start()
-        cluster: dict[str, list[object]] = await admin.describe_cluster()
-        return len(cluster["brokers"])
+        await client.bootstrap()
+        return len(client.cluster.brokers())
     except (KafkaError, OSError):
         return 0
     finally:
-        await admin.close()
+        await client.close()
 
 
 def create_registry_topics(bootstrap: str) -> None:
