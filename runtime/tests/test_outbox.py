@@ -83,6 +83,22 @@ async def test_entries_left_by_a_crash_are_found_by_the_sweep_and_a_failed_publi
     assert len(published) == 1
 
 
+async def test_entries_left_by_a_crash_are_published_at_start_not_at_the_next_sweep() -> None:
+    store, published = MemoryStore(), []
+    store.documents["order-4"] = [message("left-behind")]
+
+    async def publish(item: OutboxMessage) -> None:
+        published.append(Note.model_validate_json(item.payload).text)
+
+    relay = OutboxRelay(store, publish, KeyedLock(), sweep_seconds=300)
+    task = asyncio.create_task(relay.run())  # a restarted, quiet service: nobody notifies
+    try:
+        await wait_for(lambda: emptied(store, "order-4"), within=2, interval=0.01)
+    finally:
+        task.cancel()
+    assert published == ["left-behind"]
+
+
 async def test_an_outbox_handed_over_by_its_writer_is_published_without_reading_it_back() -> None:
     store, published, reads = MemoryStore(), [], []
     written = [message("left-behind"), message("new")]  # the whole outbox after the write

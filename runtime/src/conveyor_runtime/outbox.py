@@ -235,6 +235,10 @@ class OutboxRelay:
             pending = await self.store.documents_with_pending()
             for document_id in pending:
                 self._dirty.setdefault(document_id, None)
+            if pending:
+                # Drained now, not at the next notification: after a restart on a quiet
+                # service that would be the next sweep, minutes away.
+                self._wake.set()
             if self.backlog is not None:
                 self.backlog.set(len(pending))
         except Exception:
