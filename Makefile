@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py deploy/local/demo.py deploy/local/bench*.py deploy/local/audit*.py
+	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack.py deploy/local/demo.py deploy/local/mesh.py deploy/local/chaos.py deploy/local/bench*.py deploy/local/audit*.py
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
@@ -67,6 +67,10 @@ demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (
 .PHONY: dead-letters
 dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-run", "replay --topic T --reason TEXT"
 	$(RUN) python -m conveyor_runtime.dead_letters $(or $(ARGS),list)
+
+.PHONY: chaos
+chaos: install ## Faults on a live flow: 20 seeds on a 3-broker stack of its own, audited (ARGS="--short", "--seed 13")
+	$(RUN) python deploy/local/chaos.py $(ARGS)
 
 .PHONY: bench
 bench: up ## Measure throughput and latency against this run's baselines (ARGS="--short")

@@ -44,6 +44,7 @@ import bench_report
 import demo
 import stack
 from bench_journey import JOURNEY, Journeys, figures, observer, oversell
+from mesh import Instance, running_mesh
 from opentelemetry import context as otel_context
 from pymongo import AsyncMongoClient
 
@@ -203,12 +204,12 @@ def _server_pids(endpoints: stack.Endpoints) -> dict[str, int]:
 
 
 def _usage(
-    services: list[demo.Service],
+    services: list[Instance],
     phases: dict[str, tuple[bench_cost.Sample, ...]],
 ) -> dict[str, Any]:
     """CPU and memory of the services and of the benchmark's own process, over the whole run
     (idle windows included) and per phase."""
-    peaks = {service.name: _peak_rss_mib(service.process.pid) for service in services}
+    peaks = {service.name: _peak_rss_mib(service.pid) for service in services}
     peaks[bench_cost.LOAD] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     first, last = phases[PHASES[0]][0], phases[PHASES[-1]][-1]
     seconds = last.at - first.at
@@ -294,9 +295,10 @@ async def _measure(
     say(f"bench {prefix.rstrip('-')}: service logs in {log_dir}")
     async with contextlib.AsyncExitStack() as running:
         running.push_async_callback(mongo.close)
-        services = await running.enter_async_context(
-            demo.services_as_processes(endpoints, prefix, log_dir)
+        started = await running.enter_async_context(
+            running_mesh(endpoints, prefix, log_dir, instances=args.instances)
         )
+        services = started.instances
         spy = observer(endpoints.kafka, prefix, journeys)
         await spy.start()
         running.push_async_callback(spy.stop)
@@ -304,7 +306,7 @@ async def _measure(
         received = await _stock_warehouses(endpoints.kafka, prefix, args, orders_of)
         await _until_stocked(mongo, f"{prefix}inventory", received)
         context["meter"] = meter = bench_cost.Meter(
-            {service.name: (service.process.pid, service.port) for service in services},
+            {service.name: (service.pid, service.port) for service in services},
             _server_pids(endpoints),
         )
         phases["fixed_load"] = await _phase(
@@ -315,7 +317,7 @@ async def _measure(
             services,
             key=lambda s: (steady_end.cpu[s.name] or 0.0) - (steady_start.cpu[s.name] or 0.0),
         )
-        with _profiled(hottest.process.pid if args.profile else None, profile):
+        with _profiled(hottest.pid if args.profile else None, profile):
             phases["saturation"] = await _phase(
                 "saturation", orders_of["saturation"], 0.0, args.saturation_budget, context
             )
@@ -324,7 +326,7 @@ async def _measure(
         )
         processes = _usage(services, samples)
         stock = await mongo[f"{prefix}inventory"]["stock"].find().to_list()
-        crashed = [s.name for s in services if s.process.returncode is not None]
+        crashed = started.crashed()
         # A phase's budget may cut its orders short; the services go on with them. Once they
         # are done everything is audited; if they are still busy (a full run's backlog), only
         # what holds mid-flight is: the rest would report orders merely not finished yet.
@@ -382,6 +384,7 @@ async def _measure(
                 "flash_sale": args.flash_budget,
             },
             "idle_window_seconds": args.idle,
+            "instances_per_service": args.instances,
             "kafka_ceiling_records": args.ceiling_records,
             "carriers": "instant (no declines, failures or losses)",
         },
@@ -535,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
         "--ceiling-records", type=int, default=200_000, help="records for Kafka's own tools"
     )
     parser.add_argument("--profile", action="store_true", help="py-spy the hottest service")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="processes per service, in one group each"
+    )
     parser.add_argument("--short", action="store_true", help="a few hundred orders: the CI run")
     parser.add_argument("--report", default=None, help="JSON path (default .cache/reports/)")
     # `make bench` starts the stack first (it depends on `up`); a test passes its own servers.

@@ -14,14 +14,11 @@ import functools
 import hashlib
 import json
 import logging
-import os
-import signal
-import socket
 import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ import stack
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from mesh import Mesh, running_mesh
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.topics import (
@@ -51,7 +49,6 @@ from conveyor_simulators.run_carrier import build_carriers
 from conveyor_simulators.run_checkout import publish_checkout, publish_receipts
 from conveyor_simulators.run_warehouse import build_returns_dock
 
-SERVICES = ("orders", "inventory", "shipping", "support")
 FINAL = {"delivered", "rejected", "cancelled", "lost", "returned", "refund_requested"}
 AGENT_TOKEN = "demo-agent-token"  # this run's own agent; a real deployment injects its secrets
 RETURN_SHARE = 10  # one delivered order in ten comes back
@@ -142,85 +139,13 @@ def _observer(kafka: str, prefix: str, observed: Observed) -> KafkaBroker:
     return client
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class Service:
-    name: str  # the service's name, with the instance's number after a second one: orders-2
-    port: int
-    process: asyncio.subprocess.Process
-    log: Path
-
-
-@contextlib.asynccontextmanager
-async def services_as_processes(
-    endpoints: stack.Endpoints, prefix: str, log_dir: Path, instances: int = 1
-) -> AsyncIterator[list[Service]]:
-    """Every service as ``instances`` processes, each service's in one consumer group (they
-    share its partitions, its database and its topics)."""
-    started: list[Service] = []
-    try:
-        for name, instance in (
-            (name, instance) for instance in range(1, instances + 1) for name in SERVICES
-        ):
-            process_name = name if instance == 1 else f"{name}-{instance}"
-            port, env_prefix, log = _free_port(), name.upper(), log_dir / f"{process_name}.log"
-            env = os.environ | {
-                f"{env_prefix}_KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
-                f"{env_prefix}_MONGO_URL": endpoints.mongo_url,
-                f"{env_prefix}_MONGO_DATABASE": f"{prefix}{name}",
-                f"{env_prefix}_OTLP_ENDPOINT": endpoints.otlp_http,
-                f"{env_prefix}_HTTP_PORT": str(port),
-                f"{env_prefix}_TOPIC_PREFIX": prefix,
-                # Backorders the demo's receipts never cover end short within the run.
-                "INVENTORY_BACKORDER_MAX_WAIT_SECONDS": "30",
-                "SUPPORT_AGENT_TOKENS": json.dumps({AGENT_TOKEN: "demo-agent"}),
-            }
-            with log.open("wb") as output:
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", name, env=env, stdout=output, stderr=output
-                )
-            started.append(Service(process_name, port, process, log))
-        await asyncio.gather(*(_ready(service) for service in started))
-        yield started
-    finally:
-        for service in started:
-            if service.process.returncode is None:
-                service.process.send_signal(signal.SIGTERM)
-        for service in started:
-            try:
-                await asyncio.wait_for(service.process.wait(), timeout=30)
-            except TimeoutError:
-                service.process.kill()
-                await service.process.wait()
-
-
-async def _ready(service: Service, within: float = 90.0) -> None:
-    deadline = time.monotonic() + within
-    async with httpx.AsyncClient(timeout=2.0) as http:
-        while time.monotonic() < deadline:
-            if service.process.returncode is not None:
-                raise SystemExit(f"{service.name} exited at start; see {service.log}")
-            with contextlib.suppress(httpx.TransportError):
-                response = await http.get(f"http://127.0.0.1:{service.port}/readyz")
-                if response.status_code == 200:
-                    return
-            await asyncio.sleep(0.3)
-    raise SystemExit(f"{service.name} was not ready within {within:.0f} s; see {service.log}")
-
-
 @dataclass
 class AfterSalesDesk:
     """The buyers and agents of the demo: some delivered orders are returned, and every lost
     parcel is settled, by reshipping one and refunding the next; a return the carrier lost on
     its way back is refunded."""
 
-    support: str  # base URL
+    support: Callable[[], str]  # the base URL of a support instance that is up
     lines: dict[str, list[tuple[str, int]]]  # order id -> its (sku, quantity) lines
     handled: set[str] = field(default_factory=set)
     cases: dict[str, str] = field(default_factory=dict)  # order id -> its return case
@@ -229,7 +154,9 @@ class AfterSalesDesk:
 
     async def act(self, observed: Observed) -> None:
         async with httpx.AsyncClient(
-            base_url=self.support, timeout=15.0, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}
+            base_url=self.support(),
+            timeout=15.0,
+            headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
         ) as http:
             for order_id, status in list(observed.status.items()):
                 if order_id in self.settled or order_id not in self.lines:
@@ -347,7 +274,14 @@ async def run_namespace(kind: str, endpoints: stack.Endpoints) -> AsyncIterator[
         await delete_topics_with_prefix(endpoints.kafka, prefix)
 
 
-async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str, Any]:
+async def run(
+    args: argparse.Namespace,
+    endpoints: stack.Endpoints,
+    faults: Callable[[Mesh, str], Coroutine[Any, Any, None]] | None = None,
+) -> dict[str, Any]:
+    """One run of the flow. ``faults``, when given, is started with the orders (it gets the
+    mesh and the run's topic prefix) and the run ends only after it has, and every order too
+    (the chaos runner's schedule of faults)."""
     checkout = CheckoutSettings(
         orders=args.orders, seed=args.seed, cancel_ratio=0.06, invalid_ratio=0.03
     )
@@ -363,10 +297,20 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
     async with contextlib.AsyncExitStack() as running:
         prefix, log_dir = await running.enter_async_context(run_namespace("demo", endpoints))
         say(f"demo {prefix.rstrip('-')}: {len(expected)} orders, service logs in {log_dir}")
-        services = await running.enter_async_context(
-            services_as_processes(endpoints, prefix, log_dir, args.instances)
+        mesh = await running.enter_async_context(
+            running_mesh(
+                endpoints,
+                prefix,
+                log_dir,
+                instances=args.instances,
+                settings={
+                    # Backorders the demo's receipts never cover end short within the run.
+                    "INVENTORY_BACKORDER_MAX_WAIT_SECONDS": "30",
+                    "SUPPORT_AGENT_TOKENS": json.dumps({AGENT_TOKEN: "demo-agent"}),
+                },
+            )
         )
-        say("services ready: " + ", ".join(f"{s.name} :{s.port}" for s in services))
+        say("services ready: " + ", ".join(f"{i.name} :{i.port}" for i in mesh.instances))
         observer = _observer(endpoints.kafka, prefix, observed)
         await observer.start()
         running.push_async_callback(observer.stop)
@@ -392,8 +336,7 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         )
         await dock.start()
         running.push_async_callback(dock.stop)
-        support = next(s for s in services if s.name == "support")
-        desk = AfterSalesDesk(f"http://127.0.0.1:{support.port}", lines)
+        desk = AfterSalesDesk(functools.partial(mesh.url, "support"), lines)
         await publish_receipts(
             seed=args.seed,
             warehouses=WAREHOUSES,
@@ -411,14 +354,22 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
                 otlp=endpoints.otlp_http,
             )
         )
+        faulting = asyncio.create_task(faults(mesh, prefix)) if faults else None
+        faults_over: list[float] = []
+        if faulting:
+            faulting.add_done_callback(lambda _: faults_over.append(time.monotonic()))
         crashed: list[str] = []
+        failed_faults: list[str] = []
         while time.monotonic() - started < args.timeout:
             await asyncio.sleep(2.0)
             await desk.act(observed)
             say(_progress(observed, expected, started))
-            crashed = [s.name for s in services if s.process.returncode is not None]
+            crashed = mesh.crashed()
+            if faulting and faulting.done() and faulting.exception():
+                failed_faults = [f"a fault could not be carried out: {faulting.exception()!r}"]
             done = (
                 publishing.done()
+                and (faulting is None or faulting.done())
                 and all(observed.ended(o) for o in expected)
                 and all(
                     observed.status[o] == "refund_requested" or o in observed.booking_failed
@@ -427,8 +378,12 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
                 # A lost parcel ends once the desk has reshipped (then delivered) or refunded it.
                 and all(o in desk.settled for o in expected if observed.status[o] == "lost")
             )
-            if crashed or done:
+            if crashed or failed_faults or done:
                 break
+        ended = time.monotonic()
+        if faulting and not faulting.done():
+            faulting.cancel()
+            failed_faults = ["the faults were still being injected when the run timed out"]
         await publishing
         sample = await _sample_trace(endpoints.jaeger, observed)
         elapsed = time.monotonic() - started
@@ -453,6 +408,8 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
         "shipment_events": dict(observed.shipment_events.most_common()),
         "dead_lettered": dict(observed.dead_letters),
         "order_to_delivery_seconds": _percentiles(list(observed.delivered_after.values())),
+        # From the end of the last fault to every order at its end (the poll is every 2 s).
+        "recovery_seconds": round(ended - faults_over[0], 1) if faults_over else None,
         "carrier_speed": f"{args.speed:g} simulated seconds per second",
         "sample_trace": sample,
         "audit": audited.to_json(),
@@ -460,6 +417,7 @@ async def run(args: argparse.Namespace, endpoints: stack.Endpoints) -> dict[str,
             *(f"{n} orders still {s}" for s, n in unfinished.items()),
             *(f"{n} dead-lettered on {t}" for t, n in observed.dead_letters.items()),
             *(f"{name} crashed; see its log" for name in crashed),
+            *failed_faults,
             *audited.problems(),
         ],
     }
