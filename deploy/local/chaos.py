@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="run this one seed only")
     parser.add_argument("--faults", type=int, default=4, help="faults per seed (full mode)")
     parser.add_argument("--instances", type=int, default=2, help="processes per service")
-    parser.add_argument("--orders", type=int, default=60)
+    parser.add_argument("--orders", type=int, default=40, help="orders per seed")
     parser.add_argument("--rate", type=float, default=0.5, help="orders per second")
     parser.add_argument("--speed", type=float, default=3600.0, help="carrier time acceleration")
     parser.add_argument("--stock", type=int, default=60, help="units per SKU per warehouse")
