@@ -6,6 +6,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 from pydantic import TypeAdapter
 
 from conveyor_contracts.envelope import Envelope
+from conveyor_contracts.privacy import personal_data_paths
 
 E = TypeVar("E")
 
@@ -32,6 +33,8 @@ class TopicSpec(Generic[E]):
         retention_hours: How long Kafka keeps the topic's messages (a consumer down longer
             than this misses them).
         dead_letter_retention_hours: How long parked messages wait for an operator's replay.
+            On a topic carrying personal data, both retentions are bounded by
+            ``conveyor_contracts.privacy.PERSONAL_DATA_KAFKA_BOUND_HOURS`` (a test checks it).
     """
 
     name: str
@@ -58,3 +61,8 @@ class TopicSpec(Generic[E]):
         union = get_args(self.message)[0]  # Annotated[Union[...], discriminator] -> Union[...]
         members = get_args(union) or (union,)
         return tuple(member for member in members if issubclass(member, Envelope))
+
+    @property
+    def personal_data(self) -> bool:
+        """Whether any message the topic carries has a field marked ``x-personal-data``."""
+        return any(personal_data_paths(event) for event in self.events)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, TypeAdapter, model_validator
 from conveyor_contracts.address import PERSONAL, Contact, PostalAddress
 from conveyor_contracts.checkout import CancellationReason
 from conveyor_contracts.envelope import OrderEnvelope, event_type_field
+from conveyor_contracts.erasure import PersonalDataErased
 from conveyor_contracts.values import (
     WIRE_CONFIG,
     CaseId,
@@ -119,8 +120,19 @@ class CaseResolved(_CaseEvent):
     ] = Field(description="Outcome.", examples=["answered"])  # fmt: skip
 
 
+class SupportPersonalDataErased(PersonalDataErased):
+    """Support erased the order's purchase contacts, its cases' free text and the buyer link."""
+
+    event_type: Literal["SupportPersonalDataErased"] = event_type_field("SupportPersonalDataErased")
+
+
 SupportCaseEvent: TypeAlias = Annotated[
-    CaseOpened | CaseCancellationRequested | ReturnAuthorised | ReshipmentApproved | CaseResolved,
+    CaseOpened
+    | CaseCancellationRequested
+    | ReturnAuthorised
+    | ReshipmentApproved
+    | CaseResolved
+    | SupportPersonalDataErased,
     Field(discriminator="event_type"),
 ]
 SUPPORT_CASE_EVENTS: TypeAdapter[SupportCaseEvent] = TypeAdapter(SupportCaseEvent)

@@ -9,7 +9,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from conveyor_contracts import checkout, inventory, orders, shipping, stock, support, warehouse
+from conveyor_contracts import (
+    checkout,
+    erasure,
+    inventory,
+    orders,
+    shipping,
+    stock,
+    support,
+    warehouse,
+)
 from conveyor_contracts.carriers import requests as carrier_requests
 from conveyor_contracts.carriers import tracking as carrier_tracking
 
@@ -19,7 +28,12 @@ from conveyor_contracts.groups import GROUP_ORDERS as GROUP_ORDERS
 from conveyor_contracts.groups import GROUP_SHIPPING as GROUP_SHIPPING
 from conveyor_contracts.groups import GROUP_SUPPORT as GROUP_SUPPORT
 from conveyor_contracts.groups import SERVICE_GROUPS as SERVICE_GROUPS
+from conveyor_contracts.privacy import PERSONAL_DEAD_LETTER_RETENTION_HOURS
 from conveyor_contracts.spec import TopicSpec as TopicSpec
+
+# Topics whose messages hold personal data keep their dead letters for less than the default:
+# see ``conveyor_contracts.privacy`` for the bound and why.
+_PERSONAL = PERSONAL_DEAD_LETTER_RETENTION_HOURS
 
 # Entry point of every order, bursty in live-stream flash sales: 12 partitions let orders run
 # up to 12 consumers to drain a burst.
@@ -32,6 +46,20 @@ CHECKOUT_ORDERS = TopicSpec[checkout.CheckoutEvent](
     message=checkout.CheckoutEvent,
     adapter=checkout.CHECKOUT_EVENTS,
     description="Orders placed and cancellations requested by the shop checkout.",
+    dead_letter_retention_hours=_PERSONAL,
+)
+# A buyer's erasure request, one message per order of the buyer. Rare, and kept apart from the
+# order stream so that shipping need not read every placed order to find them: 3 partitions.
+# The messages name no person, so the topic keeps the default retention.
+CHECKOUT_ERASURES = TopicSpec[erasure.ErasureEvent](
+    name="checkout.erasures.v1",
+    key="order_id",
+    partitions=3,
+    producer="checkout",
+    consumers=("shipping", "support"),
+    message=erasure.ErasureEvent,
+    adapter=erasure.ERASURE_EVENTS,
+    description="Buyers' requests to erase their personal data, one message per order.",
 )
 # Internal order-keyed streams: one message or a few per order and stage; 6 partitions serve
 # up to 6 replicas per service, plenty past one machine.
@@ -44,6 +72,7 @@ ORDER_LIFECYCLE = TopicSpec[orders.OrderLifecycleEvent](
     message=orders.OrderLifecycleEvent,
     adapter=orders.ORDER_LIFECYCLE_EVENTS,
     description="Orders accepted, rejected and cancelled.",
+    dead_letter_retention_hours=_PERSONAL,
 )
 ORDER_STATUS = TopicSpec[orders.OrderStatusEvent](
     name="orders.status.v1",
@@ -118,6 +147,7 @@ SUPPORT_CASES = TopicSpec[support.SupportCaseEvent](
     message=support.SupportCaseEvent,
     adapter=support.SUPPORT_CASE_EVENTS,
     description="Support cases, cancellation requests, return authorisations, reshipments.",
+    dead_letter_retention_hours=_PERSONAL,
 )
 # A separate topic so the shop's payments owner reads refunds and nothing else (ACL).
 SUPPORT_REFUNDS = TopicSpec[support.RefundEvent](
@@ -157,6 +187,7 @@ def _carrier_specs(code: str) -> tuple[TopicSpec[Any], TopicSpec[Any]]:
         message=carrier_requests.CarrierRequest,
         adapter=carrier_requests.CARRIER_REQUESTS,
         description=f"Bookings, cancellations and recalls for carrier {code}.",
+        dead_letter_retention_hours=_PERSONAL,
     )
     tracking = TopicSpec[carrier_tracking.CarrierTrackingEvent](
         name=f"carrier.{code}.tracking.v1",
@@ -167,6 +198,7 @@ def _carrier_specs(code: str) -> tuple[TopicSpec[Any], TopicSpec[Any]]:
         message=carrier_tracking.CarrierTrackingEvent,
         adapter=carrier_tracking.CARRIER_TRACKING_EVENTS,
         description=f"Acceptances, declines and tracking scans reported by carrier {code}.",
+        dead_letter_retention_hours=_PERSONAL,
     )
     return requests, tracking
 
@@ -201,6 +233,7 @@ def carrier_tracking_topic(code: str) -> TopicSpec[carrier_tracking.CarrierTrack
 # Every topic of the mesh; the stack creates each with its dead-letter companion from this.
 TOPICS: tuple[TopicSpec[Any], ...] = (
     CHECKOUT_ORDERS,
+    CHECKOUT_ERASURES,
     ORDER_LIFECYCLE,
     ORDER_STATUS,
     INVENTORY_RESERVATIONS,

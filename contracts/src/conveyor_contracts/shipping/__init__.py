@@ -14,6 +14,7 @@ from conveyor_contracts.shipping.booking import (
     ShipmentRebooked,
     ShipmentRecallRequested,
 )
+from conveyor_contracts.shipping.erasure import ShippingPersonalDataErased
 from conveyor_contracts.shipping.tracking import (
     DeliveryAttemptFailed,
     DeliverySlaBreached,
@@ -42,7 +43,8 @@ ShipmentEvent: TypeAlias = Annotated[
     | ShipmentReturnedToSender
     | ShipmentLost
     | ShipmentExceptionRaised
-    | DeliverySlaBreached,
+    | DeliverySlaBreached
+    | ShippingPersonalDataErased,
     Field(discriminator="event_type"),
 ]
 SHIPMENT_EVENTS: TypeAdapter[ShipmentEvent] = TypeAdapter(ShipmentEvent)
@@ -67,4 +69,5 @@ __all__ = [
     "ShipmentRebooked",
     "ShipmentRecallRequested",
     "ShipmentReturnedToSender",
+    "ShippingPersonalDataErased",
 ]

@@ -31,7 +31,7 @@ def create_app(settings: ShippingSettings, infra: Infrastructure | None = None) 
 
     poller = infra.timer_poller(collection, fire, sweep_seconds=settings.timer_sweep_seconds)
     fulfilments = MongoFulfilments(
-        collection, infra.locks, relay, policy.silence, deadlines=poller.stored
+        collection, infra.locks, relay, policy.silence, policy.retention, deadlines=poller.stored
     )
     shipping = Shipping(
         fulfilments=fulfilments,

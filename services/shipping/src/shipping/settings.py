@@ -27,6 +27,9 @@ class ShippingSettings(ServiceSettings):
     max_delivery_attempts: int = Field(default=2, ge=1)
     # No scan for this long on a parcel in flight raises a "delayed" exception.
     tracking_silence_seconds: float = Field(default=48 * 3600.0, gt=0)
+    # An order's addresses and contacts are erased this long after its last parcel ended
+    # (90 days: delivery disputes and carrier claims are settled by then).
+    personal_data_retention_seconds: float = Field(default=90 * 86400.0, gt=0)
     # Parcel weight per unit until the catalogue carries real weights.
     unit_weight_grams: int = Field(default=500, ge=1)
     # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere

@@ -107,7 +107,7 @@ class StoredLikeMongo(MemoryFulfilments):
 
 
 def _round_trip(fulfilment: Fulfilment) -> Fulfilment:
-    encoded = bson.encode(to_document(fulfilment, timedelta(hours=48)))
+    encoded = bson.encode(to_document(fulfilment, timedelta(hours=48), timedelta(days=90)))
     return from_document(bson.decode(encoded, codec_options=CodecOptions(tz_aware=True)))
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
+from conveyor_contracts.erasure import PersonalDataErased
 from conveyor_contracts.inventory import (
     ReservationEvent,
     StockBackordered,
@@ -77,7 +78,7 @@ def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
     if isinstance(event, ShipmentDelivered) and event.direction == "return":
         return moved_to(order, OrderStatus.RETURNED, at, event.event_id)
     progress = _parcel_progress(event)
-    if progress is None:
+    if progress is None or isinstance(event, PersonalDataErased):
         return order
     known = {p.shipment_id for p in order.parcels}
     if isinstance(event, ShipmentRebooked) and event.shipment_id not in known:

@@ -1,6 +1,7 @@
 """Kafka subscribers: translate a contract event into one use case call, nothing more."""
 
 from conveyor_contracts.checkout import CheckoutEvent, OrderPlaced
+from conveyor_contracts.erasure import PersonalDataErased
 from conveyor_contracts.groups import GROUP_ORDERS
 from conveyor_contracts.inventory import ReservationEvent
 from conveyor_contracts.shipping import ShipmentEvent
@@ -34,11 +35,15 @@ def register_subscribers(infra: Infrastructure, orders: OrderRepository, topics:
         await progress_order_on_reservation(event, orders, topics)
 
     async def on_shipment_event(event: ShipmentEvent) -> None:
+        if isinstance(event, PersonalDataErased):
+            return  # shipping's confirmation to the shop: nothing changes for the order
         await progress_order_on_shipment(event, orders, topics)
 
     async def on_support_case(event: SupportCaseEvent) -> None:
         if isinstance(event, CaseCancellationRequested):
             await cancel_order_on_cancellation_requested(event, orders, topics)
+        elif isinstance(event, PersonalDataErased):
+            return  # support's confirmation to the shop: nothing changes for the order
         else:
             await progress_order_on_after_sales(event, orders, topics)
 

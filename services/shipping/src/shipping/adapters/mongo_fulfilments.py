@@ -1,5 +1,5 @@
 """Fulfilments in MongoDB (or FerretDB): one document per order, its pending messages and its
-next deadline in the same document."""
+next deadline (a parcel's, or its personal data's end) in the same document."""
 
 from collections.abc import Sequence
 from datetime import timedelta
@@ -12,7 +12,8 @@ from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.timers import DUE_FIELD
-from shipping.domain.shipment import Fulfilment, next_due
+from shipping.domain.privacy import next_deadline
+from shipping.domain.shipment import Fulfilment
 from shipping.ports import Change
 
 _FULFILMENT = TypeAdapter(Fulfilment)
@@ -25,10 +26,11 @@ class MongoFulfilments:
         locks: KeyedLock,
         relay: OutboxRelay,
         silence: timedelta,
+        retention: timedelta,
         deadlines: Stored | None = None,
     ) -> None:
         def encode(fulfilment: Fulfilment) -> dict[str, Any]:
-            return to_document(fulfilment, silence)
+            return to_document(fulfilment, silence, retention)
 
         self.collection = collection
         self.documents = OutboxDocuments(
@@ -60,9 +62,10 @@ class MongoFulfilments:
         return from_document(document) if document else None
 
 
-def to_document(fulfilment: Fulfilment, silence: timedelta) -> dict[str, Any]:
+def to_document(fulfilment: Fulfilment, silence: timedelta, retention: timedelta) -> dict[str, Any]:
     fields = _FULFILMENT.dump_python(fulfilment, mode="python")
-    return {"_id": fields.pop("order_id"), **fields, DUE_FIELD: next_due(fulfilment, silence)}
+    due = next_deadline(fulfilment, silence, retention)
+    return {"_id": fields.pop("order_id"), **fields, DUE_FIELD: due}
 
 
 def from_document(document: dict[str, Any]) -> Fulfilment:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Literal
 
 from conveyor_contracts.address import Contact, PostalAddress
+from conveyor_contracts.privacy import holds_personal_data
 from shipping.domain.catalogue import ServiceLevel
 
 RESUME_BOOKING_AFTER = timedelta(seconds=30)
@@ -144,6 +145,15 @@ class OrderDetails:
 
 
 @dataclass(frozen=True)
+class ErasureRequest:
+    """A buyer's request to erase their data, waiting for the order to settle (see privacy)."""
+
+    erasure_id: str
+    event_id: str  # the request's event: what the confirmation's id derives from
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class Fulfilment:
     order_id: str
     correlation_id: str
@@ -151,6 +161,8 @@ class Fulfilment:
     cancelled: bool = False
     shipments: tuple[Shipment, ...] = ()
     applied: tuple[str, ...] = field(default=())  # event ids already applied
+    erasures: tuple[ErasureRequest, ...] = ()  # requests not yet confirmed
+    erasure_requested: bool = False  # ever: personal data is then kept no longer than needed
 
     def shipment(self, shipment_id: str) -> Shipment | None:
         return next((s for s in self.shipments if s.shipment_id == shipment_id), None)
@@ -164,8 +176,9 @@ class Fulfilment:
         return replace(self, shipments=shipments)
 
     def waiting_for_carrier(self) -> tuple[Shipment, ...]:
-        """Shipments to book now: the order is known and not cancelled."""
-        if self.details is None or self.cancelled:
+        """Shipments to book now: the order is known and not cancelled, and its address not
+        erased (a reshipment asked after an erasure has nowhere to go)."""
+        if self.details is None or self.cancelled or not holds_personal_data(self.details.ship_to):
             return ()
         return tuple(s for s in self.shipments if s.status is ShipmentStatus.AWAITING_CARRIER)
 

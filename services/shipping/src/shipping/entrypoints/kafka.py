@@ -3,12 +3,14 @@
 from typing import Any
 
 from conveyor_contracts.carriers.tracking import CarrierTrackingEvent
+from conveyor_contracts.erasure import PersonalDataErasureRequested
 from conveyor_contracts.groups import GROUP_SHIPPING
 from conveyor_contracts.inventory import ReservationEvent, StockReserved
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled, OrderLifecycleEvent
 from conveyor_contracts.support import ReturnAuthorised, SupportCaseEvent
 from conveyor_contracts.topics import (
     CARRIER_CODES,
+    CHECKOUT_ERASURES,
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
     SUPPORT_CASES,
@@ -20,6 +22,9 @@ from shipping.usecases.cancel_shipments_on_order_cancelled import (
     cancel_shipments_on_order_cancelled,
 )
 from shipping.usecases.context import Shipping
+from shipping.usecases.erase_personal_data_on_erasure_requested import (
+    erase_personal_data_on_erasure_requested,
+)
 from shipping.usecases.follow_shipment_on_carrier_report import follow_shipment_on_carrier_report
 from shipping.usecases.prepare_shipping_on_order_events import (
     plan_shipments_on_stock_reserved,
@@ -45,6 +50,10 @@ def register_subscribers(infra: Infrastructure, shipping: Shipping) -> None:
             await book_return_on_return_authorised(event, shipping)
         # cases, cancellations (orders decides) and reshipments (inventory reserves): not ours
 
+    async def on_erasure(event: PersonalDataErasureRequested) -> None:
+        await erase_personal_data_on_erasure_requested(event, shipping)
+
+    infra.consume(CHECKOUT_ERASURES, GROUP_SHIPPING, on_erasure)
     infra.consume(ORDER_LIFECYCLE, GROUP_SHIPPING, on_order_lifecycle)
     infra.consume(INVENTORY_RESERVATIONS, GROUP_SHIPPING, on_reservation)
     infra.consume(SUPPORT_CASES, GROUP_SHIPPING, on_support_case)

@@ -23,6 +23,7 @@ class Policy:
     max_delivery_attempts: int
     silence: timedelta
     unit_weight_grams: int
+    retention: timedelta  # personal data kept this long once the order settled
 
     @classmethod
     def of(cls, settings: ShippingSettings) -> "Policy":
@@ -35,6 +36,7 @@ class Policy:
             max_delivery_attempts=settings.max_delivery_attempts,
             silence=timedelta(seconds=settings.tracking_silence_seconds),
             unit_weight_grams=settings.unit_weight_grams,
+            retention=timedelta(seconds=settings.personal_data_retention_seconds),
         )
 
     def carrier(self, code: str) -> Carrier | None:

@@ -50,17 +50,22 @@ class Reaction:
             **fields,
         )
 
+    def order_event(self, event_type: type[OrderEnvelope], **fields: Any) -> OutboxMessage:
+        """An event about the whole order rather than one of its shipments."""
+        return self._message(event_type, None, self.topics.shipments, **fields)
+
     def _message(
         self,
         event_type: type[OrderEnvelope],
-        shipment: Shipment,
+        shipment: Shipment | None,
         topic: str,
         name: str | None = None,
         **fields: Any,
     ) -> OutboxMessage:
+        name = name or event_type.__name__
         event = event_type(
             event_id=derived_event_id(
-                self.cause_id, f"{shipment.shipment_id}/{name or event_type.__name__}"
+                self.cause_id, f"{shipment.shipment_id}/{name}" if shipment else name
             ),
             occurred_at=self.now,
             correlation_id=self.fulfilment.correlation_id,

@@ -1,5 +1,6 @@
 """The order's deadlines that passed: silent or absent carriers are replaced, late parcels are
-reported. Called by the timer poller with the instant it read the deadlines at."""
+reported, personal data past its retention (or asked erased while the order was in flight) is
+erased. Called by the timer poller with the instant it read the deadlines at."""
 
 from dataclasses import replace
 from datetime import datetime
@@ -11,6 +12,7 @@ from shipping.domain.shipment import Fulfilment, Shipment, ShipmentStatus
 from shipping.usecases.book_waiting_shipments import book_waiting_shipments
 from shipping.usecases.context import Shipping, freeing_slots, give_back
 from shipping.usecases.emit import Reaction, deadline_cause
+from shipping.usecases.erase_personal_data_on_erasure_requested import forget_if_due
 
 
 async def handle_deadlines_on_timer(order_id: str, now: datetime, shipping: Shipping) -> None:
@@ -20,7 +22,8 @@ async def handle_deadlines_on_timer(order_id: str, now: datetime, shipping: Ship
             after, emitted = _passed(fulfilment, shipment, now, shipping)
             fulfilment = fulfilment.with_shipment(after)
             messages += emitted
-        return fulfilment, messages
+        fulfilment, confirmations = forget_if_due(fulfilment, now, shipping, deferred=True)
+        return fulfilment, messages + confirmations
 
     noting, freed = freeing_slots(change)
     await shipping.fulfilments.update(order_id, noting)
