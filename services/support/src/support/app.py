@@ -33,9 +33,12 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
         await escalate_cases_on_timer(str(order_id), now, support)
 
     poller = infra.timer_poller(cases_collection, fire, sweep_seconds=settings.timer_sweep_seconds)
+    retention = timedelta(seconds=settings.personal_data_retention_seconds)
     support = Support(
         timelines=MongoTimelines(timelines_collection, infra.locks, timelines_relay),
-        cases=MongoCases(cases_collection, infra.locks, cases_relay, deadlines=poller.stored),
+        cases=MongoCases(
+            cases_collection, infra.locks, cases_relay, retention, deadlines=poller.stored
+        ),
         topics=Topics(
             cases=settings.topic(SUPPORT_CASES.name), refunds=settings.topic(SUPPORT_REFUNDS.name)
         ),
@@ -46,6 +49,7 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
             warehouses=settings.returns_warehouses,
             pickup_days=settings.return_pickup_days,
         ),
+        retention=retention,
     )
     register_subscribers(infra, support)
     return build_http_app(

@@ -57,7 +57,7 @@ class World:
         return [event.event_type for event in self.published()]
 
 
-def world(first_response_hours: float = 4) -> World:
+def world(first_response_hours: float = 4, retention_days: float = 90) -> World:
     clock = Clock()
     timelines, cases = MemoryTimelines(), MemoryCases()
     support = Support(
@@ -70,6 +70,7 @@ def world(first_response_hours: float = 4) -> World:
         ),
         first_response=timedelta(hours=first_response_hours),
         clock=clock,
+        retention=timedelta(days=retention_days),
     )
     return World(support, timelines, cases, clock)
 

@@ -1,11 +1,13 @@
 """Timelines and cases in MongoDB (or FerretDB): one document per order in each collection.
 
 A timeline document holds the order's entries (already in causal order) and the buyer id; a
-cases document holds the order's cases, the events they emit (outbox) and the next
-first-response deadline (``due_at``, for the timer poller; ``None`` when nothing is due).
+cases document holds the order's cases, the events they emit (outbox) and the next deadline, a
+first response's or the personal data's end (``due_at``, for the timer poller; ``None`` when
+nothing is due).
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -15,7 +17,8 @@ from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.timers import DUE_FIELD
-from support.domain.cases import OrderCases, next_due
+from support.domain.cases import OrderCases
+from support.domain.privacy import next_due
 from support.domain.timeline import Timeline
 from support.ports import CasesChange, TimelineChange
 
@@ -36,9 +39,9 @@ def decode_timeline(document: dict[str, Any]) -> Timeline:
     return _TIMELINE.validate_python({"order_id": document["_id"], **fields})
 
 
-def _encode_cases(cases: OrderCases) -> dict[str, Any]:
+def _encode_cases(cases: OrderCases, retention: timedelta) -> dict[str, Any]:
     fields = _CASES.dump_python(cases, mode="python")
-    return {"_id": fields.pop("order_id"), **fields, DUE_FIELD: next_due(cases)}
+    return {"_id": fields.pop("order_id"), **fields, DUE_FIELD: next_due(cases, retention)}
 
 
 def _decode_cases(document: dict[str, Any]) -> OrderCases:
@@ -81,14 +84,18 @@ class MongoCases:
         collection: AsyncCollection[dict[str, Any]],
         locks: KeyedLock,
         relay: OutboxRelay,
+        retention: timedelta,
         deadlines: Stored | None = None,
     ) -> None:
+        def encode(cases: OrderCases) -> dict[str, Any]:
+            return _encode_cases(cases, retention)
+
         self.collection = collection
         self.documents = OutboxDocuments(
             collection,
             locks,
             relay,
-            encode=_encode_cases,
+            encode=encode,
             decode=_decode_cases,
             coalesced=True,  # keyed by order id, changed by the order's events
             on_stored=deadlines,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from conveyor_contracts.address import Contact, PostalAddress
 from conveyor_contracts.checkout import OrderPlaced
+from conveyor_contracts.privacy import holds_personal_data
 from conveyor_contracts.support import ReturnLine
 from conveyor_contracts.values import CurrencyCode, Market, StockLine
 
@@ -40,6 +41,7 @@ class Purchase:
     order_total_minor: int
     ship_to: PostalAddress = field(repr=False)  # personal
     recipient: Contact = field(repr=False)  # personal
+    placed_at: datetime | None = None  # absent on purchases kept before it was
 
     @classmethod
     def of(cls, placed: OrderPlaced) -> "Purchase":
@@ -53,6 +55,7 @@ class Purchase:
             order_total_minor=placed.order_total.amount_minor,
             ship_to=placed.ship_to,
             recipient=placed.recipient,
+            placed_at=placed.occurred_at,
         )
 
     def ordered(self) -> Counter[str]:
@@ -147,6 +150,8 @@ def check_return(
         raise NotEligibleError("the order's details have not reached support yet")
     if delivered_at is None:
         raise NotEligibleError("the order has not been delivered")
+    if not (holds_personal_data(purchase.ship_to) and holds_personal_data(purchase.recipient)):
+        raise NotEligibleError("the buyer's personal data was erased: no address to collect from")
     days = policy.window_days.get(purchase.market)
     warehouse = policy.warehouses.get(purchase.market)
     if days is None or warehouse is None:

@@ -97,6 +97,7 @@ class OrderCases:
     cases: tuple[Case, ...] = ()
     purchase: Purchase | None = None
     delivered_at: datetime | None = None  # the latest outbound delivery scan
+    erasures: tuple[str, ...] = ()  # event ids of the buyer's erasure requests, applied
 
     def with_rma(self, rma_id: str) -> Case | None:
         return next((c for c in self.cases if c.rma is not None and c.rma.rma_id == rma_id), None)
@@ -135,8 +136,8 @@ class OrderCases:
         )
 
 
-def next_due(cases: OrderCases) -> datetime | None:
-    """The earliest first-response deadline still to watch, for the timer poller."""
+def next_response_due(cases: OrderCases) -> datetime | None:
+    """The earliest first-response deadline still to watch."""
     return min(
         (
             case.respond_by

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from conveyor_contracts.envelope import OrderEnvelope
+from conveyor_contracts.erasure import PersonalDataErasureRequested
 from conveyor_contracts.privacy import personal_data_paths
 
 # Envelope fields are entry columns of their own (or the document's key), not facts.
@@ -24,6 +25,9 @@ _ENVELOPE = frozenset(
 # Free text written by people or carriers: not marked personal everywhere, but it can hold
 # anything, so the timeline never carries it.
 _FREE_TEXT = frozenset({"detail", "summary", "remark", "note", "notes", "comment"})
+
+# The event that makes a timeline forget its buyer.
+ERASURE_REQUESTED = PersonalDataErasureRequested.__name__
 
 Fact = str | int | bool | None | dict[str, str | int | bool | None]
 
@@ -56,13 +60,17 @@ class Timeline:
         return any(entry.event_id == event_id for entry in self.entries)
 
     def with_entry(self, entry: Entry, *, buyer_id: str | None = None) -> "Timeline":
-        """This timeline with ``entry`` in its place; unchanged if the event is already in it."""
+        """This timeline with ``entry`` in its place; unchanged if the event is already in it.
+
+        Once the buyer asked for their data to be erased, the timeline forgets who they are,
+        whatever the order its events arrive in (or a rebuild reads them in).
+        """
         if self.has(entry.event_id):
             return self
+        entries = causal_order((*self.entries, entry))
+        forgotten = any(e.event_type == ERASURE_REQUESTED for e in entries)
         return replace(
-            self,
-            entries=causal_order((*self.entries, entry)),
-            buyer_id=self.buyer_id or buyer_id,
+            self, entries=entries, buyer_id=None if forgotten else self.buyer_id or buyer_id
         )
 
 

@@ -1,6 +1,7 @@
 """Kafka subscribers: every order-keyed topic support reads feeds the order's timeline; the
-events that need a person also open a case; orders and deliveries are kept for after-sales and
-an inspected return is refunded. Thin: one use case call each."""
+events that need a person also open a case; orders and deliveries are kept for after-sales, an
+inspected return is refunded and a buyer's erasure request erases their data. Thin: one use case
+call each."""
 
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -9,6 +10,7 @@ from conveyor_contracts.envelope import OrderEnvelope
 from conveyor_contracts.groups import GROUP_SUPPORT
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import (
+    CHECKOUT_ERASURES,
     CHECKOUT_ORDERS,
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
@@ -20,6 +22,7 @@ from conveyor_contracts.topics import (
 from conveyor_runtime.consumer import handled_record
 from conveyor_runtime.service import Infrastructure
 from support.usecases.context import Support
+from support.usecases.forget_personal_data import forget_personal_data_on_erasure_request
 from support.usecases.keep_aftersales_facts import keep_aftersales_facts
 from support.usecases.open_case_on_exception import open_case_on_exception
 from support.usecases.record_timeline_on_order_event import record_timeline_on_order_event
@@ -28,6 +31,7 @@ from support.usecases.refund_on_inspection import refund_on_inspection
 # Every order-keyed topic of the mesh support builds timelines from.
 TIMELINE_TOPICS: tuple[TopicSpec[Any], ...] = (
     CHECKOUT_ORDERS,
+    CHECKOUT_ERASURES,  # on the timeline too, so a rebuild also forgets the buyer
     ORDER_LIFECYCLE,
     INVENTORY_RESERVATIONS,
     SHIPPING_SHIPMENTS,
@@ -70,5 +74,6 @@ def _handler(
         await keep_aftersales_facts(event, support)
         await open_case_on_exception(event, support)
         await refund_on_inspection(event, support)
+        await forget_personal_data_on_erasure_request(event, support)
 
     return on_event

@@ -19,6 +19,7 @@ class Support:
     first_response: timedelta
     clock: Callable[[], datetime]
     returns: ReturnPolicy
+    retention: timedelta  # personal data kept this long once the order is over for support
     new_id: Callable[[], uuid.UUID] = field(default=uuid.uuid4)
 
 

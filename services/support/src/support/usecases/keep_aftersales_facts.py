@@ -11,6 +11,7 @@ from conveyor_contracts.shipping.tracking import ShipmentDelivered
 from conveyor_runtime.outbox import OutboxMessage
 from support.domain.aftersales import Purchase
 from support.domain.cases import OrderCases
+from support.domain.privacy import forgotten_purchase
 from support.usecases.context import Support, upsert_cases
 
 
@@ -21,6 +22,8 @@ async def keep_aftersales_facts(event: OrderEnvelope, support: Support) -> None:
         def change(cases: OrderCases) -> tuple[OrderCases, list[OutboxMessage]]:
             if cases.purchase is not None:
                 return cases, []  # an order is placed once: the first word stands
+            if cases.erasures:  # the buyer's request came first: keep nothing of them
+                return replace(cases, purchase=forgotten_purchase(purchase)), []
             return replace(cases, purchase=purchase), []
 
     elif isinstance(event, ShipmentDelivered) and event.direction == "outbound":
