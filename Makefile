@@ -60,6 +60,10 @@ test: lint typecheck up ## Everything CI checks: lint, types, then all tests aga
 contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
 	$(RUN) python -m conveyor_contracts.snapshots
 
+.PHONY: token
+token: install ## Mint a development bearer token: make -s token ROLE=agent|buyer|operator SUBJECT=id
+	@$(RUN) python -m conveyor_runtime.tokens mint --role $(or $(ROLE),operator) --subject $(or $(SUBJECT),opr_0001)
+
 .PHONY: demo
 demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (ARGS="--short")
 	$(RUN) python deploy/local/demo.py $(ARGS)

@@ -2,11 +2,13 @@
 broker and database, and one client broker playing the shop checkout, the warehouses and every
 carrier (scripted by the test, so each scenario says exactly what the carrier does)."""
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -42,6 +44,7 @@ from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import Servers, from_example, wait_for
+from conveyor_runtime.tokens import Issuer
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
 from orders.app import create_app as create_orders
@@ -66,8 +69,6 @@ WATCHED = (
     SUPPORT_CASES,
     SUPPORT_REFUNDS,
 )
-AGENT_TOKEN = "agent-token-for-tests"
-BUYER_TOKEN = "buyer-token-for-tests"
 BUYER_ID = "byr_7KQ2M9"  # the buyer of the contracts' OrderPlaced example
 
 
@@ -76,6 +77,7 @@ class Mesh:
     apps: dict[str, FastAPI]
     client: KafkaBroker
     prefix: str
+    tokens: Issuer  # the services verify its tokens (keys made for this mesh)
     seen: dict[str, list[Any]] = field(default_factory=dict)  # topic name -> events, in order
 
     async def publish(self, topic: str, message: BaseModel, key: str) -> None:
@@ -186,7 +188,18 @@ class Mesh:
 
     # Reading the services.
 
+    @property
+    def agent_token(self) -> str:
+        return self.tokens.mint("agent", "agent-ada")
+
+    @property
+    def buyer_token(self) -> str:
+        return self.tokens.mint("buyer", BUYER_ID)
+
     async def get(self, service: str, path: str, token: str | None = None) -> Any:
+        """``path`` read as ``token``'s bearer; by default as an operator, who reads orders,
+        inventory and shipping (support serves agents and buyers only)."""
+        token = token or self.tokens.mint("operator", "operator-test")
         response = await self.call(service, "GET", path, token=token)
         return response.json() if response.status_code == 200 else None
 
@@ -244,6 +257,8 @@ async def running_mesh(
 ) -> AsyncIterator[Mesh]:
     """The four services on a fresh namespace; ``every_service`` adds settings to all four."""
     prefix = f"e{uuid.uuid4().hex[:10]}-"
+    keys = tempfile.TemporaryDirectory(prefix="mesh-tokens-")
+    tokens = Issuer.at(Path(keys.name))
     # Fewer partitions than production: the same semantics, faster group joins in tests.
     wanted = {}
     for spec in TOPICS:
@@ -258,6 +273,7 @@ async def running_mesh(
             "mongo_database": f"{prefix}{service}",
             "otlp_endpoint": servers.otlp,
             "topic_prefix": prefix,
+            "jwks_path": tokens.jwks_path,
             **(every_service or {}),
         }
 
@@ -267,20 +283,15 @@ async def running_mesh(
             InventorySettings(**common("inventory"), **(inventory_settings or {}))
         ),
         "shipping": create_shipping(ShippingSettings(**common("shipping"), **shipping_settings)),
-        "support": create_support(
-            SupportSettings(
-                **common("support"),
-                agent_tokens={AGENT_TOKEN: "agent-ada"},
-                buyer_tokens={BUYER_TOKEN: BUYER_ID},
-            )
-        ),
+        "support": create_support(SupportSettings(**common("support"))),
     }
     client = build_broker(kafka, "doorstep-test", build_tracer_provider("doorstep-test", None))
-    mesh = Mesh(apps, client, prefix)
+    mesh = Mesh(apps, client, prefix, tokens)
     for spec in (*WATCHED, *(carrier_requests_topic(code) for code in CARRIER_CODES)):
         _watch(mesh, spec.name, spec.adapter)
 
     async with AsyncExitStack() as stack:
+        stack.enter_context(keys)
         stack.push_async_callback(kafka_admin.delete_topics_with_prefix, kafka, prefix)
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))

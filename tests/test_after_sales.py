@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest_asyncio
-from doorstep_mesh import AGENT_TOKEN, BUYER_TOKEN, Mesh, running_mesh
+from doorstep_mesh import Mesh, running_mesh
 from pymongo import AsyncMongoClient
 
 from conveyor_contracts.topics import (
@@ -53,7 +53,7 @@ async def test_a_journeys_timeline_lists_every_services_events_in_causal_order_a
     order_id = await delivered_order(mesh)
 
     async def complete() -> Any:
-        timeline = await mesh.get("support", f"/orders/{order_id}/timeline", AGENT_TOKEN)
+        timeline = await mesh.get("support", f"/orders/{order_id}/timeline", mesh.agent_token)
         types = {e["event_type"] for e in timeline["entries"]} if timeline else set()
         return timeline if "ShipmentDelivered" in types and "StockCommitted" in types else None
 
@@ -72,7 +72,7 @@ async def test_a_journeys_timeline_lists_every_services_events_in_causal_order_a
     # Nobody else's: the buyer of the example order may read it, no token may not.
     assert (await mesh.call("support", "GET", f"/orders/{order_id}/timeline")).status_code == 401
     assert (
-        await mesh.call("support", "GET", f"/orders/{order_id}/timeline", BUYER_TOKEN)
+        await mesh.call("support", "GET", f"/orders/{order_id}/timeline", mesh.buyer_token)
     ).status_code == 200
 
     settings = SupportSettings(
@@ -107,7 +107,7 @@ async def test_a_return_goes_from_request_to_refund_with_the_stock_restocked_onc
     await wait_for(committed, within=60)
 
     opened = await mesh.call(
-        "support", "POST", "/cases", BUYER_TOKEN, order_id=order_id, kind="return_request"
+        "support", "POST", "/cases", mesh.buyer_token, order_id=order_id, kind="return_request"
     )
     assert opened.status_code == 201, opened.text
     case_id = opened.json()["case_id"]
@@ -115,7 +115,7 @@ async def test_a_return_goes_from_request_to_refund_with_the_stock_restocked_onc
 
     async def authorised() -> Any:
         response = await mesh.call(
-            "support", "POST", f"/cases/{case_id}/return", AGENT_TOKEN, lines=lines
+            "support", "POST", f"/cases/{case_id}/return", mesh.agent_token, lines=lines
         )
         return response.json() if response.status_code == 200 else None
 
@@ -173,7 +173,7 @@ async def test_a_reshipment_after_a_lost_parcel_delivers_the_second_shipment(mes
         "support",
         "POST",
         f"/cases/{opened.case_id}/resolution",
-        AGENT_TOKEN,
+        mesh.agent_token,
         action="reship",
         lines=[{"sku": item, "quantity": 1}],
     )

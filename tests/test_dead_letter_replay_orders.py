@@ -18,14 +18,15 @@ from conveyor_runtime.dead_letters import DeadLetters
 from conveyor_runtime.dead_letters.cli import run
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
+from conveyor_runtime.tokens import Issuer
 from orders.app import create_app
 from orders.settings import OrdersSettings
 
 
-async def status_is(app: FastAPI, order_id: str, expected: str) -> bool:
+async def status_is(app: FastAPI, operator: dict[str, str], order_id: str, expected: str) -> bool:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://orders") as http:
-        response = await http.get(f"/orders/{order_id}")
+        response = await http.get(f"/orders/{order_id}", headers=operator)
     return response.status_code == 200 and response.json()["status"] == expected
 
 
@@ -37,7 +38,11 @@ async def replay(kafka: str, namespace: str) -> str:
 
 
 async def test_a_reservation_parked_before_its_order_existed_is_replayed_once_the_order_is_in(
-    servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
+    servers: Servers,
+    kafka: str,
+    namespace: str,
+    create_topics: CreateTopics,
+    token_issuer: Issuer,
 ) -> None:
     await create_topics(*(spec for spec in TOPICS if "orders" in (spec.producer, *spec.consumers)))
     settings = OrdersSettings(
@@ -46,7 +51,9 @@ async def test_a_reservation_parked_before_its_order_existed_is_replayed_once_th
         mongo_database=f"{namespace}orders",
         otlp_endpoint=None,
         topic_prefix=namespace,
+        jwks_path=token_issuer.jwks_path,
     )
+    operator = token_issuer.bearer("operator", "opr_1")
     app = create_app(settings)
     checkout = build_broker(kafka, "checkout", build_tracer_provider("checkout", None))
     told: list[str] = []
@@ -94,10 +101,10 @@ async def test_a_reservation_parked_before_its_order_existed_is_replayed_once_th
                 topic=settings.topic(CHECKOUT_ORDERS.name),
                 key=order_id.encode(),
             )
-            await wait_for(lambda: status_is(app, order_id, "accepted"), within=60)
+            await wait_for(lambda: status_is(app, operator, order_id, "accepted"), within=60)
 
             assert "replayed 1 message(s)" in await replay(kafka, namespace)
-            await wait_for(lambda: status_is(app, order_id, "backordered"), within=60)
+            await wait_for(lambda: status_is(app, operator, order_id, "backordered"), within=60)
             assert "replayed 0 message(s)" in await replay(kafka, namespace)
             assert await parked() == 0
             await wait_for(checkout_told_backordered, within=60)

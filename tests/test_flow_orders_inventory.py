@@ -16,6 +16,7 @@ from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import CreateTopics, Servers, wait_for
+from conveyor_runtime.tokens import Issuer
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
 from orders.app import create_app as create_orders
@@ -45,15 +46,19 @@ async def running(*apps: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-async def status_of(app: FastAPI, order_id: str) -> str | None:
+async def status_of(app: FastAPI, operator: dict[str, str], order_id: str) -> str | None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://orders") as http:
-        response = await http.get(f"/orders/{order_id}")
+        response = await http.get(f"/orders/{order_id}", headers=operator)
     return response.json()["status"] if response.status_code == 200 else None
 
 
 async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
-    servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
+    servers: Servers,
+    kafka: str,
+    namespace: str,
+    create_topics: CreateTopics,
+    token_issuer: Issuer,
 ) -> None:
     await create_topics(*(s for s in TOPICS if {s.producer, *s.consumers} & set(SERVICES)))
     common = {
@@ -61,7 +66,9 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
         "mongo_url": servers.mongo_url,
         "otlp_endpoint": servers.otlp,
         "topic_prefix": namespace,
+        "jwks_path": token_issuer.jwks_path,
     }
+    operator = token_issuer.bearer("operator", "opr_1")
     orders_settings = OrdersSettings(mongo_database=f"{namespace}orders", **common)
     orders = create_orders(orders_settings)
     inventory = create_inventory(
@@ -83,7 +90,7 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
         async def stocked() -> bool:  # receipts and orders are separate topics: no order between
             transport = httpx.ASGITransport(app=inventory)
             async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as http:
-                return (await http.get("/stock/TEE-BLK-M")).status_code == 200
+                return (await http.get("/stock/TEE-BLK-M", headers=operator)).status_code == 200
 
         await wait_for(stocked, within=60, interval=0.1)
         for order_id, sku in ((in_stock, "TEE-BLK-M"), (out_of_stock, "MUG-WHT-01")):
@@ -94,7 +101,10 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
             )
 
         async def settled() -> bool:
-            return (await status_of(orders, in_stock), await status_of(orders, out_of_stock)) == (
+            return (
+                await status_of(orders, operator, in_stock),
+                await status_of(orders, operator, out_of_stock),
+            ) == (
                 "reserved",
                 "rejected",
             )

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-from doorstep_mesh import AGENT_TOKEN, Mesh, running_mesh
+from doorstep_mesh import Mesh, running_mesh
 from faststream.kafka import KafkaBroker
 
 from conveyor_contracts.carriers.tracking import TrackingScanRecorded
@@ -97,7 +97,7 @@ def _carrier_of(mesh: Mesh, order_id: str) -> str:
 
 async def _complete_timeline(mesh: Mesh, order_id: str) -> list[dict[str, Any]]:
     async def complete() -> Any:
-        timeline = await mesh.get("support", f"/orders/{order_id}/timeline", AGENT_TOKEN)
+        timeline = await mesh.get("support", f"/orders/{order_id}/timeline", mesh.agent_token)
         types = {e["event_type"] for e in timeline["entries"]} if timeline else set()
         return timeline if "OrderDelivered" in types or "ShipmentDelivered" in types else None
 

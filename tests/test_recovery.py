@@ -50,6 +50,7 @@ from conveyor_contracts.topics import (
 from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.testing import Servers, from_example, wait_for
+from conveyor_runtime.tokens import Issuer
 
 HARNESS = Path(__file__).with_name("service_harness.py")
 SERVICES = ("orders", "inventory")
@@ -75,6 +76,7 @@ class Stack:
     prefix: str
     logs: Path
     mongo: AsyncMongoClient[dict[str, Any]]
+    tokens: Issuer
     started: list[Running] = field(default_factory=list)
 
     def database(self, service: str) -> AsyncDatabase[dict[str, Any]]:
@@ -98,6 +100,7 @@ class Stack:
             f"{upper}_OTLP_ENDPOINT": self.servers.otlp,
             f"{upper}_HTTP_PORT": str(port),
             f"{upper}_TOPIC_PREFIX": self.prefix,
+            f"{upper}_JWKS_PATH": str(self.tokens.jwks_path),
             **(env or {}),
         }
         command = [str(HARNESS), service, *harness] if harness else ["-m", service]
@@ -195,7 +198,7 @@ class Stack:
 
 @pytest.fixture
 async def stack(
-    servers: Servers, kafka: str, namespace: str, tmp_path: Path
+    servers: Servers, kafka: str, namespace: str, tmp_path: Path, token_issuer: Issuer
 ) -> AsyncIterator[Stack]:
     # One partition per topic: "the next message on the same partition" is the next message.
     specs = [s for s in TOPICS if {s.producer, *s.consumers} & set(SERVICES)]
@@ -203,7 +206,7 @@ async def stack(
         kafka, {namespace + name: 1 for s in specs for name in (s.name, s.dead_letter)}
     )
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
-    running = Stack(servers, kafka, namespace, tmp_path, mongo)
+    running = Stack(servers, kafka, namespace, tmp_path, mongo, token_issuer)
     try:
         yield running
     finally:
@@ -289,7 +292,10 @@ async def test_a_service_killed_after_its_publish_sends_it_again_and_its_consume
     )
     await stack.publish(WAREHOUSE_RECEIPTS, receipt, sku)
     inventory = await stack.start("inventory")
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{inventory.port}") as http:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{inventory.port}",
+        headers=stack.tokens.bearer("operator", "opr_1"),
+    ) as http:
 
         async def levels() -> dict[str, int] | None:
             response = await http.get(f"/stock/{sku}")

@@ -50,7 +50,6 @@ from conveyor_simulators.run_checkout import publish_checkout, publish_receipts
 from conveyor_simulators.run_warehouse import build_returns_dock
 
 FINAL = {"delivered", "rejected", "cancelled", "lost", "returned", "refund_requested"}
-AGENT_TOKEN = "demo-agent-token"  # this run's own agent; a real deployment injects its secrets
 RETURN_SHARE = 10  # one delivered order in ten comes back
 WAREHOUSES = ("WH-US-NJ1", "WH-CA-ON1", "WH-GB-MAN1")
 REPORT = stack.CACHE / "reports" / "demo-summary.json"
@@ -146,6 +145,7 @@ class AfterSalesDesk:
     its way back is refunded."""
 
     support: Callable[[], str]  # the base URL of a support instance that is up
+    bearer: Callable[[], str]  # a fresh agent token of the development issuer
     lines: dict[str, list[tuple[str, int]]]  # order id -> its (sku, quantity) lines
     handled: set[str] = field(default_factory=set)
     cases: dict[str, str] = field(default_factory=dict)  # order id -> its return case
@@ -156,7 +156,7 @@ class AfterSalesDesk:
         async with httpx.AsyncClient(
             base_url=self.support(),
             timeout=15.0,
-            headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
+            headers={"Authorization": f"Bearer {self.bearer()}"},
         ) as http:
             for order_id, status in list(observed.status.items()):
                 if order_id in self.settled or order_id not in self.lines:
@@ -306,7 +306,6 @@ async def run(
                 settings={
                     # Backorders the demo's receipts never cover end short within the run.
                     "INVENTORY_BACKORDER_MAX_WAIT_SECONDS": "30",
-                    "SUPPORT_AGENT_TOKENS": json.dumps({AGENT_TOKEN: "demo-agent"}),
                 },
             )
         )
@@ -336,7 +335,8 @@ async def run(
         )
         await dock.start()
         running.push_async_callback(dock.stop)
-        desk = AfterSalesDesk(functools.partial(mesh.url, "support"), lines)
+        agent = functools.partial(mesh.tokens.mint, "agent", "demo-agent")
+        desk = AfterSalesDesk(functools.partial(mesh.url, "support"), agent, lines)
         await publish_receipts(
             seed=args.seed,
             warehouses=WAREHOUSES,

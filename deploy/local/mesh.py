@@ -19,7 +19,10 @@ from pathlib import Path
 import httpx
 import stack
 
+from conveyor_runtime.tokens import Issuer
+
 SERVICES = ("orders", "inventory", "shipping", "support")
+TOKENS = stack.CACHE / "tokens"  # the development issuer's keys (made at first use)
 READY_WITHIN = 90.0  # seconds: a cold start on two busy cores
 STOP_GRACE = 30.0  # seconds between SIGTERM and SIGKILL
 
@@ -121,6 +124,7 @@ class Mesh:
     """Every instance of every service of one run."""
 
     instances: list[Instance] = field(default_factory=list)
+    tokens: Issuer = field(default_factory=lambda: Issuer.at(TOKENS))  # the instances trust it
 
     def of(self, service: str) -> list[Instance]:
         return [instance for instance in self.instances if instance.service == service]
@@ -152,6 +156,7 @@ def service_environment(
         f"{env_prefix}_OTLP_ENDPOINT": endpoints.otlp_http,
         f"{env_prefix}_HTTP_PORT": str(port),
         f"{env_prefix}_TOPIC_PREFIX": prefix,
+        f"{env_prefix}_JWKS_PATH": str(Issuer.at(TOKENS).jwks_path),
         **extra,
     }
 

@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from conveyor_contracts.spec import TopicSpec
+from conveyor_runtime.auth import TokenVerifier, install_verifier
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import BatchPolicy, Route, subscribe_batches
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
@@ -25,6 +26,7 @@ from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client, ping
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
+from conveyor_runtime.problems import install_problems
 from conveyor_runtime.settings import ServiceSettings
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.timers import Fire, TimerPoller
@@ -155,6 +157,10 @@ def build_http_app(
     """The service's process: HTTP API, broker and background workers (outbox relays, timer
     pollers, and the consumer lag monitor every service gets), started and stopped together.
 
+    Errors are problem details (``conveyor_runtime.problems``); the routers' routes check
+    bearer tokens against the settings' key set (``conveyor_runtime.auth.require``), while
+    health, readiness and metrics stay open for probes and Prometheus.
+
     Shutdown (uvicorn turns SIGTERM into it) stops the workers, then lets in-flight handlers finish
     and commit before the consumers leave their groups, then flushes the remaining spans.
     """
@@ -187,8 +193,17 @@ def build_http_app(
             infra.tracer_provider.shutdown()
             log.info("service stopped", extra={"service": infra.settings.service_name})
 
-    app = FastAPI(title=infra.settings.service_name, lifespan=lifespan)
-    app.include_router(_operations_router(infra))
+    return build_api(infra.settings, [_operations_router(infra), *routers], lifespan=lifespan)
+
+
+def build_api(
+    settings: ServiceSettings, routers: Sequence[APIRouter], *, lifespan: Any = None
+) -> FastAPI:
+    """The HTTP app of ``routers``: errors as problem details, bearer tokens checked against
+    the settings' key set (component tests build their app with it too)."""
+    app = FastAPI(title=settings.service_name, lifespan=lifespan)
+    install_problems(app)
+    install_verifier(app, TokenVerifier.of(settings))
     for router in routers:
         app.include_router(router)
     return app

@@ -1,7 +1,15 @@
 """Typed settings shared by every service; each service subclasses with its own env prefix."""
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What the development issuer (``python -m conveyor_runtime.tokens``) signs, and so what a
+# service accepts unless told otherwise.
+DEV_TOKEN_ISSUER = "conveyor-dev"
+DEV_TOKEN_AUDIENCE = "conveyor"
+DEV_JWKS_PATH = Path(".cache/tokens/jwks.json")
 
 
 class ServiceSettings(BaseSettings):
@@ -60,6 +68,19 @@ class ServiceSettings(BaseSettings):
         default=15.0,
         gt=0,
         description="How often consumer lag is measured (conveyor_consumer_lag).",
+    )
+
+    jwks_path: Path = Field(
+        default=DEV_JWKS_PATH,
+        # A file, not a URL: the issuer publishes its public keys where the services read them,
+        # and a rotation is a new file (read again when it changes), not a restart.
+        description="The JSON Web Key Set whose keys sign the HTTP API's bearer tokens.",
+    )
+    token_issuer: str = Field(
+        default=DEV_TOKEN_ISSUER, description="The `iss` a bearer token must carry."
+    )
+    token_audience: str = Field(
+        default=DEV_TOKEN_AUDIENCE, description="The `aud` a bearer token must carry."
     )
 
     def topic(self, name: str) -> str:

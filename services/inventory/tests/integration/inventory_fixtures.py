@@ -1,9 +1,11 @@
 """Builders and a harness shared by the inventory integration tests."""
 
 import asyncio
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -17,6 +19,7 @@ from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import Servers, from_example
+from conveyor_runtime.tokens import Issuer
 from inventory.app import create_app
 from inventory.settings import InventorySettings
 
@@ -52,6 +55,7 @@ class Harness:
     client: KafkaBroker
     settings: InventorySettings
     received: dict[str, asyncio.Queue[KafkaMessage]]
+    operator: dict[str, str]  # the bearer header of an operator, who reads the stock API
 
     async def publish(self, topic: str, message: BaseModel | bytes, key: str) -> None:
         body = message if isinstance(message, bytes) else message.model_dump_json().encode()
@@ -64,22 +68,29 @@ async def running(
 ) -> AsyncIterator[Harness]:
     """The service in this process, and a client reading ``listen`` (unprefixed topic names);
     ``overrides`` are settings, e.g. ``unfillable_policy="shortage"``."""
-    settings = inventory_settings(servers, kafka, namespace, **overrides)
-    app = create_app(settings)
-    client = build_broker(kafka, "inventory-test", build_tracer_provider("inventory-test", None))
-    received: dict[str, asyncio.Queue[KafkaMessage]] = {}
-    for name in listen:
-        queue: asyncio.Queue[KafkaMessage] = asyncio.Queue()
-        received[name] = queue
+    with tempfile.TemporaryDirectory(prefix="inventory-tokens-") as keys:
+        issuer = Issuer.at(Path(keys))  # keys made for this run only
+        settings = inventory_settings(
+            servers, kafka, namespace, jwks_path=issuer.jwks_path, **overrides
+        )
+        app = create_app(settings)
+        client = build_broker(
+            kafka, "inventory-test", build_tracer_provider("inventory-test", None)
+        )
+        received: dict[str, asyncio.Queue[KafkaMessage]] = {}
+        for name in listen:
+            queue: asyncio.Queue[KafkaMessage] = asyncio.Queue()
+            received[name] = queue
 
-        _collect(client, settings.topic(name), f"{namespace}reader-{name}", queue)
+            _collect(client, settings.topic(name), f"{namespace}reader-{name}", queue)
 
-    async with app.router.lifespan_context(app):
-        await client.start()
-        try:
-            yield Harness(app, client, settings, received)
-        finally:
-            await client.stop()
+        async with app.router.lifespan_context(app):
+            await client.start()
+            try:
+                operator = issuer.bearer("operator", "opr_1")
+                yield Harness(app, client, settings, received, operator)
+            finally:
+                await client.stop()
 
 
 def _collect(

@@ -46,7 +46,9 @@ async def next_event(queue: "asyncio.Queue[KafkaMessage]") -> object:
 
 async def wait_for_stock(harness: Harness, sku: str, on_hand: int) -> dict[str, object]:
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=harness.app), base_url="http://inventory"
+        transport=httpx.ASGITransport(app=harness.app),
+        base_url="http://inventory",
+        headers=harness.operator,
     ) as http:
 
         async def reached() -> dict[str, object] | None:
@@ -75,7 +77,9 @@ async def test_receipts_then_an_accepted_order_reserve_stock_and_a_cancel_releas
         released = await next_event(harness.received[RESERVATIONS])
         stock = await wait_for_stock(harness, sku, 5)
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=harness.app), base_url="http://inventory"
+            transport=httpx.ASGITransport(app=harness.app),
+            base_url="http://inventory",
+            headers=harness.operator,
         ) as http:
             missing = await http.get(f"/stock/{unique_sku()}")
 

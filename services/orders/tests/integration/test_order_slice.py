@@ -21,6 +21,7 @@ from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import CreateTopics, Servers, fetch_trace
+from conveyor_runtime.tokens import Issuer
 from orders.app import create_app
 from orders.settings import OrdersSettings
 
@@ -28,12 +29,16 @@ CHECKOUT = "checkout-simulator"
 
 
 async def test_an_order_placed_on_kafka_is_stored_accepted_through_the_outbox_and_traced(
-    servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
+    servers: Servers,
+    kafka: str,
+    namespace: str,
+    create_topics: CreateTopics,
+    token_issuer: Issuer,
 ) -> None:
     await create_topics(*ORDERS_TOPICS)
     # Database spans are off by default (a setting); this trace follows the order's insert.
     settings = orders_settings(servers, kafka, namespace).model_copy(
-        update={"trace_database": True}
+        update={"trace_database": True, "jwks_path": token_issuer.jwks_path}
     )
     app = create_app(settings)
     checkout_tracing = build_tracer_provider(CHECKOUT, servers.otlp)
@@ -62,7 +67,9 @@ async def test_an_order_placed_on_kafka_is_stored_accepted_through_the_outbox_an
             )
             message = await asyncio.wait_for(lifecycle.get(), timeout=60)
             async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://orders"
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://orders",
+                headers=token_issuer.bearer("operator", "opr_1"),
             ) as http:
                 response = await http.get(f"/orders/{order_id}")
                 missing = await http.get(f"/orders/ord-{uuid.uuid4().hex[:12]}")

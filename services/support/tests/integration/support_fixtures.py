@@ -1,9 +1,11 @@
 """Running the support service on the session's real servers, and talking to it."""
 
 import contextlib
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,12 +15,10 @@ from pydantic import BaseModel
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import Servers
+from conveyor_runtime.tokens import Issuer
 from support.app import create_app
 from support.settings import SupportSettings
 
-AGENT = {"Authorization": "Bearer agent-token-1"}
-ADA = {"Authorization": "Bearer ada-token-1"}
-BOB = {"Authorization": "Bearer bob-token-1"}
 ADA_ID, BOB_ID = "byr_ada00001", "byr_bob00001"
 
 
@@ -31,8 +31,6 @@ def support_settings(
         mongo_database=f"{namespace}support",
         otlp_endpoint=None,
         topic_prefix=namespace,
-        agent_tokens={"agent-token-1": "agt_0001"},
-        buyer_tokens={"ada-token-1": ADA_ID, "bob-token-1": BOB_ID},
         outbox_sweep_seconds=0.5,
         **fields,
     )
@@ -54,13 +52,16 @@ class Running:
     http: httpx.AsyncClient
     settings: SupportSettings
     publisher: KafkaBroker  # started, with the telemetry middleware (traceparent headers)
+    agent: dict[str, str]  # bearer headers, minted with keys made for this run
+    ada: dict[str, str]  # the buyer ADA_ID
+    bob: dict[str, str]  # the buyer BOB_ID
 
     async def publish(self, topic: str, event: BaseModel | bytes, key: str = "k") -> None:
         body = event if isinstance(event, bytes) else event.model_dump_json().encode()
         await self.publisher.publish(body, topic=self.settings.topic(topic), key=key.encode())
 
     async def entries(self, order_id: str) -> list[dict[str, Any]]:
-        response = await self.http.get(f"/orders/{order_id}/timeline", headers=AGENT)
+        response = await self.http.get(f"/orders/{order_id}/timeline", headers=self.agent)
         return list(response.json()["entries"]) if response.status_code == 200 else []
 
 
@@ -68,14 +69,27 @@ class Running:
 async def running_support(
     settings: SupportSettings, publisher: KafkaBroker | None = None
 ) -> AsyncIterator[Running]:
-    """The service running, with a test broker (started here: register its subscribers first)."""
-    app = create_app(settings)
-    publisher = publisher or client_broker(settings)
-    async with app.router.lifespan_context(app):
-        await publisher.start()
-        transport = httpx.ASGITransport(app=app)
-        try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://support") as http:
-                yield Running(http, settings, publisher)
-        finally:
-            await publisher.stop()
+    """The service running, with a test broker (started here: register its subscribers first),
+    verifying tokens of an issuer whose keys are made here."""
+    with tempfile.TemporaryDirectory(prefix="support-tokens-") as keys:
+        issuer = Issuer.at(Path(keys))
+        settings = settings.model_copy(update={"jwks_path": issuer.jwks_path})
+        app = create_app(settings)
+        publisher = publisher or client_broker(settings)
+        async with app.router.lifespan_context(app):
+            await publisher.start()
+            transport = httpx.ASGITransport(app=app)
+            try:
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://support"
+                ) as http:
+                    yield Running(
+                        http,
+                        settings,
+                        publisher,
+                        agent=issuer.bearer("agent", "agt_0001"),
+                        ada=issuer.bearer("buyer", ADA_ID),
+                        bob=issuer.bearer("buyer", BOB_ID),
+                    )
+            finally:
+                await publisher.stop()

@@ -3,7 +3,7 @@ once, and the document then has nothing due."""
 
 from typing import Any
 
-from support_fixtures import AGENT, new_order_id, running_support, support_settings
+from support_fixtures import new_order_id, running_support, support_settings
 
 from conveyor_contracts.shipping import ShipmentLost
 from conveyor_runtime.mongo import build_mongo_client
@@ -25,7 +25,7 @@ async def test_an_unanswered_case_is_escalated_by_the_timer(
         await running.publish("shipping.shipments.v1", lost, key=order_id)
 
         async def escalated() -> dict[str, Any] | None:
-            response = await running.http.get(f"/cases/{case_id}", headers=AGENT)
+            response = await running.http.get(f"/cases/{case_id}", headers=running.agent)
             case: dict[str, Any] = response.json()
             return case if response.status_code == 200 and case["escalated"] else None
 

@@ -9,10 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from support_fixtures import (
-    ADA,
     ADA_ID,
-    AGENT,
-    BOB,
     Running,
     new_order_id,
     running_support,
@@ -82,9 +79,9 @@ async def test_one_case_for_repeated_exceptions_and_wismo_answered_in_transit(
 
         entries = await wait_for(case_on_timeline, within=60)
         assert isinstance(entries, list)
-        where = (await running.http.get(f"/orders/{order_id}/where", headers=ADA)).json()
+        where = (await running.http.get(f"/orders/{order_id}/where", headers=running.ada)).json()
         opened = await running.http.post(
-            "/cases", json={"order_id": order_id, "kind": "where_is_my_order"}, headers=ADA
+            "/cases", json={"order_id": order_id, "kind": "where_is_my_order"}, headers=running.ada
         )
 
         async def answered_on_timeline() -> bool:
@@ -93,8 +90,8 @@ async def test_one_case_for_repeated_exceptions_and_wismo_answered_in_transit(
 
         await wait_for(answered_on_timeline, within=60)
         final = await running.entries(order_id)
-        foreign = await running.http.get(f"/orders/{order_id}/timeline", headers=BOB)
-        unknown = await running.http.get(f"/orders/{new_order_id()}/timeline", headers=BOB)
+        foreign = await running.http.get(f"/orders/{order_id}/timeline", headers=running.bob)
+        unknown = await running.http.get(f"/orders/{new_order_id()}/timeline", headers=running.bob)
         anonymous = await running.http.get(f"/orders/{order_id}/timeline")
 
     types = [e["event_type"] for e in entries]
@@ -149,7 +146,7 @@ async def test_a_rebuild_from_the_topics_gives_the_same_timelines(
 
         await wait_for(all_recorded, within=60)
         await running.http.post(
-            "/cases", json={"order_id": orders[0], "kind": "damaged"}, headers=AGENT
+            "/cases", json={"order_id": orders[0], "kind": "damaged"}, headers=running.agent
         )
 
         async def agent_case_recorded() -> bool:

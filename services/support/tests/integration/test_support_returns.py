@@ -8,9 +8,7 @@ from typing import Any
 
 from faststream import AckPolicy
 from support_fixtures import (
-    ADA,
     ADA_ID,
-    AGENT,
     Running,
     client_broker,
     new_order_id,
@@ -101,12 +99,14 @@ async def test_a_delivered_orders_return_is_authorised_and_refunded_once(
         await order_known(servers, running, order_id, delivered=True)
 
         opened = await running.http.post(
-            "/cases", json={"order_id": order_id, "kind": "return_request"}, headers=ADA
+            "/cases", json={"order_id": order_id, "kind": "return_request"}, headers=running.ada
         )
         case_id = opened.json()["case_id"]
         body = {"lines": [{"sku": "TEE-BLK-M", "quantity": 2, "reason": "changed_mind"}]}
-        asked = await running.http.post(f"/cases/{case_id}/return", json=body, headers=ADA)
-        again = await running.http.post(f"/cases/{case_id}/return", json=body, headers=AGENT)
+        asked = await running.http.post(f"/cases/{case_id}/return", json=body, headers=running.ada)
+        again = await running.http.post(
+            f"/cases/{case_id}/return", json=body, headers=running.agent
+        )
         assert asked.status_code == again.status_code == 200, asked.text
         rma_id = asked.json()["rma"]["rma_id"]
         assert again.json()["rma"]["rma_id"] == rma_id
@@ -141,7 +141,7 @@ async def test_a_delivered_orders_return_is_authorised_and_refunded_once(
             return any(e.refund_id == marker.refund_id for e in heard.refunds)
 
         await wait_for(marker_heard, within=60)
-        case = (await running.http.get(f"/cases/{case_id}", headers=ADA)).json()
+        case = (await running.http.get(f"/cases/{case_id}", headers=running.ada)).json()
 
     assert authorisation.case_id == case_id
     assert authorisation.collect_from == placed.ship_to
@@ -176,12 +176,14 @@ async def test_an_agents_reship_of_a_lost_parcel_is_published(
         case_id = system_case_id(order_id, "ShipmentLost")
 
         async def case_opened() -> bool:
-            response = await running.http.get(f"/cases/{case_id}", headers=AGENT)
+            response = await running.http.get(f"/cases/{case_id}", headers=running.agent)
             return response.status_code == 200
 
         await wait_for(case_opened, within=60)
         body = {"action": "reship", "lines": [{"sku": "TEE-BLK-M", "quantity": 2}]}
-        settled = await running.http.post(f"/cases/{case_id}/resolution", json=body, headers=AGENT)
+        settled = await running.http.post(
+            f"/cases/{case_id}/resolution", json=body, headers=running.agent
+        )
         assert settled.status_code == 200, settled.text
 
         async def reshipped() -> list[Any]:

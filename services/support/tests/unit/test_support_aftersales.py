@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from support_bearers import Who
 from support_testkit import ORDER, World, event, world
 
 from conveyor_contracts.checkout import OrderPlaced
@@ -15,6 +15,8 @@ from conveyor_contracts.shipping import ShipmentDelivered, ShipmentLost
 from conveyor_contracts.support import ReturnLine
 from conveyor_contracts.values import StockLine
 from conveyor_contracts.warehouse import ReturnInspected
+from conveyor_runtime.service import build_api
+from conveyor_runtime.tokens import Issuer
 from support.domain.access import Principal
 from support.domain.aftersales import NotEligibleError, rma_id_of
 from support.domain.cases import CaseKind, CaseStatus
@@ -269,42 +271,40 @@ async def test_settling_refuses_other_kinds_resolved_cases_and_foreign_lines() -
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[tuple[httpx.AsyncClient, World]]:
+def who(token_issuer: Issuer) -> Who:
+    return Who.of(token_issuer, ada=BUYER.subject, bob="byr_bob001")
+
+
+@pytest.fixture
+async def api(token_issuer: Issuer) -> AsyncIterator[tuple[httpx.AsyncClient, World]]:
     w = world()
-    settings = SupportSettings(
-        agent_tokens={"agent-token": "agt_1"},
-        buyer_tokens={"ada-token": BUYER.subject, "bob-token": "byr_bob001"},
-    )
-    app = FastAPI()
-    app.include_router(support_router(w.support, settings))
+    settings = SupportSettings(jwks_path=token_issuer.jwks_path)
+    app = build_api(settings, [support_router(w.support, settings)])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://support") as client:
         yield client, w
 
 
-AGENT_H = {"Authorization": "Bearer agent-token"}
-ADA_H = {"Authorization": "Bearer ada-token"}
-BOB_H = {"Authorization": "Bearer bob-token"}
 RETURN = {"lines": [{"sku": "TEE-BLK-M", "quantity": 1, "reason": "changed_mind"}]}
 
 
 async def test_http_returns_who_may_ask_and_what_they_hear(
-    api: tuple[httpx.AsyncClient, World],
+    api: tuple[httpx.AsyncClient, World], who: Who
 ) -> None:
     client, w = api
     case_id = await ordered(w)
     assert (await client.post(f"/cases/{case_id}/return", json=RETURN)).status_code == 401
-    foreign = await client.post(f"/cases/{case_id}/return", json=RETURN, headers=BOB_H)
-    unknown = await client.post("/cases/case_00000000000/return", json=RETURN, headers=BOB_H)
+    foreign = await client.post(f"/cases/{case_id}/return", json=RETURN, headers=who.bob)
+    unknown = await client.post("/cases/case_00000000000/return", json=RETURN, headers=who.bob)
     assert foreign.status_code == unknown.status_code == 404
     assert foreign.json() == unknown.json()
     bad = await client.post(
         f"/cases/{case_id}/return", json={"lines": [{"sku": "TEE-BLK-M", "quantity": 0}]},
-        headers=ADA_H,
+        headers=who.ada,
     )  # fmt: skip
     assert bad.status_code == 422
-    first = await client.post(f"/cases/{case_id}/return", json=RETURN, headers=ADA_H)
-    again = await client.post(f"/cases/{case_id}/return", json=RETURN, headers=AGENT_H)
+    first = await client.post(f"/cases/{case_id}/return", json=RETURN, headers=who.ada)
+    again = await client.post(f"/cases/{case_id}/return", json=RETURN, headers=who.agent)
     assert first.status_code == again.status_code == 200
     assert first.json()["rma"] == again.json()["rma"]
     assert first.json()["rma"]["rma_id"] == rma_id_of(case_id)
@@ -315,41 +315,41 @@ async def test_http_returns_who_may_ask_and_what_they_hear(
     assert w.types().count("ReturnAuthorised") == 1
     w.clock.advance(days=45)
     late = await ordered(w, days_ago=None)  # a new case, the order delivered 48 days ago
-    refused = await client.post(f"/cases/{late}/return", json=RETURN, headers=AGENT_H)
+    refused = await client.post(f"/cases/{late}/return", json=RETURN, headers=who.agent)
     assert refused.status_code == 409
     assert "window" in refused.json()["detail"]
     damaged = await ordered(w, kind="damaged")
-    by_buyer = await client.post(f"/cases/{damaged}/return", json=RETURN, headers=ADA_H)
+    by_buyer = await client.post(f"/cases/{damaged}/return", json=RETURN, headers=who.ada)
     assert by_buyer.status_code == 403
 
 
 async def test_http_resolution_is_for_agents_and_says_why_not(
-    api: tuple[httpx.AsyncClient, World],
+    api: tuple[httpx.AsyncClient, World], who: Who
 ) -> None:
     client, w = api
     lost = await ordered(w, kind="missing")
     reship = {"action": "reship", "lines": [{"sku": "MUG-WHT-01", "quantity": 1}]}
-    by_buyer = await client.post(f"/cases/{lost}/resolution", json=reship, headers=ADA_H)
+    by_buyer = await client.post(f"/cases/{lost}/resolution", json=reship, headers=who.ada)
     assert by_buyer.status_code == 403
     for body in ({"action": "reship"}, {"action": "refund", "amount_minor": 0}, {"action": "x"}):
-        response = await client.post(f"/cases/{lost}/resolution", json=body, headers=AGENT_H)
+        response = await client.post(f"/cases/{lost}/resolution", json=body, headers=who.agent)
         assert response.status_code == 422
-    done = await client.post(f"/cases/{lost}/resolution", json=reship, headers=AGENT_H)
-    again = await client.post(f"/cases/{lost}/resolution", json=reship, headers=AGENT_H)
+    done = await client.post(f"/cases/{lost}/resolution", json=reship, headers=who.agent)
+    again = await client.post(f"/cases/{lost}/resolution", json=reship, headers=who.agent)
     assert done.status_code == again.status_code == 200
     assert (done.json()["status"], done.json()["resolution"]) == ("resolved", "reshipped")
     assert done.json()["settlement"]["lines"] == [{"sku": "MUG-WHT-01", "quantity": 1}]
     refund = await client.post(
-        f"/cases/{lost}/resolution", json={"action": "refund"}, headers=AGENT_H
+        f"/cases/{lost}/resolution", json={"action": "refund"}, headers=who.agent
     )
     assert refund.status_code == 409
     wismo = await ordered(w, kind="return_request")
     other_kind = await client.post(
-        f"/cases/{wismo}/resolution", json={"action": "refund"}, headers=AGENT_H
+        f"/cases/{wismo}/resolution", json={"action": "refund"}, headers=who.agent
     )
     assert other_kind.status_code == 409
     missing = await client.post(
-        "/cases/case_00000000000/resolution", json={"action": "refund"}, headers=AGENT_H
+        "/cases/case_00000000000/resolution", json={"action": "refund"}, headers=who.agent
     )
     assert missing.status_code == 404
     assert w.types().count("ReshipmentApproved") == 1

@@ -1,4 +1,5 @@
-"""The orders read API, and the stuck-orders listing for operators."""
+"""The orders read API, and the stuck-orders listing: for operators (bearer tokens of the
+operator role; buyers follow their orders through support)."""
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -6,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
+from conveyor_runtime.auth import AUTH_RESPONSES, require
 from orders.domain.order import Order
 from orders.domain.stuck import Allowances, StuckOrder
 from orders.ports import OrderRepository
@@ -76,7 +78,9 @@ class StuckOrdersView(BaseModel):
 
 
 def orders_router(orders: OrderRepository, allowances: Allowances) -> APIRouter:
-    router = APIRouter(tags=["orders"])
+    router = APIRouter(
+        tags=["orders"], dependencies=[require("operator")], responses=AUTH_RESPONSES
+    )
 
     @router.get("/stuck-orders")
     async def stuck_orders(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> StuckOrdersView:

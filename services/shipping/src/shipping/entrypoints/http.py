@@ -1,11 +1,13 @@
 """The shipping read API: a shipment, and the shipments of an order. No personal data: the
-address and recipient stay with the booking, not in the read model."""
+address and recipient stay with the booking, not in the read model. For operators (bearer
+tokens of that role)."""
 
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+from conveyor_runtime.auth import AUTH_RESPONSES, require
 from shipping.domain.shipment import Fulfilment, Shipment
 from shipping.ports import FulfilmentRepository
 
@@ -61,7 +63,9 @@ class ShipmentView(BaseModel):
 
 
 def shipments_router(fulfilments: FulfilmentRepository) -> APIRouter:
-    router = APIRouter(tags=["shipments"])
+    router = APIRouter(
+        tags=["shipments"], dependencies=[require("operator")], responses=AUTH_RESPONSES
+    )
 
     @router.get("/shipments/{shipment_id}", responses={404: {"description": "No such shipment"}})
     async def get_shipment(shipment_id: str) -> ShipmentView:

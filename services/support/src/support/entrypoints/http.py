@@ -1,22 +1,20 @@
-"""The support HTTP API: timelines, where-is-my-order, cases, returns and settlements. Bearer
-tokens from settings.
+"""The support HTTP API: timelines, where-is-my-order, cases, returns and settlements, for
+bearer tokens of the agent and buyer roles (``conveyor_runtime.auth``; operators get 403).
 
 Agents see every order; a buyer sees only the orders placed with their buyer id. An order (or
 case) a buyer may not see answers exactly like one that does not exist, so the API never tells
 a buyer which order ids exist.
 """
 
-import hmac
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from conveyor_contracts.support import ReturnLine
 from conveyor_contracts.values import OrderId, Quantity, ShipmentId, Sku, StockLine
+from conveyor_runtime.auth import AUTH_RESPONSES, Caller, require
 from support.domain.access import Principal, may_read
 from support.domain.aftersales import NotEligibleError, ReturnAuthorisation, Settlement
 from support.domain.cases import (
@@ -38,7 +36,7 @@ from support.usecases.settle_case import settle_case
 
 NOT_FOUND = "not found"  # one body for "no such thing" and "not yours"
 Responses = dict[int | str, dict[str, Any]]
-_UNAUTHORISED: Responses = {401: {"description": "No or invalid bearer token"}}
+_AGENTS_ONLY: Responses = {403: {"description": "Only agents do this"}}
 _NOT_FOUND: Responses = {404: {"description": "No such order or case, or not the caller's"}}
 
 
@@ -231,39 +229,16 @@ class Settle(BaseModel):
         return self
 
 
-def authenticator(settings: SupportSettings) -> Callable[..., Awaitable[Principal]]:
-    bearer = HTTPBearer(auto_error=False)
-    agents = dict(settings.agent_tokens)
-    buyers = dict(settings.buyer_tokens)
-
-    def lookup(token: str, tokens: dict[str, str]) -> str | None:
-        found = None
-        for known, subject in tokens.items():  # compare every one: no timing hint
-            if hmac.compare_digest(known.encode(), token.encode()):
-                found = subject
-        return found
-
-    async def principal(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Principal:
-        token = credentials.credentials if credentials else ""
-        if token:
-            if (agent := lookup(token, agents)) is not None:
-                return Principal("agent", agent)
-            if (buyer := lookup(token, buyers)) is not None:
-                return Principal("buyer", buyer)
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="a valid bearer token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-    return principal
+def _principal(caller: Caller) -> Principal:
+    """Support's own view of the caller (``require`` let only agents and buyers in)."""
+    return Principal("agent" if caller.role == "agent" else "buyer", caller.subject)
 
 
 def support_router(support: Support, settings: SupportSettings) -> APIRouter:
-    router = APIRouter(tags=["support"], responses=_UNAUTHORISED)
-    Caller = Annotated[Principal, Depends(authenticator(settings))]  # noqa: N806
+    router = APIRouter(tags=["support"], responses={401: AUTH_RESPONSES[401]})
+    # Agents and the buyer of an order read it; support's actions are the agents'.
+    Reader = Annotated[Caller, require("agent", "buyer")]  # noqa: N806
+    agents_only = [require("agent")]
 
     async def readable(order_id: str, caller: Principal) -> Timeline:
         timeline = await support.timelines.get(order_id)
@@ -272,15 +247,15 @@ def support_router(support: Support, settings: SupportSettings) -> APIRouter:
         return timeline
 
     @router.get("/orders/{order_id}/timeline", responses=_NOT_FOUND)
-    async def get_timeline(order_id: str, caller: Caller) -> TimelineView:
-        timeline = await readable(order_id, caller)
+    async def get_timeline(order_id: str, caller: Reader) -> TimelineView:
+        timeline = await readable(order_id, _principal(caller))
         return TimelineView(
             order_id=order_id, entries=[EntryView.of(entry) for entry in timeline.entries]
         )
 
     @router.get("/orders/{order_id}/where", responses=_NOT_FOUND)
-    async def where_is_my_order(order_id: str, caller: Caller) -> WhereView:
-        whereabouts = where_is(await readable(order_id, caller))
+    async def where_is_my_order(order_id: str, caller: Reader) -> WhereView:
+        whereabouts = where_is(await readable(order_id, _principal(caller)))
         return WhereView(
             order_id=whereabouts.order_id,
             status=whereabouts.status,
@@ -292,12 +267,13 @@ def support_router(support: Support, settings: SupportSettings) -> APIRouter:
         )
 
     @router.post("/cases", status_code=201, responses=_NOT_FOUND)
-    async def open_case(body: OpenCase, caller: Caller) -> CaseView:
-        timeline = await readable(body.order_id, caller)
+    async def open_case(body: OpenCase, caller: Reader) -> CaseView:
+        principal = _principal(caller)
+        timeline = await readable(body.order_id, principal)
         case = await open_case_on_request(
             timeline,
             body.kind,
-            caller,
+            principal,
             support,
             summary=body.summary,
             shipment_id=body.shipment_id,
@@ -305,26 +281,25 @@ def support_router(support: Support, settings: SupportSettings) -> APIRouter:
         return CaseView.of(case)
 
     @router.get("/cases/{case_id}", responses=_NOT_FOUND)
-    async def get_case(case_id: str, caller: Caller) -> CaseView:
+    async def get_case(case_id: str, caller: Reader) -> CaseView:
         cases = await support.cases.with_case(case_id)
         case = cases.case(case_id) if cases else None
         if case is None:
             raise HTTPException(status_code=404, detail=NOT_FOUND)
-        if not caller.is_agent:
-            await readable(case.order_id, caller)
+        if caller.role != "agent":  # an agent reads every case
+            await readable(case.order_id, _principal(caller))
         return CaseView.of(case)
 
     @router.post(
         "/cases/{case_id}/status",
+        dependencies=agents_only,
         responses={
             **_NOT_FOUND,
-            403: {"description": "Only agents move cases"},
+            **_AGENTS_ONLY,
             409: {"description": "The case cannot move there from its state"},
         },
     )
-    async def change_status(case_id: str, body: ChangeStatus, caller: Caller) -> CaseView:
-        if not caller.is_agent:
-            raise HTTPException(status_code=403, detail="only agents change a case's status")
+    async def change_status(case_id: str, body: ChangeStatus) -> CaseView:
         try:
             case = await change_case_status(
                 case_id, CaseStatus(body.status), body.resolution, support
@@ -343,16 +318,17 @@ def support_router(support: Support, settings: SupportSettings) -> APIRouter:
             409: {"description": "Not eligible: not delivered, window closed, lines not ordered"},
         },
     )
-    async def ask_return(case_id: str, body: AskReturn, caller: Caller) -> CaseView:
+    async def ask_return(case_id: str, body: AskReturn, caller: Reader) -> CaseView:
+        principal = _principal(caller)
         cases = await support.cases.with_case(case_id)
         case = cases.case(case_id) if cases else None
         if case is None:
             raise HTTPException(status_code=404, detail=NOT_FOUND)
-        if not caller.is_agent:
-            await readable(case.order_id, caller)
+        if not principal.is_agent:
+            await readable(case.order_id, principal)
         lines = tuple(ReturnLine(**line.model_dump()) for line in body.lines)
         try:
-            case = await authorise_return(case_id, lines, caller, support)
+            case = await authorise_return(case_id, lines, principal, support)
         except UnknownCaseError:
             raise HTTPException(status_code=404, detail=NOT_FOUND) from None
         except PermissionError as error:
@@ -363,15 +339,14 @@ def support_router(support: Support, settings: SupportSettings) -> APIRouter:
 
     @router.post(
         "/cases/{case_id}/resolution",
+        dependencies=agents_only,
         responses={
             **_NOT_FOUND,
-            403: {"description": "Only agents settle cases"},
+            **_AGENTS_ONLY,
             409: {"description": "Another kind of case, already settled, or not possible"},
         },
     )
-    async def settle(case_id: str, body: Settle, caller: Caller) -> CaseView:
-        if not caller.is_agent:
-            raise HTTPException(status_code=403, detail="only agents settle a case")
+    async def settle(case_id: str, body: Settle) -> CaseView:
         lines = tuple(StockLine(**line.model_dump()) for line in body.lines or ())
         try:
             case = await settle_case(
