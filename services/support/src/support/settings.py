@@ -14,6 +14,9 @@ class SupportSettings(ServiceSettings):
     http_port: int = 8004
     # An open case nobody has answered by then is escalated.
     first_response_seconds: float = Field(default=4 * 3600.0, gt=0)
+    # An order's purchase contacts and case texts are erased this long after the order is over
+    # for support (its last case closed, its delivery): 90 days, past every return window.
+    personal_data_retention_seconds: float = Field(default=90 * 86400.0, gt=0)
     # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere
     # (another instance, before a restart).
     # Deadlines this process writes are known without it; the sweep (a full scan on FerretDB)
