@@ -47,13 +47,6 @@ class Buyer:
         return {"name": self.name, "phone": self.phone}
 
 
-def agent_token(mesh: Mesh) -> str:
-    # Signed tokens minted by the mesh where the services verify them, a static one before.
-    token = getattr(mesh, "agent_token", None) or getattr(doorstep_mesh, "AGENT_TOKEN", None)
-    assert isinstance(token, str)
-    return token
-
-
 async def item(mesh: Mesh) -> str:
     sku = f"SKU-{uuid.uuid4().hex[:8].upper()}"
     await mesh.receive_goods(sku, "WH-US-NJ1", 1)
@@ -176,7 +169,7 @@ async def test_an_erasure_after_delivery_leaves_no_personal_data_and_is_confirme
     [shipment] = await mesh.get("shipping", f"/orders/{order_id}/shipments")
     assert shipment["status"] == "delivered"
     assert shipment["tracking_number"]
-    timeline = await mesh.get("support", f"/orders/{order_id}/timeline", agent_token(mesh))
+    timeline = await mesh.get("support", f"/orders/{order_id}/timeline", mesh.agent_token)
     types = [entry["event_type"] for entry in timeline["entries"]]
     assert types[0] == "OrderPlaced"
     assert {"ShipmentDelivered", "PersonalDataErasureRequested"} <= set(types)
@@ -234,5 +227,5 @@ async def test_without_a_request_the_retention_erases_silently_through_the_timer
         await wait_for(erased, within=60, interval=0.5)
         assert confirmations(short, order_id) == {"shipping": [], "support": []}
         assert await short.order_status(order_id) == "delivered"
-        timeline = await short.get("support", f"/orders/{order_id}/timeline", agent_token(short))
+        timeline = await short.get("support", f"/orders/{order_id}/timeline", short.agent_token)
         assert "ShipmentDelivered" in [entry["event_type"] for entry in timeline["entries"]]

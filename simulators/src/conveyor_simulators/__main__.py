@@ -1,8 +1,9 @@
-"""``python -m conveyor_simulators checkout|carriers|receipts``: see simulators/README.md."""
+"""``python -m conveyor_simulators checkout|erasure|carriers|receipts``: see the README."""
 
 import argparse
 import asyncio
 import functools
+import uuid
 
 from conveyor_contracts.topics import CARRIER_CODES
 from conveyor_simulators.carrier_model import CarrierSettings
@@ -10,7 +11,7 @@ from conveyor_simulators.catalogue import DEFAULT_WAREHOUSES
 from conveyor_simulators.checkout import CheckoutSettings
 from conveyor_simulators.kafka import tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
-from conveyor_simulators.run_checkout import publish_checkout, publish_receipts
+from conveyor_simulators.run_checkout import publish_checkout, publish_erasure, publish_receipts
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     checkout.add_argument("--flash-sale", action="store_true")
     checkout.add_argument("--cancel-ratio", type=float, default=0.05)
     checkout.add_argument("--invalid-ratio", type=float, default=0.02)
+    erasure = commands.add_parser(
+        "erasure", parents=[common], help="ask for a buyer's personal data to be erased"
+    )
+    erasure.add_argument("--orders", required=True, help="the buyer's order ids, comma-separated")
+    erasure.add_argument("--erasure-id", default=None, help="default: a new era_... id")
     carriers = commands.add_parser("carriers", parents=[common], help="run carriers")
     carriers.add_argument("--codes", default="all", help="comma-separated, or 'all'")
     carriers.add_argument("--speed", type=float, default=60.0, help="simulated seconds per second")
@@ -87,6 +93,16 @@ def main(argv: list[str] | None = None) -> None:
                 bootstrap=args.bootstrap,
                 prefix=args.topic_prefix,
                 otlp=args.otlp or None,
+            )
+        )
+    elif args.command == "erasure":
+        erasure_id = args.erasure_id or f"era_{uuid.uuid4().hex[:20]}"
+        count = asyncio.run(
+            publish_erasure(
+                tuple(args.orders.split(",")),
+                erasure_id,
+                bootstrap=args.bootstrap,
+                prefix=args.topic_prefix,
             )
         )
     elif args.command == "receipts":

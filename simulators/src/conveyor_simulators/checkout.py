@@ -1,4 +1,5 @@
-"""The shop checkout: a pure, seeded generator of orders, cancellations and warehouse receipts.
+"""The shop checkout: a pure, seeded generator of orders, cancellations, erasure requests and
+warehouse receipts.
 
 Nothing here touches Kafka, so determinism and validity are unit-testable: the same settings and
 seed always give the same messages, ids included (uuid5 over the seed, never uuid4).
@@ -12,6 +13,7 @@ from typing import Literal
 
 from conveyor_contracts.address import Contact, PostalAddress
 from conveyor_contracts.checkout import OrderCancellationRequested, OrderLine, OrderPlaced
+from conveyor_contracts.erasure import PersonalDataErasureRequested
 from conveyor_contracts.values import MARKET_CURRENCY, Money
 from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_simulators.catalogue import (
@@ -170,3 +172,19 @@ def plan_receipts(
                 )
             )
     return receipts
+
+
+def plan_erasure(order_ids: tuple[str, ...], erasure_id: str) -> list[PersonalDataErasureRequested]:
+    """A buyer's erasure request: one message per order of theirs, all with the same request id.
+    The shop knows a buyer's orders; the messages name none of the buyer's data."""
+    return [
+        PersonalDataErasureRequested(
+            event_id=uuid.uuid5(_NAMESPACE, f"erasure:{erasure_id}:{order_id}"),
+            occurred_at=datetime.now(UTC),
+            correlation_id=order_id,
+            producer=PRODUCER,
+            order_id=order_id,
+            erasure_id=erasure_id,
+        )
+        for order_id in order_ids
+    ]

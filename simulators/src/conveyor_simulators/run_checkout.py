@@ -4,8 +4,13 @@ import asyncio
 
 from opentelemetry import context as otel_context
 
-from conveyor_contracts.topics import CHECKOUT_ORDERS, WAREHOUSE_RECEIPTS
-from conveyor_simulators.checkout import CheckoutSettings, plan_checkout, plan_receipts
+from conveyor_contracts.topics import CHECKOUT_ERASURES, CHECKOUT_ORDERS, WAREHOUSE_RECEIPTS
+from conveyor_simulators.checkout import (
+    CheckoutSettings,
+    plan_checkout,
+    plan_erasure,
+    plan_receipts,
+)
 from conveyor_simulators.kafka import broker, tracer_provider
 
 
@@ -50,3 +55,19 @@ async def publish_receipts(
             await kafka.publish(receipt.model_dump(mode="json"), topic, key=receipt.sku.encode())
     provider.shutdown()
     return len(receipts)
+
+
+async def publish_erasure(
+    order_ids: tuple[str, ...], erasure_id: str, *, bootstrap: str, prefix: str = ""
+) -> int:
+    """Publish a buyer's erasure request, one message per order (keyed by it); how many."""
+    provider = tracer_provider("checkout-simulator", None)
+    topic = prefix + CHECKOUT_ERASURES.name
+    requests = plan_erasure(order_ids, erasure_id)
+    async with broker(bootstrap, "checkout-simulator", provider) as kafka:
+        for request in requests:
+            await kafka.publish(
+                request.model_dump(mode="json"), topic, key=request.order_id.encode()
+            )
+    provider.shutdown()
+    return len(requests)
