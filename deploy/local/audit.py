@@ -47,6 +47,7 @@ from conveyor_contracts.shipping.booking import (
     ShipmentConfirmed,
     ShipmentRebooked,
 )
+from conveyor_contracts.shipping.erasure import ShippingPersonalDataErased
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.support import RefundRequested
 from conveyor_contracts.topics import (
@@ -408,6 +409,8 @@ def _one_confirmed_booking(snapshot: Snapshot, invariant: Invariant) -> None:
     booked_with: dict[str, str] = {}  # shipment id -> carrier of its current booking
     confirmations: dict[str, list[ShipmentConfirmed]] = {}  # ...of its current booking
     for event in _events(snapshot, SHIPPING_SHIPMENTS):
+        if isinstance(event, ShippingPersonalDataErased):
+            continue  # about the order, not one of its shipments
         shipment_id = event.shipment_id
         if isinstance(event, ShipmentBooked | ShipmentRebooked | ReturnPickupBooked):
             booked_with[shipment_id] = event.carrier_code
