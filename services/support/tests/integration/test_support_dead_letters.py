@@ -7,6 +7,7 @@ from typing import Any
 from support_fixtures import client_broker, new_order_id, running_support, support_settings
 
 from conveyor_contracts.checkout import OrderPlaced
+from conveyor_contracts.erasure import PersonalDataErasureRequested
 from conveyor_contracts.inventory import StockReserved
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.shipping import ShipmentDelivered
@@ -17,6 +18,7 @@ from support.entrypoints.kafka import TIMELINE_TOPICS
 
 VALID: dict[str, Any] = {
     "checkout.orders.v1": OrderPlaced,
+    "checkout.erasures.v1": PersonalDataErasureRequested,
     "orders.lifecycle.v1": OrderAccepted,
     "inventory.reservations.v1": StockReserved,
     "shipping.shipments.v1": ShipmentDelivered,
