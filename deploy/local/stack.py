@@ -23,6 +23,13 @@ i listens on CONVEYOR_KAFKA_PORT + 2(i-1) for clients and CONVEYOR_KAFKA_CONTROL
 broker defaults and the registry's topics get min(3, N) copies and min(2, N) in sync;
 ``Endpoints.kafka`` lists every node. ``make up CONVEYOR_KAFKA_BROKERS=3`` works too.
 
+CONVEYOR_KAFKA_AUTH [none]: ``scram`` makes every Kafka listener authenticate (SASL/SCRAM-SHA-512
+for clients and between brokers) and authorize (KRaft's StandardAuthorizer, nothing allowed
+without an ACL). The first ``up`` generates a password per principal (``admin``, ``broker`` and
+every actor of the registry) into the stack home's kafka/credentials.json, creates the users
+when it formats the storage, and every ``up`` applies the registry's ACLs
+(``conveyor_runtime.kafka_acl``). See docs/security.md.
+
 CONVEYOR_STACK_HOME [.cache; a relative path is taken from the repository root]: where one
 stack keeps its state: run/ (pid files, the lock), data/, logs/ and kafka/ (each node's
 generated server.properties). A second stack with its own home and ports runs beside the
@@ -52,6 +59,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -74,6 +82,13 @@ from aiokafka import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
 from conveyor_runtime import kafka_admin
+from conveyor_runtime.kafka_acl import ADMIN, BROKER, registry_acls, registry_actors
+from conveyor_runtime.kafka_auth import (
+    MECHANISM,
+    KafkaCredentials,
+    client_options,
+    read_credentials,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "deploy" / "local"
@@ -115,6 +130,7 @@ class Settings:
     start_timeout: float = 120.0
     kafka_brokers: int = 1
     home: Path = CACHE
+    kafka_auth: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.kafka_brokers <= MAX_KAFKA_BROKERS:
@@ -138,7 +154,11 @@ class Settings:
             if env.get(variable)
         }
         home = Path(env.get("CONVEYOR_STACK_HOME") or cls.home)
+        auth = env.get(AUTH_VARIABLE) or ("scram" if cls.kafka_auth else "none")
+        if auth not in ("scram", "none"):
+            raise StackError(f"{AUTH_VARIABLE}={auth!r}: give scram or none")
         return cls(
+            kafka_auth=auth == "scram",
             host=env.get("CONVEYOR_STACK_HOST") or cls.host,
             start_timeout=float(env.get("CONVEYOR_STACK_START_TIMEOUT") or cls.start_timeout),
             home=(ROOT / home).resolve(),  # an absolute home stays as it is
@@ -180,6 +200,17 @@ class Settings:
     def log_dir(self) -> Path:
         return self.home / "logs"
 
+    @property
+    def kafka_credentials_file(self) -> Path:
+        """Every principal's generated password (with authentication on): see kafka_auth."""
+        return self.home / "kafka" / "credentials.json"
+
+    def kafka_admin(self) -> KafkaCredentials | None:
+        """The provisioning principal, or None on a stack without authentication."""
+        if not self.kafka_auth:
+            return None
+        return read_credentials(self.kafka_credentials_file, ADMIN)
+
 
 def _integer(env: Mapping[str, str], variable: str) -> int:
     try:
@@ -189,6 +220,7 @@ def _integer(env: Mapping[str, str], variable: str) -> int:
 
 
 BROKERS_VARIABLE = "CONVEYOR_KAFKA_BROKERS"
+AUTH_VARIABLE = "CONVEYOR_KAFKA_AUTH"
 PORT_VARIABLES = {
     "kafka_port": "CONVEYOR_KAFKA_PORT",
     "kafka_controller_port": "CONVEYOR_KAFKA_CONTROLLER_PORT",
@@ -348,9 +380,22 @@ class Kafka(Server):
         return hashlib.sha256(self.pom.read_bytes()).hexdigest()
 
     def prepare(self) -> None:
+        settings = self.settings
+        if (
+            settings.kafka_auth
+            and self.formatted()
+            and not settings.kafka_credentials_file.exists()
+        ):
+            raise StackError(
+                f"{self.data} was formatted without authentication, so it holds no SCRAM user; "
+                f"{AUTH_VARIABLE}=scram needs a new one: stop the stack (make down), delete "
+                f"{shown(settings.data_dir)}/kafka* (development data only) and run make up again"
+            )
+        if settings.kafka_auth:
+            ensure_kafka_credentials(settings)
         self.write_properties()
         if not self.formatted():
-            format_kafka_storage(self.settings)
+            format_kafka_storage(settings)
 
     def write_properties(self) -> None:
         settings = self.settings
@@ -369,8 +414,48 @@ class Kafka(Server):
                 data_dir=self.data,
                 replication_factor=min(3, settings.kafka_brokers),
                 min_insync_replicas=min(2, settings.kafka_brokers),
+                **self._security(),
             )
         )
+        self.properties.chmod(0o600)  # it holds the broker's password when authenticating
+
+    def _security(self) -> dict[str, str]:
+        """The template's listener and security placeholders.
+
+        Clients and brokers authenticate with SCRAM-SHA-512 on the client listener (inter-broker
+        traffic too, as ``broker``). The controller listener uses SASL/PLAIN with a static
+        ``broker`` user in its JAAS line: SCRAM users live in the metadata log, which a
+        controller has not read yet when the quorum forms (KAFKA-15513). Authorization is
+        KRaft's StandardAuthorizer, denying whatever no ACL allows; ``admin`` and ``broker`` are
+        super users.
+        """
+        if not self.settings.kafka_auth:
+            return {
+                "client_listener": "PLAINTEXT",
+                "controller_protocol": "PLAINTEXT",
+                "security": "",
+            }
+        password = json.loads(self.settings.kafka_credentials_file.read_text())[BROKER]
+        scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
+        plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
+        lines = [
+            f"sasl.enabled.mechanisms={MECHANISM}",
+            f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
+            f"listener.name.sasl_plaintext.{MECHANISM.lower()}.sasl.jaas.config={scram} "
+            f'required username="{BROKER}" password="{password}";',
+            "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+            "sasl.mechanism.controller.protocol=PLAIN",
+            f"listener.name.controller.plain.sasl.jaas.config={plain} required "
+            f'username="{BROKER}" password="{password}" user_{BROKER}="{password}";',
+            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found=false",
+            f"super.users=User:{ADMIN};User:{BROKER}",
+        ]
+        return {
+            "client_listener": "SASL_PLAINTEXT",
+            "controller_protocol": "SASL_PLAINTEXT",
+            "security": "\n".join(["# Authentication and authorization (generated).", *lines]),
+        }
 
     def formatted(self) -> bool:
         return (self.data / "meta.properties").is_file()
@@ -433,7 +518,13 @@ class Kafka(Server):
     def probe(self) -> str | None:
         try:
             # timeout 0: a single attempt, the caller owns the deadline
-            asyncio.run(kafka_admin.wait_for_kafka(f"{self.settings.host}:{self.port}", timeout=0))
+            asyncio.run(
+                kafka_admin.wait_for_kafka(
+                    f"{self.settings.host}:{self.port}",
+                    timeout=0,
+                    credentials=self.settings.kafka_admin(),
+                )
+            )
         except kafka_admin.KafkaNotReadyError as error:
             return str(error)
         return None
@@ -469,6 +560,17 @@ def format_kafka_storage(settings: Settings) -> None:
         voters = (f"{n.node}@{settings.host}:{n.controller_port}:{new_kafka_id()}" for n in nodes)
         quorum = ["--initial-controllers", ",".join(voters)]
     cluster_id = new_kafka_id()
+    # Every principal's SCRAM credential goes into the new cluster's first metadata, so the
+    # brokers and the admin can authenticate from the first start (aiokafka cannot create them).
+    scram_users = [
+        argument
+        for name, password in (
+            json.loads(settings.kafka_credentials_file.read_text()).items()
+            if settings.kafka_auth
+            else []
+        )
+        for argument in ("--add-scram", f"{MECHANISM}=[name={name},password={password}]")
+    ]
     formats = [
         (
             [
@@ -480,6 +582,7 @@ def format_kafka_storage(settings: Settings) -> None:
                 "--config",
                 str(node.properties),
                 *quorum,
+                *scram_users,
                 "--ignore-formatted",
             ],
             f"formatting {node.name}'s storage",
@@ -491,6 +594,31 @@ def format_kafka_storage(settings: Settings) -> None:
     with concurrent.futures.ThreadPoolExecutor(len(formats)) as pool:
         for done in [pool.submit(run_logged, *arguments) for arguments in formats]:
             done.result()  # re-raises the StackError of a failed format
+
+
+def ensure_kafka_credentials(settings: Settings) -> None:
+    """Generate a password for each principal the first time: the admin, the brokers' own, and
+    every actor of the registry (services, carriers, checkout, warehouse, payments).
+
+    Users are created when the storage is formatted, so a principal the registry gained after
+    that (a new carrier) is refused with what to do: aiokafka cannot create SCRAM users, and
+    Kafka's own tool is a JVM start per user.
+    """
+    path = settings.kafka_credentials_file
+    wanted = [ADMIN, BROKER, *registry_actors(kafka_admin.registry_specs())]
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if missing := [name for name in wanted if name not in known]:
+        if known and any(node.formatted() for node in kafka_nodes(settings)):
+            raise StackError(
+                f"principal(s) {', '.join(missing)} are new since Kafka's storage was formatted; "
+                "create each with Kafka's kafka-configs tool as the admin (see docs/security.md), "
+                f"add it to {shown(path)}, or reformat development data (make down, delete "
+                f"{shown(settings.data_dir)}/kafka*, make up)"
+            )
+        known |= {name: secrets.token_urlsafe(24) for name in missing}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")
 
 
 @dataclass(frozen=True)
@@ -1225,8 +1353,7 @@ def up(settings: Settings | None = None) -> Endpoints:
                 report(server.name, f"ready in {took:.1f}s  {describe_ports(server)}")
             else:
                 report(server.name, f"already running (pid {running_pid(server)}), healthy")
-        wait_for_brokers(settings)
-        create_registry_topics(Endpoints.of(settings).kafka)
+        provision_kafka(settings)
     return Endpoints.of(settings)
 
 
@@ -1570,7 +1697,9 @@ def wait_for_brokers(settings: Settings) -> None:
 async def brokers_seen_by(node: Kafka) -> int:
     # The bootstrap metadata comes from the one node given: its view, not another's.
     client = AIOKafkaClient(
-        bootstrap_servers=f"{node.settings.host}:{node.port}", request_timeout_ms=5000
+        bootstrap_servers=f"{node.settings.host}:{node.port}",
+        request_timeout_ms=5000,
+        **client_options(node.settings.kafka_admin()),
     )
     try:
         await client.bootstrap()
@@ -1581,7 +1710,15 @@ async def brokers_seen_by(node: Kafka) -> int:
         await client.close()
 
 
-def create_registry_topics(bootstrap: str) -> None:
+def provision_kafka(settings: Settings) -> None:
+    """Once every node answers: the registry's topics, and its ACLs when authenticating."""
+    wait_for_brokers(settings)
+    create_registry_topics(settings.kafka_bootstrap(), settings.kafka_admin())
+    if settings.kafka_auth:
+        apply_registry_acls(settings)
+
+
+def create_registry_topics(bootstrap: str, admin: KafkaCredentials | None = None) -> None:
     """Create every topic of the contracts' registry and its dead-letter topic (auto-create is
     off, so nothing else will)."""
     try:
@@ -1592,8 +1729,18 @@ def create_registry_topics(bootstrap: str) -> None:
         # Only while the registry module is being written: the servers are of use without it.
         report("topics", "WARNING: conveyor_contracts.topics does not exist yet, none created")
         return
-    asyncio.run(kafka_admin.ensure_topics(bootstrap, topics))
+    asyncio.run(kafka_admin.ensure_topics(bootstrap, topics, credentials=admin))
     report("topics", f"{len(topics)} present (the registry's topics and their .dlq companions)")
+
+
+def apply_registry_acls(settings: Settings) -> None:
+    """Allow each principal what the registry says (idempotent: existing ACLs stay)."""
+    acls = registry_acls(kafka_admin.registry_specs())
+    bootstrap = settings.kafka_bootstrap()
+    count = asyncio.run(
+        kafka_admin.ensure_acls(bootstrap, acls, credentials=settings.kafka_admin())
+    )
+    report("acls", f"{count} present (from the registry), SASL/SCRAM-SHA-512 on")
 
 
 # --- output ---------------------------------------------------------------------------------

@@ -5,11 +5,15 @@ import logging
 from faststream.kafka import KafkaBroker
 from opentelemetry.trace import TracerProvider
 
+from conveyor_runtime.kafka_auth import KafkaCredentials
 from conveyor_runtime.tracing import telemetry_middleware
 
 
 def build_broker(
-    bootstrap_servers: str, client_id: str, tracer_provider: TracerProvider
+    bootstrap_servers: str,
+    client_id: str,
+    tracer_provider: TracerProvider,
+    credentials: KafkaCredentials | None = None,
 ) -> KafkaBroker:
     """Create a broker whose publishes survive a broker failover and carry the trace context.
 
@@ -23,11 +27,14 @@ def build_broker(
         bootstrap_servers: ``host:port[,host:port]`` of the Kafka cluster.
         client_id: Shown in broker logs and quotas; the service name.
         tracer_provider: The process's provider, for publish and consume spans.
+        credentials: The client's SASL/SCRAM principal; None for a broker without
+            authentication.
     """
     return KafkaBroker(
         # FastStream wraps a string in a list, so aiokafka would read "a:1,b:2" as one host.
         bootstrap_servers.split(","),
         client_id=client_id,
+        security=credentials.security() if credentials else None,
         acks="all",
         enable_idempotence=True,
         allow_auto_create_topics=False,

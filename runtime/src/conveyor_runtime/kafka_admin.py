@@ -5,6 +5,9 @@
 - ``ensure_topics``: idempotent creation (existing topics are left as they are), then waits until
   every partition has a leader, so the caller can produce and subscribe at once.
 - ``registry_topics``: every topic of the contracts' registry plus its dead-letter companion.
+- ``ensure_acls``: idempotent creation of ACLs (``conveyor_runtime.kafka_acl`` derives them).
+
+Each takes the caller's ``credentials`` (the admin principal on an authenticated broker).
 
 Run as a program it creates the registry's topics (used by deploy/compose.yaml)::
 
@@ -13,12 +16,20 @@ Run as a program it creates the registry's topics (used by deploy/compose.yaml):
 
 import argparse
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IncompatibleBrokerVersion, KafkaError
+from aiokafka.protocol.admin import (
+    CreateAclsRequest,
+    CreateAclsRequestStruct,
+    DescribeAclsRequest,
+)
+
+from conveyor_runtime.kafka_acl import Acl
+from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
 
 # Any group id works: a FindCoordinator request names one but creates nothing. The first lookup
 # makes the broker create __consumer_offsets, so it fails until that topic has a leader.
@@ -27,6 +38,9 @@ _ATTEMPT_TIMEOUT = 5.0
 _LEADER_WAIT = 30.0
 _RETRY_INTERVAL = 0.25
 _TOPIC_ALREADY_EXISTS = 36
+_ALLOW = 3
+_ANY = 1  # in a filter: any resource type, pattern type, operation or permission
+_ANY_HOST = "*"
 
 
 class KafkaNotReadyError(RuntimeError):
@@ -38,12 +52,18 @@ class TopicCreationError(RuntimeError):
 
 
 # A deadline for a retry loop, not a cancellation: the error must name the last failure seen.
-async def wait_for_kafka(bootstrap: str, timeout: float) -> None:  # noqa: ASYNC109
+async def wait_for_kafka(
+    bootstrap: str,
+    timeout: float,  # noqa: ASYNC109
+    *,
+    credentials: KafkaCredentials | None = None,
+) -> None:
     """Wait until Kafka answers cluster metadata and a group coordinator lookup.
 
     Args:
         bootstrap: Bootstrap servers, ``host:port[,host:port...]``.
         timeout: Seconds to keep trying.
+        credentials: Who asks, on an authenticated broker.
 
     Raises:
         KafkaNotReadyError: At the deadline, with the last error seen.
@@ -53,7 +73,7 @@ async def wait_for_kafka(bootstrap: str, timeout: float) -> None:  # noqa: ASYNC
     while True:
         try:
             async with asyncio.timeout(_ATTEMPT_TIMEOUT):
-                await _probe(bootstrap)
+                await _probe(bootstrap, credentials)
             return
         except (KafkaError, KafkaNotReadyError, OSError, TimeoutError) as error:
             last_error = error
@@ -65,8 +85,8 @@ async def wait_for_kafka(bootstrap: str, timeout: float) -> None:  # noqa: ASYNC
         await asyncio.sleep(_RETRY_INTERVAL)
 
 
-async def _probe(bootstrap: str) -> None:
-    admin = _admin_client(bootstrap)
+async def _probe(bootstrap: str, credentials: KafkaCredentials | None) -> None:
+    admin = _admin_client(bootstrap, credentials)
     try:
         await admin.start()
         cluster: dict[str, Any] = await admin.describe_cluster()
@@ -96,7 +116,12 @@ class TopicSettings:
         return replicas, configs
 
 
-async def ensure_topics(bootstrap: str, topics: Mapping[str, int | TopicSettings]) -> None:
+async def ensure_topics(
+    bootstrap: str,
+    topics: Mapping[str, int | TopicSettings],
+    *,
+    credentials: KafkaCredentials | None = None,
+) -> None:
     """Create the topics that do not exist yet and wait until all of them have leaders.
 
     Existing topics are left unchanged, even with another partition count: adding partitions
@@ -113,7 +138,7 @@ async def ensure_topics(bootstrap: str, topics: Mapping[str, int | TopicSettings
     """
     if not topics:
         return
-    admin = _admin_client(bootstrap)
+    admin = _admin_client(bootstrap, credentials)
     try:
         await admin.start()
         existing = set(await admin.list_topics())
@@ -133,7 +158,9 @@ async def ensure_topics(bootstrap: str, topics: Mapping[str, int | TopicSettings
         await admin.close()
 
 
-async def delete_topics_with_prefix(bootstrap: str, prefix: str) -> int:
+async def delete_topics_with_prefix(
+    bootstrap: str, prefix: str, *, credentials: KafkaCredentials | None = None
+) -> int:
     """Delete every topic whose name starts with ``prefix``; how many were asked to go.
 
     For throwaway namespaces (a test's, a demo run's): on one small broker every partition
@@ -141,7 +168,7 @@ async def delete_topics_with_prefix(bootstrap: str, prefix: str) -> int:
     """
     if not prefix:
         raise ValueError("refusing to delete every topic: give a non-empty prefix")
-    admin = _admin_client(bootstrap)
+    admin = _admin_client(bootstrap, credentials)
     try:
         await admin.start()
         doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]
@@ -187,6 +214,13 @@ def _topics_without_leaders(described: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def registry_specs() -> tuple[Any, ...]:
+    """The contracts' registry (``TopicSpec``s), imported only when asked for."""
+    from conveyor_contracts.topics import TOPICS
+
+    return TOPICS
+
+
 def registry_topics(prefix: str = "") -> dict[str, TopicSettings]:
     """Every topic of the contracts' registry and its dead-letter topic, as the registry sizes
     them, each name after ``prefix``.
@@ -214,11 +248,93 @@ def registry_topics(prefix: str = "") -> dict[str, TopicSettings]:
     return wanted
 
 
-def _admin_client(bootstrap: str) -> AIOKafkaAdminClient:
+class AclCreationError(RuntimeError):
+    """The broker refused to create an ACL."""
+
+
+async def ensure_acls(
+    bootstrap: str, acls: Iterable[Acl], *, credentials: KafkaCredentials | None = None
+) -> int:
+    """Create every ACL (ALLOW, from any host); an existing one is left as it is, so this is
+    idempotent. Returns how many were asked for.
+
+    aiokafka's admin client has no ``create_acls``, but it ships the protocol's CreateAcls
+    request: every rule goes in one of them (see ``_CreateAcls``).
+    ACLs no longer derived are not deleted here: withdrawing a right is an operator's act.
+
+    Raises:
+        AclCreationError: The broker refused one, with its reason (e.g. not authorized).
+    """
+    wanted = sorted(set(acls))
+    creations: list[tuple[int, str, int, str, str, int, int]] = [
+        (acl.resource, acl.name, acl.pattern, acl.principal, _ANY_HOST, acl.operation, _ALLOW)
+        for acl in wanted
+    ]
+    admin = _admin_client(bootstrap, credentials, timeout=_LEADER_WAIT)
+    try:
+        await admin.start()
+        node = admin._client.get_random_node()  # any broker forwards ACLs to the controller
+        response = await admin._client.send(node, _CreateAcls(creations))
+        refused = [
+            f"{acl}: {message or code}"
+            for acl, (code, message) in zip(wanted, response.creation_responses, strict=True)
+            if code
+        ]
+        if refused:
+            raise AclCreationError("Kafka refused ACLs: " + "; ".join(refused))
+        await _wait_until_enforced(admin, wanted)
+    finally:
+        await admin.close()
+    return len(wanted)
+
+
+async def _wait_until_enforced(admin: AIOKafkaAdminClient, wanted: list[Acl]) -> None:
+    """Wait until every broker's authorizer holds every rule: the controller answers once
+    they are committed, and each broker applies the metadata a moment later (a publish right
+    after ``make up`` was seen refused)."""
+    # Match any resource, pattern, principal, host, operation and permission.
+    everything = DescribeAclsRequest(_ANY, None, _ANY, None, None, _ANY, _ANY)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _LEADER_WAIT
+    for broker in admin._client.cluster.brokers():
+        while True:
+            described = await admin._client.send(broker.nodeId, everything)
+            held = {
+                (resource_type, name, pattern, principal, operation)
+                for resource_type, name, pattern, acls in described.resources
+                for principal, _host, operation, _permission in acls
+            }
+            if all(
+                (acl.resource, acl.name, acl.pattern, acl.principal, acl.operation) in held
+                for acl in wanted
+            ):
+                break
+            if loop.time() >= deadline:
+                raise AclCreationError(f"broker {broker.nodeId} does not hold the ACLs in time")
+            await asyncio.sleep(_RETRY_INTERVAL)
+
+
+class _CreateAcls(CreateAclsRequest):  # type: ignore[misc]  # aiokafka has no type hints
+    """CreateAcls carrying many rules: aiokafka's builds one rule per request, and a hundred
+    requests at once each wait for their own metadata commit (seen to pass 5 s here)."""
+
+    def __init__(self, creations: list[tuple[int, str, int, str, str, int, int]]) -> None:
+        self._creations = creations
+
+    def build(self, request_struct_class: type[CreateAclsRequestStruct]) -> CreateAclsRequestStruct:
+        if request_struct_class.API_VERSION < 1:  # v0 has no pattern type (Kafka 4 has none)
+            raise IncompatibleBrokerVersion("CreateAcls v1 or later is needed")
+        return request_struct_class(self._creations)
+
+
+def _admin_client(
+    bootstrap: str, credentials: KafkaCredentials | None, timeout: float = _ATTEMPT_TIMEOUT
+) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(
         bootstrap_servers=bootstrap,
         client_id="conveyor-admin",
-        request_timeout_ms=int(_ATTEMPT_TIMEOUT * 1000),
+        request_timeout_ms=int(timeout * 1000),
+        **client_options(credentials),
     )
 
 

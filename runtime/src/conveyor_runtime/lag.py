@@ -17,6 +17,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
+from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
+
 log = logging.getLogger(__name__)
 
 _REQUEST_TIMEOUT_MS = 5000
@@ -41,12 +43,14 @@ class ConsumerLagMonitor:
         *,
         interval_seconds: float = 15.0,
         client_id: str = "conveyor-lag",
+        credentials: KafkaCredentials | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.subscriptions = subscriptions  # read at each pass: services add theirs at startup
         self.gauge = gauge
         self.interval_seconds = interval_seconds
         self.client_id = client_id
+        self.auth = client_options(credentials)
 
     async def run(self) -> None:
         """Measure until cancelled; failures are logged and retried at the next pass."""
@@ -54,6 +58,7 @@ class ConsumerLagMonitor:
             bootstrap_servers=self.bootstrap,
             client_id=self.client_id,
             request_timeout_ms=_REQUEST_TIMEOUT_MS,
+            **self.auth,
         )
         # Without a group: it only asks partitions for their first and end offsets.
         offsets = AIOKafkaConsumer(
@@ -62,6 +67,7 @@ class ConsumerLagMonitor:
             group_id=None,
             enable_auto_commit=False,
             request_timeout_ms=_REQUEST_TIMEOUT_MS,
+            **self.auth,
         )
         try:
             await admin.start()

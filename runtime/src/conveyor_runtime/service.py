@@ -137,7 +137,12 @@ def build_infrastructure(
     return Infrastructure(
         settings=settings,
         tracer_provider=provider,
-        broker=build_broker(settings.kafka_bootstrap_servers, settings.service_name, provider),
+        broker=build_broker(
+            settings.kafka_bootstrap_servers,
+            settings.service_name,
+            provider,
+            settings.kafka_credentials(),
+        ),
         mongo=build_mongo_client(
             settings.mongo_url,
             provider,
@@ -176,6 +181,7 @@ def build_http_app(
             infra.metrics.consumer_lag,
             interval_seconds=infra.settings.lag_poll_seconds,
             client_id=f"{infra.settings.service_name}-lag",
+            credentials=infra.settings.kafka_credentials(),
         )
         tasks = [
             asyncio.create_task(worker.run(), name=type(worker).__name__)

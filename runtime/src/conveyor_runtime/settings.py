@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from conveyor_runtime.kafka_auth import KafkaCredentials
 
 # What the development issuer (``python -m conveyor_runtime.tokens``) signs, and so what a
 # service accepts unless told otherwise.
@@ -23,6 +25,11 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = Field(description="OpenTelemetry service.name and Kafka client id.")
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
+    kafka_username: str | None = Field(
+        default=None,
+        description="SASL/SCRAM-SHA-512 user (the service's principal); None: no authentication.",
+    )
+    kafka_password: SecretStr | None = Field(default=None, description="That user's password.")
     mongo_url: str = Field(default="mongodb://127.0.0.1:27017/")
     mongo_database: str = Field(description="The service's own database.")
     otlp_endpoint: str | None = Field(
@@ -82,6 +89,14 @@ class ServiceSettings(BaseSettings):
     token_audience: str = Field(
         default=DEV_TOKEN_AUDIENCE, description="The `aud` a bearer token must carry."
     )
+
+    def kafka_credentials(self) -> KafkaCredentials | None:
+        """Who the service is to Kafka, or None for a broker without authentication."""
+        if self.kafka_username is None:
+            return None
+        if self.kafka_password is None:
+            raise ValueError("kafka_username is set without kafka_password")
+        return KafkaCredentials(self.kafka_username, self.kafka_password)
 
     def topic(self, name: str) -> str:
         """The deployed name of a registry topic (or consumer group): prefix + name."""

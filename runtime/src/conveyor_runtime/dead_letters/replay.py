@@ -22,6 +22,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from conveyor_runtime.dead_letters.parked import ParkedMessage
 from conveyor_runtime.dead_letters.progress import METADATA_BUDGET, Progress
+from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
 
 # The consumer group holding what was replayed. Renaming it forgets every replay: the next run
 # would re-drive everything still in the dead-letter topics.
@@ -65,21 +66,30 @@ class Outcome:
 class DeadLetters:
     """The dead-letter topics of one deployment: ``async with DeadLetters(...) as dead:``."""
 
-    def __init__(self, bootstrap_servers: str, prefix: str = "") -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        prefix: str = "",
+        credentials: KafkaCredentials | None = None,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.auth = client_options(credentials)  # an operator's tool: the admin principal
         self.group_id = prefix + REPLAY_GROUP
 
     async def __aenter__(self) -> "DeadLetters":
         # Built here, not in __init__: a client created and never started warns when collected.
         async with AsyncExitStack() as stack:
             self._admin = AIOKafkaAdminClient(
-                bootstrap_servers=self.bootstrap_servers, client_id=_CLIENT_ID
+                bootstrap_servers=self.bootstrap_servers, client_id=_CLIENT_ID, **self.auth
             )
             await self._admin.start()
             stack.push_async_callback(self._admin.close)
             # Without a group: it only asks partitions for their first and end offsets.
             self._offsets = AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap_servers, client_id=_CLIENT_ID, group_id=None
+                bootstrap_servers=self.bootstrap_servers,
+                client_id=_CLIENT_ID,
+                group_id=None,
+                **self.auth,
             )
             await self._offsets.start()
             stack.push_async_callback(self._offsets.stop)
@@ -88,6 +98,7 @@ class DeadLetters:
                 client_id=_CLIENT_ID,
                 acks="all",
                 enable_idempotence=True,
+                **self.auth,
             )
             await self._producer.start()
             stack.push_async_callback(self._producer.stop)
@@ -150,6 +161,7 @@ class DeadLetters:
             group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            **self.auth,
         )
         await consumer.start()
         try:

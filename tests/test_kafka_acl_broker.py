@@ -1,0 +1,249 @@
+"""Authorization on a real broker: an authenticated Kafka node (SASL/SCRAM-SHA-512, KRaft's
+StandardAuthorizer, nothing allowed without an ACL) in a stack home of its own on free ports,
+provisioned as ``make up`` does it (users at format time, the registry's topics and ACLs).
+
+Each test tries what one principal may not do, sees the broker's authorization error, and
+checks nothing arrived; a positive control shows the same client setup works where allowed.
+"""
+
+import asyncio
+import importlib.util
+import socket
+import sys
+import uuid
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import (
+    GroupAuthorizationFailedError,
+    KafkaConnectionError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
+from pydantic import SecretStr
+
+from conveyor_contracts.topics import (
+    CHECKOUT_ORDERS,
+    INVENTORY_STOCK,
+    ORDER_LIFECYCLE,
+    ORDER_STATUS,
+    SUPPORT_CASES,
+    TOPICS_BY_NAME,
+    carrier_requests_topic,
+    carrier_tracking_topic,
+)
+from conveyor_runtime.kafka_auth import KafkaCredentials, read_credentials
+from conveyor_runtime.testing import repository_root
+
+A, B = "swiftpost", "libertyparcel"
+DEADLINE = 60.0
+
+
+def load_stack() -> ModuleType:
+    path = repository_root() / "deploy" / "local" / "stack.py"
+    spec = importlib.util.spec_from_file_location("local_stack_acl", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+stack = load_stack()
+
+
+def free_port_block(size: int) -> int:
+    """The first of ``size`` consecutive free loopback ports below the ephemeral range."""
+    for base in range(24_000, 32_000, size):
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no block of free loopback ports between 24000 and 32000")
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Settings of a running authenticated single-node Kafka, provisioned from the registry."""
+    base = free_port_block(8)
+    others = [field for field in stack.PORT_VARIABLES if "kafka" not in field]
+    settings = stack.Settings(
+        home=tmp_path_factory.mktemp("secured-stack"),
+        kafka_port=base,
+        kafka_controller_port=base + 1,
+        kafka_auth=True,
+        start_timeout=DEADLINE * 2,
+        **dict(zip(others, range(base + 2, base + 8), strict=True)),
+    )
+    [node] = stack.kafka_nodes(settings)
+    try:
+        stack.ensure_started(node)
+        stack.wait_until_ready(node, settings.start_timeout)
+        stack.provision_kafka(settings)
+        yield settings
+    finally:
+        stack.down(settings)
+
+
+def who(settings: Any, user: str) -> KafkaCredentials:
+    return read_credentials(settings.kafka_credentials_file, user)
+
+
+def options(settings: Any, user: str) -> dict[str, Any]:
+    return {"bootstrap_servers": settings.kafka_bootstrap(), **who(settings, user).client_options()}
+
+
+async def publish(settings: Any, user: str, topic: str, value: bytes) -> None:
+    producer = AIOKafkaProducer(acks="all", request_timeout_ms=10_000, **options(settings, user))
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=b"o-1")
+    finally:
+        await producer.stop()
+
+
+async def read_as(
+    settings: Any, user: str, topic: str, group: str | None, expect: bytes | None = None
+) -> tuple[list[bytes], str | None]:
+    """What ``user`` reads of ``topic`` (in ``group``, or assigned every partition without one)
+    until ``expect`` arrives or 8 s pass, and the broker's refusal, if any."""
+    consumer = AIOKafkaConsumer(
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+        **options(settings, user),
+    )
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        if group is None:
+            partitions = TOPICS_BY_NAME[topic.removesuffix(".dlq")].partitions
+            consumer.assign([TopicPartition(topic, p) for p in range(partitions)])
+        else:
+            consumer.subscribe([topic])
+        deadline = asyncio.get_running_loop().time() + 8.0
+        while expect not in values and asyncio.get_running_loop().time() < deadline:
+            try:
+                batches = await consumer.getmany(timeout_ms=1_000)
+            except (TopicAuthorizationFailedError, GroupAuthorizationFailedError) as error:
+                return values, type(error).__name__
+            values += [r.value for records in batches.values() for r in records if r.value]
+            # A subscribed topic the metadata withholds is only logged by aiokafka, which then
+            # goes on without it: the cluster view records the broker's answer.
+            if topic in consumer._client.cluster.unauthorized_topics:
+                return values, "TOPIC_AUTHORIZATION_FAILED in metadata"
+        return values, None
+    finally:
+        await consumer.stop()
+
+
+async def refused_read(settings: Any, user: str, topic: str, group: str | None) -> str:
+    """The broker's refusal of ``user`` reading ``topic``; fails if anything was delivered."""
+    values, refusal = await read_as(settings, user, topic, group)
+    assert values == [], f"{user} read {topic}"
+    assert refusal is not None, f"{user} was not refused {topic}"
+    return refusal
+
+
+async def reads(settings: Any, user: str, topic: str, group: str | None, sent: bytes) -> bool:
+    values, refusal = await read_as(settings, user, topic, group, expect=sent)
+    return refusal is None and sent in values
+
+
+def marker() -> bytes:
+    return f"acl-test-{uuid.uuid4()}".encode()
+
+
+async def test_carrier_a_cannot_read_carrier_b_requests(secured: Any) -> None:
+    requests_b = carrier_requests_topic(B).name
+    sent = marker()
+    await publish(secured, "shipping", requests_b, sent)  # shipping writes every carrier's
+
+    assert await refused_read(secured, f"carrier-{A}", requests_b, group=f"carrier-{A}")
+    # Without a group too, asking for the partitions directly.
+    assert await refused_read(secured, f"carrier-{A}", requests_b, group=None)
+
+    assert await reads(secured, f"carrier-{B}", requests_b, f"carrier-{B}", sent)
+
+
+async def test_carrier_a_cannot_write_carrier_b_tracking_and_nothing_arrives(
+    secured: Any,
+) -> None:
+    tracking_b = carrier_tracking_topic(B).name
+    forged = marker()
+    with pytest.raises(TopicAuthorizationFailedError):
+        await publish(secured, f"carrier-{A}", tracking_b, forged)
+    assert forged not in (await read_as(secured, "admin", tracking_b, group=None))[0]
+
+    own = marker()
+    await publish(secured, f"carrier-{A}", carrier_tracking_topic(A).name, own)
+    assert await reads(secured, "shipping", carrier_tracking_topic(A).name, "shipping", own)
+
+
+async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: Any) -> None:
+    forged = marker()
+    with pytest.raises(TopicAuthorizationFailedError):
+        await publish(secured, "inventory", ORDER_STATUS.name, forged)
+    with pytest.raises(TopicAuthorizationFailedError):
+        await publish(secured, "support", ORDER_LIFECYCLE.name, forged)
+    for topic in (ORDER_STATUS.name, ORDER_LIFECYCLE.name):
+        assert forged not in (await read_as(secured, "admin", topic, group=None))[0]
+
+    await publish(secured, "orders", ORDER_STATUS.name, marker())  # the owner may
+
+
+async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: Any) -> None:
+    await publish(secured, "orders", SUPPORT_CASES.dead_letter, marker())  # orders consumes it
+    with pytest.raises(TopicAuthorizationFailedError):
+        await publish(secured, "support", SUPPORT_CASES.dead_letter, marker())  # its producer
+    with pytest.raises(TopicAuthorizationFailedError):
+        await publish(secured, "checkout", CHECKOUT_ORDERS.dead_letter, marker())
+
+
+async def test_the_checkout_writes_only_its_topic_and_reads_only_what_the_shop_shows(
+    secured: Any,
+) -> None:
+    await publish(secured, "checkout", CHECKOUT_ORDERS.name, marker())
+    for foreign in (ORDER_STATUS.name, ORDER_LIFECYCLE.name, carrier_tracking_topic(A).name):
+        with pytest.raises(TopicAuthorizationFailedError):
+            await publish(secured, "checkout", foreign, marker())
+
+    status = marker()
+    await publish(secured, "orders", ORDER_STATUS.name, status)
+    assert await reads(secured, "checkout", ORDER_STATUS.name, "checkout", status)
+    for foreign in (ORDER_LIFECYCLE.name, carrier_requests_topic(A).name, CHECKOUT_ORDERS.name):
+        assert await refused_read(secured, "checkout", foreign, group="checkout")
+    # A group that is not the checkout's is refused even on a topic it may read.
+    refusal = await refused_read(secured, "checkout", INVENTORY_STOCK.name, group="orders")
+    assert refusal == "GroupAuthorizationFailedError"
+
+
+@pytest.mark.parametrize("client", ["unauthenticated", "wrong password", "unknown user"])
+async def test_a_client_without_valid_credentials_is_refused(secured: Any, client: str) -> None:
+    right = who(secured, "orders")
+    auth = {
+        "unauthenticated": {},
+        "wrong password": KafkaCredentials(
+            "orders", SecretStr("not-" + right.password.get_secret_value())
+        ).client_options(),
+        "unknown user": KafkaCredentials("mallory", right.password).client_options(),
+    }[client]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=secured.kafka_bootstrap(), request_timeout_ms=5_000, **auth
+    )
+    with pytest.raises((KafkaConnectionError, KafkaError)):
+        await asyncio.wait_for(producer.start(), timeout=15)
+    await producer.stop()
+
+
+def test_applying_the_registry_acls_again_changes_nothing(secured: Any) -> None:
+    stack.apply_registry_acls(secured)  # as a second `make up` does: no error, same rules
+    stack.provision_kafka(secured)
