@@ -2,6 +2,7 @@
 broker and database, and one client broker playing the shop checkout, the warehouses and every
 carrier (scripted by the test, so each scenario says exactly what the carrier does)."""
 
+import functools
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -30,10 +31,12 @@ from conveyor_contracts.topics import (
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
     ORDER_STATUS,
+    SERVICE_GROUPS,
     SHIPPING_SHIPMENTS,
     SUPPORT_CASES,
     SUPPORT_REFUNDS,
     TOPICS,
+    TOPICS_BY_NAME,
     WAREHOUSE_RECEIPTS,
     carrier_requests_topic,
     carrier_tracking_topic,
@@ -42,8 +45,9 @@ from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
+from conveyor_runtime.kafka_acl import ADMIN, registry_acls, user_name
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import Servers, from_example, wait_for
+from conveyor_runtime.testing import SecuredKafka, Servers, from_example, wait_for
 from conveyor_runtime.tokens import Issuer
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
@@ -79,9 +83,13 @@ class Mesh:
     prefix: str
     tokens: Issuer  # the services verify its tokens (keys made for this mesh)
     seen: dict[str, list[Any]] = field(default_factory=dict)  # topic name -> events, in order
+    # On an authenticated broker, a client per outside actor (checkout, warehouse, carriers):
+    # each topic is written as its registry producer, so the ACLs are exercised too.
+    publishers: dict[str, KafkaBroker] = field(default_factory=dict)
 
     async def publish(self, topic: str, message: BaseModel, key: str) -> None:
-        await self.client.publish(
+        client = self.publishers.get(TOPICS_BY_NAME[topic].producer, self.client)
+        await client.publish(
             message.model_dump_json().encode(), topic=self.prefix + topic, key=key.encode()
         )
 
@@ -253,9 +261,15 @@ async def running_mesh(
     *,
     orders_settings: dict[str, Any] | None = None,
     every_service: dict[str, Any] | None = None,
+    secured: SecuredKafka | None = None,
     **shipping_settings: Any,
 ) -> AsyncIterator[Mesh]:
-    """The four services on a fresh namespace; ``every_service`` adds settings to all four."""
+    """The four services on a fresh namespace; ``every_service`` adds settings to all four.
+
+    With ``secured`` (an authenticated broker, ``kafka`` being its address) every service and
+    outside actor is its own principal, under the registry's ACLs moved to the namespace; the
+    test's observer reads as the admin.
+    """
     prefix = f"e{uuid.uuid4().hex[:10]}-"
     keys = tempfile.TemporaryDirectory(prefix="mesh-tokens-")
     tokens = Issuer.at(Path(keys.name))
@@ -264,11 +278,18 @@ async def running_mesh(
     for spec in TOPICS:
         wanted[prefix + spec.name] = min(spec.partitions, 3)
         wanted[prefix + spec.dead_letter] = 1
-    await kafka_admin.ensure_topics(kafka, wanted)
+    admin = secured.credentials(ADMIN) if secured else None
+    await kafka_admin.ensure_topics(kafka, wanted, credentials=admin)
+    if secured:
+        acls = registry_acls(TOPICS, prefix)
+        await kafka_admin.ensure_acls(kafka, acls, credentials=admin)
 
     def common(service: str) -> dict[str, Any]:
+        principal = secured.credentials(service) if secured else None
         return {
             "kafka_bootstrap_servers": kafka,
+            "kafka_username": principal.username if principal else None,
+            "kafka_password": principal.password if principal else None,
             "mongo_url": servers.mongo_url,
             "mongo_database": f"{prefix}{service}",
             "otlp_endpoint": servers.otlp,
@@ -285,18 +306,32 @@ async def running_mesh(
         "shipping": create_shipping(ShippingSettings(**common("shipping"), **shipping_settings)),
         "support": create_support(SupportSettings(**common("support"))),
     }
-    client = build_broker(kafka, "doorstep-test", build_tracer_provider("doorstep-test", None))
+    tracing = build_tracer_provider("doorstep-test", None)
+    client = build_broker(kafka, "doorstep-test", tracing, admin)
     mesh = Mesh(apps, client, prefix, tokens)
+    if secured:
+        outside = {spec.producer for spec in TOPICS} - set(SERVICE_GROUPS)
+        mesh.publishers = {
+            actor: build_broker(
+                kafka, user_name(actor), tracing, secured.credentials(user_name(actor))
+            )
+            for actor in outside
+        }
     for spec in (*WATCHED, *(carrier_requests_topic(code) for code in CARRIER_CODES)):
         _watch(mesh, spec.name, spec.adapter)
 
     async with AsyncExitStack() as stack:
         stack.enter_context(keys)
-        stack.push_async_callback(kafka_admin.delete_topics_with_prefix, kafka, prefix)
+        stack.push_async_callback(
+            functools.partial(kafka_admin.delete_topics_with_prefix, credentials=admin),
+            kafka,
+            prefix,
+        )
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
-        await client.start()
-        stack.push_async_callback(client.stop)
+        for publisher in (client, *mesh.publishers.values()):
+            await publisher.start()
+            stack.push_async_callback(publisher.stop)
         yield mesh
 
 

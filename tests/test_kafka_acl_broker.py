@@ -7,13 +7,7 @@ checks nothing arrived; a positive control shows the same client setup works whe
 """
 
 import asyncio
-import importlib.util
-import socket
-import sys
 import uuid
-from collections.abc import Iterator
-from types import ModuleType
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -31,77 +25,26 @@ from conveyor_contracts.topics import (
     ORDER_LIFECYCLE,
     ORDER_STATUS,
     SUPPORT_CASES,
-    TOPICS_BY_NAME,
+    TOPICS,
     carrier_requests_topic,
     carrier_tracking_topic,
 )
-from conveyor_runtime.kafka_auth import KafkaCredentials, read_credentials
-from conveyor_runtime.testing import repository_root
+from conveyor_runtime import kafka_admin
+from conveyor_runtime.kafka_acl import registry_acls
+from conveyor_runtime.kafka_auth import KafkaCredentials
+from conveyor_runtime.testing import SecuredKafka
 
 A, B = "swiftpost", "libertyparcel"
-DEADLINE = 60.0
 
 
-def load_stack() -> ModuleType:
-    path = repository_root() / "deploy" / "local" / "stack.py"
-    spec = importlib.util.spec_from_file_location("local_stack_acl", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def secured(secured_kafka: SecuredKafka) -> SecuredKafka:
+    """The session's authenticated broker (``conveyor_runtime.testing``)."""
+    return secured_kafka
 
 
-stack = load_stack()
-
-
-def free_port_block(size: int) -> int:
-    """The first of ``size`` consecutive free loopback ports below the ephemeral range."""
-    for base in range(24_000, 32_000, size):
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no block of free loopback ports between 24000 and 32000")
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Settings of a running authenticated single-node Kafka, provisioned from the registry."""
-    base = free_port_block(8)
-    others = [field for field in stack.PORT_VARIABLES if "kafka" not in field]
-    settings = stack.Settings(
-        home=tmp_path_factory.mktemp("secured-stack"),
-        kafka_port=base,
-        kafka_controller_port=base + 1,
-        kafka_auth=True,
-        start_timeout=DEADLINE * 2,
-        **dict(zip(others, range(base + 2, base + 8), strict=True)),
-    )
-    [node] = stack.kafka_nodes(settings)
-    try:
-        stack.ensure_started(node)
-        stack.wait_until_ready(node, settings.start_timeout)
-        stack.provision_kafka(settings)
-        yield settings
-    finally:
-        stack.down(settings)
-
-
-def who(settings: Any, user: str) -> KafkaCredentials:
-    return read_credentials(settings.kafka_credentials_file, user)
-
-
-def options(settings: Any, user: str) -> dict[str, Any]:
-    return {"bootstrap_servers": settings.kafka_bootstrap(), **who(settings, user).client_options()}
-
-
-async def publish(settings: Any, user: str, topic: str, value: bytes) -> None:
-    producer = AIOKafkaProducer(acks="all", request_timeout_ms=10_000, **options(settings, user))
+async def publish(settings: SecuredKafka, user: str, topic: str, value: bytes) -> None:
+    producer = AIOKafkaProducer(acks="all", request_timeout_ms=10_000, **settings.options(user))
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=b"o-1")
@@ -110,7 +53,7 @@ async def publish(settings: Any, user: str, topic: str, value: bytes) -> None:
 
 
 async def read_as(
-    settings: Any, user: str, topic: str, group: str | None, expect: bytes | None = None
+    settings: SecuredKafka, user: str, topic: str, group: str | None, expect: bytes | None = None
 ) -> tuple[list[bytes], str | None]:
     """What ``user`` reads of ``topic`` (in ``group``, or assigned every partition without one)
     until ``expect`` arrives or 8 s pass, and the broker's refusal, if any."""
@@ -119,13 +62,14 @@ async def read_as(
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         request_timeout_ms=10_000,
-        **options(settings, user),
+        **settings.options(user),
     )
     await consumer.start()
     values: list[bytes] = []
     try:
         if group is None:
-            partitions = TOPICS_BY_NAME[topic.removesuffix(".dlq")].partitions
+            name = topic.removesuffix(".dlq")  # a namespace's topic ends in the registry's name
+            partitions = next(spec.partitions for spec in TOPICS if name.endswith(spec.name))
             consumer.assign([TopicPartition(topic, p) for p in range(partitions)])
         else:
             consumer.subscribe([topic])
@@ -145,7 +89,7 @@ async def read_as(
         await consumer.stop()
 
 
-async def refused_read(settings: Any, user: str, topic: str, group: str | None) -> str:
+async def refused_read(settings: SecuredKafka, user: str, topic: str, group: str | None) -> str:
     """The broker's refusal of ``user`` reading ``topic``; fails if anything was delivered."""
     values, refusal = await read_as(settings, user, topic, group)
     assert values == [], f"{user} read {topic}"
@@ -153,7 +97,9 @@ async def refused_read(settings: Any, user: str, topic: str, group: str | None) 
     return refusal
 
 
-async def reads(settings: Any, user: str, topic: str, group: str | None, sent: bytes) -> bool:
+async def reads(
+    settings: SecuredKafka, user: str, topic: str, group: str | None, sent: bytes
+) -> bool:
     values, refusal = await read_as(settings, user, topic, group, expect=sent)
     return refusal is None and sent in values
 
@@ -162,7 +108,7 @@ def marker() -> bytes:
     return f"acl-test-{uuid.uuid4()}".encode()
 
 
-async def test_carrier_a_cannot_read_carrier_b_requests(secured: Any) -> None:
+async def test_carrier_a_cannot_read_carrier_b_requests(secured: SecuredKafka) -> None:
     requests_b = carrier_requests_topic(B).name
     sent = marker()
     await publish(secured, "shipping", requests_b, sent)  # shipping writes every carrier's
@@ -175,7 +121,7 @@ async def test_carrier_a_cannot_read_carrier_b_requests(secured: Any) -> None:
 
 
 async def test_carrier_a_cannot_write_carrier_b_tracking_and_nothing_arrives(
-    secured: Any,
+    secured: SecuredKafka,
 ) -> None:
     tracking_b = carrier_tracking_topic(B).name
     forged = marker()
@@ -188,7 +134,7 @@ async def test_carrier_a_cannot_write_carrier_b_tracking_and_nothing_arrives(
     assert await reads(secured, "shipping", carrier_tracking_topic(A).name, "shipping", own)
 
 
-async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: Any) -> None:
+async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: SecuredKafka) -> None:
     forged = marker()
     with pytest.raises(TopicAuthorizationFailedError):
         await publish(secured, "inventory", ORDER_STATUS.name, forged)
@@ -200,7 +146,7 @@ async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: Any) -> N
     await publish(secured, "orders", ORDER_STATUS.name, marker())  # the owner may
 
 
-async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: Any) -> None:
+async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: SecuredKafka) -> None:
     await publish(secured, "orders", SUPPORT_CASES.dead_letter, marker())  # orders consumes it
     with pytest.raises(TopicAuthorizationFailedError):
         await publish(secured, "support", SUPPORT_CASES.dead_letter, marker())  # its producer
@@ -209,7 +155,7 @@ async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: Any)
 
 
 async def test_the_checkout_writes_only_its_topic_and_reads_only_what_the_shop_shows(
-    secured: Any,
+    secured: SecuredKafka,
 ) -> None:
     await publish(secured, "checkout", CHECKOUT_ORDERS.name, marker())
     for foreign in (ORDER_STATUS.name, ORDER_LIFECYCLE.name, carrier_tracking_topic(A).name):
@@ -227,8 +173,10 @@ async def test_the_checkout_writes_only_its_topic_and_reads_only_what_the_shop_s
 
 
 @pytest.mark.parametrize("client", ["unauthenticated", "wrong password", "unknown user"])
-async def test_a_client_without_valid_credentials_is_refused(secured: Any, client: str) -> None:
-    right = who(secured, "orders")
+async def test_a_client_without_valid_credentials_is_refused(
+    secured: SecuredKafka, client: str
+) -> None:
+    right = secured.credentials("orders")
     auth = {
         "unauthenticated": {},
         "wrong password": KafkaCredentials(
@@ -237,13 +185,17 @@ async def test_a_client_without_valid_credentials_is_refused(secured: Any, clien
         "unknown user": KafkaCredentials("mallory", right.password).client_options(),
     }[client]
     producer = AIOKafkaProducer(
-        bootstrap_servers=secured.kafka_bootstrap(), request_timeout_ms=5_000, **auth
+        bootstrap_servers=secured.bootstrap, request_timeout_ms=5_000, **auth
     )
     with pytest.raises((KafkaConnectionError, KafkaError)):
         await asyncio.wait_for(producer.start(), timeout=15)
     await producer.stop()
 
 
-def test_applying_the_registry_acls_again_changes_nothing(secured: Any) -> None:
-    stack.apply_registry_acls(secured)  # as a second `make up` does: no error, same rules
-    stack.provision_kafka(secured)
+async def test_applying_the_registry_acls_again_changes_nothing(secured: SecuredKafka) -> None:
+    acls = registry_acls(TOPICS)
+    admin = secured.credentials("admin")
+    # As a second `make up` does: no error, the same rules, and they still hold.
+    assert await kafka_admin.ensure_acls(secured.bootstrap, acls, credentials=admin) == len(acls)
+    with pytest.raises(TopicAuthorizationFailedError):
+        await publish(secured, "inventory", ORDER_STATUS.name, marker())

@@ -12,6 +12,7 @@ Every test gets its own namespace: topic prefix, consumer groups and database na
 """
 
 import asyncio
+import importlib.util
 import os
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import httpx
@@ -33,6 +35,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel
 
 from conveyor_contracts.spec import TopicSpec
+from conveyor_runtime.kafka_auth import KafkaCredentials, read_credentials
 from conveyor_runtime.tokens import Issuer
 
 SERVER_TIMEOUT = 120.0
@@ -187,6 +190,72 @@ async def kafka(servers: Servers) -> str:
     except Exception as error:
         pytest.fail(f"Kafka from the {servers.origin} at {servers.kafka} is not ready: {error}")
     return servers.kafka
+
+
+@dataclass(frozen=True)
+class SecuredKafka:
+    """An authenticated Kafka (SASL/SCRAM-SHA-512, the registry's ACLs, nothing else allowed)."""
+
+    bootstrap: str
+    credentials_file: Path  # every principal's password, as the local stack generates them
+
+    def credentials(self, user: str) -> KafkaCredentials:
+        return read_credentials(self.credentials_file, user)
+
+    def options(self, user: str) -> dict[str, Any]:
+        """aiokafka keyword arguments (bootstrap servers included) for ``user``."""
+        return {"bootstrap_servers": self.bootstrap, **self.credentials(user).client_options()}
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
+    """A Kafka node with authentication and authorization on, started for this session in a
+    stack home of its own on free ports and provisioned as ``make up`` does it (users at
+    format time, the registry's topics and ACLs); stopped at the end."""
+    stack = _local_stack()
+    base = _free_port_block(8)
+    others = [field for field in stack.PORT_VARIABLES if "kafka" not in field]
+    settings = stack.Settings(
+        home=tmp_path_factory.mktemp("secured-stack"),
+        kafka_port=base,
+        kafka_controller_port=base + 1,
+        kafka_auth=True,
+        start_timeout=SERVER_TIMEOUT,
+        **dict(zip(others, range(base + 2, base + 8), strict=True)),
+    )
+    [node] = stack.kafka_nodes(settings)
+    try:
+        stack.ensure_started(node)
+        stack.wait_until_ready(node, settings.start_timeout)
+        stack.provision_kafka(settings)
+        yield SecuredKafka(settings.kafka_bootstrap(), settings.kafka_credentials_file)
+    finally:
+        stack.down(settings)
+
+
+def _local_stack() -> ModuleType:
+    path = repository_root() / "deploy" / "local" / "stack.py"
+    spec = importlib.util.spec_from_file_location("conveyor_local_stack", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def _free_port_block(size: int) -> int:
+    """The first of ``size`` consecutive free loopback ports below Linux's ephemeral range and
+    away from the default stack's."""
+    for base in range(24_000, 32_000, size):
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no block of free loopback ports between 24000 and 32000")
 
 
 @pytest.fixture
