@@ -25,6 +25,7 @@ from conveyor_contracts.carriers.tracking import (
     TrackingScanRecorded,
 )
 from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
+from conveyor_contracts.principals import user_name
 from conveyor_contracts.topics import (
     CARRIER_CODES,
     CHECKOUT_ORDERS,
@@ -45,7 +46,7 @@ from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.kafka_acl import ADMIN, registry_acls, user_name
+from conveyor_runtime.kafka_acl import ADMIN, registry_acls
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import SecuredKafka, Servers, from_example, wait_for
 from conveyor_runtime.tokens import Issuer

@@ -1,5 +1,6 @@
 """The registry's ACLs, derived without a broker (tests/test_kafka_acl_broker.py enforces them)."""
 
+from conveyor_contracts.principals import user_name
 from conveyor_contracts.topics import (
     CARRIER_CODES,
     CHECKOUT_ERASURES,
@@ -18,7 +19,6 @@ from conveyor_runtime.kafka_acl import (
     Resource,
     registry_acls,
     registry_actors,
-    user_name,
 )
 
 ACLS = registry_acls(TOPICS)

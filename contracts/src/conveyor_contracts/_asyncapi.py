@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from faststream.security import SASLScram512
 from faststream.specification import AsyncAPI
 
 from conveyor_contracts.groups import SERVICE_GROUPS
+from conveyor_contracts.principals import principal
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import TOPICS
 
@@ -23,8 +25,11 @@ DESCRIPTION = (
     "envelope (event_id, event_type, occurred_at, correlation_id, causation_id, producer); "
     "event_type tells the events of a topic apart. Consumers ignore unknown fields; within v1 "
     "only optional fields are added. Every topic has a dead-letter companion '<topic>.dlq'. "
-    "Each carrier reads and writes only its own carrier.<code>.* topics."
+    "Each carrier reads and writes only its own carrier.<code>.* topics. Every client "
+    "authenticates with SASL/SCRAM-SHA-512 as its own principal, and the broker allows each "
+    "operation only to the principal named by its x-kafka-principal (its consumer group too)."
 )
+SECURITY_SCHEME = "scram512"  # the name FastStream gives SASL/SCRAM-SHA-512
 
 
 def _about(spec: TopicSpec[Any]) -> str:
@@ -49,7 +54,12 @@ def _handler(message: Any) -> Callable[[Any], Awaitable[None]]:
 
 def build_broker() -> KafkaBroker:
     """A never-connected broker declaring every topic's producer and consumers."""
-    broker = KafkaBroker("kafka:9092", description="Conveyor's Kafka cluster.")
+    broker = KafkaBroker(
+        "kafka:9092",
+        description="Conveyor's Kafka cluster.",
+        # Only the scheme reaches the document; the broker never connects, so no real secret.
+        security=SASLScram512(username="<principal>", password="<password>"),
+    )
     for spec in TOPICS:
         broker.publisher(
             spec.name,
@@ -74,4 +84,10 @@ def asyncapi_document() -> dict[str, Any]:
         build_broker(), title="Conveyor event mesh", version="1", description=DESCRIPTION
     )
     document: dict[str, Any] = json.loads(spec.to_specification().to_json())
+    # FastStream declares the scheme on the server only: each operation says who may use it.
+    # Operation ids are the titles above, "<topic>:<actor>" (topic names hold no colon).
+    for operation_id, operation in document["operations"].items():
+        actor = operation_id.split(":", 1)[1]
+        operation["security"] = [{"$ref": f"#/components/securitySchemes/{SECURITY_SCHEME}"}]
+        operation["x-kafka-principal"] = principal(actor)
     return document

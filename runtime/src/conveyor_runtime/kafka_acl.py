@@ -11,7 +11,7 @@ never drift from what the contracts document:
   tool and run as the admin.
 
 Principals are ``User:<name>`` with the actor's registry name, a carrier's ``carrier:<code>``
-spelled ``carrier-<code>`` (SCRAM user names are simplest without a colon). A service's group
+spelled ``carrier-<code>`` (``conveyor_contracts.principals``). A service's group
 is its registry group id, matched literally; an outside actor names its own groups, so it gets
 every group starting with its principal name (``carrier-swiftpost``, ``warehouse-returns-…``).
 """
@@ -22,6 +22,7 @@ from enum import IntEnum
 from typing import Any
 
 from conveyor_contracts.groups import SERVICE_GROUPS
+from conveyor_contracts.principals import principal, user_name
 
 ADMIN = "admin"  # provisioning and operator tools; a super user of the broker
 BROKER = "broker"  # the brokers' own principal between themselves; a super user too
@@ -67,11 +68,6 @@ class Acl:
         )
 
 
-def user_name(actor: str) -> str:
-    """The SCRAM user name of a registry actor (``carrier:swiftpost`` -> ``carrier-swiftpost``)."""
-    return actor.replace(":", "-")
-
-
 def registry_actors(topics: Iterable[Any]) -> list[str]:
     """Every producer and consumer the registry names, as SCRAM user names, sorted."""
     names = {spec.producer for spec in topics} | {c for spec in topics for c in spec.consumers}
@@ -99,13 +95,12 @@ def registry_acls(topics: Iterable[Any], prefix: str = "") -> set[Acl]:
 
 
 def _topic(actor: str, topic: str, operation: Operation) -> Acl:
-    return Acl(f"User:{user_name(actor)}", Resource.TOPIC, topic, Pattern.LITERAL, operation)
+    return Acl(principal(actor), Resource.TOPIC, topic, Pattern.LITERAL, operation)
 
 
 def _group(actor: str, prefix: str) -> Acl:
-    principal = f"User:{user_name(actor)}"
     if actor in SERVICE_GROUPS:
         name, pattern = prefix + SERVICE_GROUPS[actor], Pattern.LITERAL
     else:
         name, pattern = prefix + user_name(actor), Pattern.PREFIXED
-    return Acl(principal, Resource.GROUP, name, pattern, Operation.READ)
+    return Acl(principal(actor), Resource.GROUP, name, pattern, Operation.READ)
