@@ -158,3 +158,13 @@ async def test_a_request_before_the_order_reached_support_keeps_nothing_of_the_b
     timeline = await w.timelines.get(ORDER)
     assert timeline is not None
     assert timeline.buyer_id is None
+
+
+async def test_the_retention_counts_from_when_support_heard_not_from_the_senders_clock() -> None:
+    w = world(retention_days=90)
+    old = event(OrderPlaced, at=w.clock.now - timedelta(days=200))  # a checkout's clock far off
+    await keep_aftersales_facts(old, w.support)
+    cases = await cases_of(w)
+    assert forget_at(cases, w.support.retention) == w.clock.now + timedelta(days=90)
+    await escalate_cases_on_timer(ORDER, w.clock.now, w.support)
+    assert holds_personal(await cases_of(w))

@@ -41,7 +41,6 @@ class Purchase:
     order_total_minor: int
     ship_to: PostalAddress = field(repr=False)  # personal
     recipient: Contact = field(repr=False)  # personal
-    placed_at: datetime | None = None  # absent on purchases kept before it was
 
     @classmethod
     def of(cls, placed: OrderPlaced) -> "Purchase":
@@ -55,7 +54,6 @@ class Purchase:
             order_total_minor=placed.order_total.amount_minor,
             ship_to=placed.ship_to,
             recipient=placed.recipient,
-            placed_at=placed.occurred_at,
         )
 
     def ordered(self) -> Counter[str]:

@@ -98,6 +98,9 @@ class OrderCases:
     purchase: Purchase | None = None
     delivered_at: datetime | None = None  # the latest outbound delivery scan
     erasures: tuple[str, ...] = ()  # event ids of the buyer's erasure requests, applied
+    # When support last kept an after-sales fact of the order, by its own clock: where the
+    # retention counts from (an event's own time is its sender's clock, and may be far off).
+    heard_at: datetime | None = None
 
     def with_rma(self, rma_id: str) -> Case | None:
         return next((c for c in self.cases if c.rma is not None and c.rma.rma_id == rma_id), None)

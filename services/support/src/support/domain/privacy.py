@@ -29,13 +29,14 @@ def purchase_holds_personal(purchase: Purchase) -> bool:
 
 
 def settled_at(cases: OrderCases) -> datetime | None:
-    """The latest fact support keeps of the order, if none of its cases is open; else None.
+    """When support last heard of the order (its purchase, its delivery, a case), by its own
+    clock, if none of its cases is open; else None.
 
     An order with no fact dated (a document made by a request alone) has nothing to forget.
     """
     if any(not case.ended for case in cases.cases):
         return None
-    instants = [cases.delivered_at, cases.purchase.placed_at if cases.purchase else None]
+    instants = [cases.heard_at]
     for case in cases.cases:
         instants += [case.opened_at, case.updated_at, case.escalated_at]
     return max(filter(None, instants), default=None)

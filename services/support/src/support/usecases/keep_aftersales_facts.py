@@ -16,6 +16,7 @@ from support.usecases.context import Support, upsert_cases
 
 
 async def keep_aftersales_facts(event: OrderEnvelope, support: Support) -> None:
+    now = support.clock()
     if isinstance(event, OrderPlaced):
         purchase = Purchase.of(event)
 
@@ -23,8 +24,8 @@ async def keep_aftersales_facts(event: OrderEnvelope, support: Support) -> None:
             if cases.purchase is not None:
                 return cases, []  # an order is placed once: the first word stands
             if cases.erasures:  # the buyer's request came first: keep nothing of them
-                return replace(cases, purchase=forgotten_purchase(purchase)), []
-            return replace(cases, purchase=purchase), []
+                return replace(cases, purchase=forgotten_purchase(purchase), heard_at=now), []
+            return replace(cases, purchase=purchase, heard_at=now), []
 
     elif isinstance(event, ShipmentDelivered) and event.direction == "outbound":
         delivered = event.scanned_at
@@ -32,7 +33,8 @@ async def keep_aftersales_facts(event: OrderEnvelope, support: Support) -> None:
         def change(cases: OrderCases) -> tuple[OrderCases, list[OutboxMessage]]:
             if cases.delivered_at is not None and cases.delivered_at >= delivered:
                 return cases, []
-            return replace(cases, delivered_at=delivered), []  # the last parcel's arrival
+            # The last parcel's arrival.
+            return replace(cases, delivered_at=delivered, heard_at=now), []
 
     else:
         return
