@@ -8,6 +8,7 @@ checks nothing arrived; a positive control shows the same client setup works whe
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -19,6 +20,7 @@ from aiokafka.errors import (
 )
 from pydantic import SecretStr
 
+from conveyor_contracts.carriers.requests import BookShipment
 from conveyor_contracts.topics import (
     CHECKOUT_ORDERS,
     INVENTORY_STOCK,
@@ -32,7 +34,12 @@ from conveyor_contracts.topics import (
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.kafka_acl import registry_acls
 from conveyor_runtime.kafka_auth import KafkaCredentials
-from conveyor_runtime.testing import SecuredKafka
+from conveyor_runtime.testing import SecuredKafka, from_example, wait_for
+from conveyor_simulators.carrier_model import CarrierSettings
+from conveyor_simulators.checkout import CheckoutSettings
+from conveyor_simulators.kafka import tracer_provider
+from conveyor_simulators.run_carrier import build_carriers
+from conveyor_simulators.run_checkout import publish_checkout
 
 A, B = "swiftpost", "libertyparcel"
 
@@ -199,3 +206,57 @@ async def test_applying_the_registry_acls_again_changes_nothing(secured: Secured
     assert await kafka_admin.ensure_acls(secured.bootstrap, acls, credentials=admin) == len(acls)
     with pytest.raises(TopicAuthorizationFailedError):
         await publish(secured, "inventory", ORDER_STATUS.name, marker())
+
+
+async def test_the_simulators_log_in_as_their_own_principals(secured: SecuredKafka) -> None:
+    # The checkout simulator writes its topic as `checkout` (anything else would be refused).
+    plan = CheckoutSettings(orders=3, seed=5, cancel_ratio=0.0, invalid_ratio=0.0)
+    published = await publish_checkout(
+        plan, rate=0, bootstrap=secured.bootstrap, kafka_credentials=secured.credentials_file
+    )
+    assert published == 3
+
+    # A carrier simulator reads its requests and answers on its tracking, as `carrier-swiftpost`.
+    calm = CarrierSettings(
+        decline_rate=0.0,
+        failed_delivery_rate=0.0,
+        lost_rate=0.0,
+        duplicate_rate=0.0,
+        out_of_order_rate=0.0,
+    )
+    [(broker, provider, carrier)] = build_carriers(
+        (A,),
+        bootstrap=secured.bootstrap,
+        provider_for=lambda name: tracer_provider(name, None),
+        settings=calm,
+        speed=300.0,
+        prefix="",
+        kafka_credentials=secured.credentials_file,
+    )
+    order_id = f"ord_{uuid.uuid4().hex[:12]}"
+    now = datetime.now(UTC)
+    booking = from_example(
+        BookShipment,
+        order_id=order_id,
+        correlation_id=order_id,
+        pickup_by=(now + timedelta(hours=4)).isoformat(),
+        deliver_by=(now + timedelta(days=3)).isoformat(),
+    )
+    await broker.start()
+    try:
+        await publish(
+            secured, "shipping", carrier_requests_topic(A).name, booking.model_dump_json().encode()
+        )
+
+        async def accepted() -> bool:
+            values, refusal = await read_as(
+                secured, "shipping", carrier_tracking_topic(A).name, group=None
+            )
+            assert refusal is None
+            return any(order_id.encode() in v and b"ShipmentAccepted" in v for v in values)
+
+        await wait_for(accepted, within=60, interval=1)
+    finally:
+        carrier.close()
+        await broker.stop()
+        provider.shutdown()

@@ -3,7 +3,9 @@
 import argparse
 import asyncio
 import functools
+import os
 import uuid
+from pathlib import Path
 
 from conveyor_contracts.topics import CARRIER_CODES
 from conveyor_simulators.carrier_model import CarrierSettings
@@ -20,6 +22,13 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--bootstrap", default="127.0.0.1:9092")
     common.add_argument("--topic-prefix", default="")
+    common.add_argument(
+        "--kafka-credentials",
+        type=Path,
+        default=os.environ.get("CONVEYOR_KAFKA_CREDENTIALS") or None,
+        help="the stack's kafka/credentials.json on an authenticated broker "
+        "(env CONVEYOR_KAFKA_CREDENTIALS); each simulator logs in as its own principal",
+    )
     common.add_argument("--seed", type=int, default=7)
     common.add_argument("--otlp", default="http://127.0.0.1:4318", help="'' disables tracing")
     checkout = commands.add_parser("checkout", parents=[common], help="publish orders")
@@ -64,6 +73,7 @@ async def _carriers(args: argparse.Namespace) -> None:
         settings=settings,
         speed=args.speed,
         prefix=args.topic_prefix,
+        kafka_credentials=args.kafka_credentials,
     )
     for kafka, _, _ in built:
         await kafka.start()
@@ -93,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
                 bootstrap=args.bootstrap,
                 prefix=args.topic_prefix,
                 otlp=args.otlp or None,
+                kafka_credentials=args.kafka_credentials,
             )
         )
     elif args.command == "erasure":
@@ -103,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
                 erasure_id,
                 bootstrap=args.bootstrap,
                 prefix=args.topic_prefix,
+                kafka_credentials=args.kafka_credentials,
             )
         )
     elif args.command == "receipts":
@@ -113,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
                 quantity=args.quantity,
                 bootstrap=args.bootstrap,
                 prefix=args.topic_prefix,
+                kafka_credentials=args.kafka_credentials,
             )
         )
     else:

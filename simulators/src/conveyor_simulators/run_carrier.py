@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -24,7 +25,7 @@ from conveyor_contracts.carriers.tracking import (
 )
 from conveyor_contracts.topics import carrier_requests_topic, carrier_tracking_topic
 from conveyor_simulators.carrier_model import CarrierSettings, plan_shipment
-from conveyor_simulators.kafka import broker
+from conveyor_simulators.kafka import broker, credentials
 
 
 class Carrier:
@@ -152,12 +153,14 @@ def build_carriers(
     settings: CarrierSettings,
     speed: float,
     prefix: str = "",
+    kafka_credentials: Path | None = None,
 ) -> list[tuple[KafkaBroker, TracerProvider, Carrier]]:
     """One broker per carrier: each has its own service.name and consumer group."""
     built = []
     for code in codes:
         provider: TracerProvider = provider_for(f"carrier-{code}")
-        kafka = broker(bootstrap, f"carrier-{code}", provider)
+        login = credentials(kafka_credentials, carrier_tracking_topic(code).producer)
+        kafka = broker(bootstrap, f"carrier-{code}", provider, login)
         carrier = Carrier(code, kafka, settings, speed, prefix)
 
         kafka.subscriber(

@@ -1,6 +1,7 @@
 """Publishes a checkout plan to Kafka at a steady rate, each order starting its own trace."""
 
 import asyncio
+from pathlib import Path
 
 from opentelemetry import context as otel_context
 
@@ -11,7 +12,7 @@ from conveyor_simulators.checkout import (
     plan_erasure,
     plan_receipts,
 )
-from conveyor_simulators.kafka import broker, tracer_provider
+from conveyor_simulators.kafka import broker, credentials, tracer_provider
 
 
 async def publish_checkout(
@@ -21,12 +22,14 @@ async def publish_checkout(
     bootstrap: str,
     prefix: str = "",
     otlp: str | None = None,
+    kafka_credentials: Path | None = None,
 ) -> int:
     """Publish every planned message; returns how many were published."""
     provider = tracer_provider("checkout-simulator", otlp)
     topic = prefix + CHECKOUT_ORDERS.name
     count = 0
-    async with broker(bootstrap, "checkout-simulator", provider) as kafka:
+    login = credentials(kafka_credentials, CHECKOUT_ORDERS.producer)
+    async with broker(bootstrap, "checkout-simulator", provider, login) as kafka:
         for planned in plan_checkout(settings):
             # An empty context: each message is the root of its own trace, not a child of the
             # previous publish.
@@ -45,12 +48,19 @@ async def publish_checkout(
 
 
 async def publish_receipts(
-    *, seed: int, warehouses: tuple[str, ...], quantity: int, bootstrap: str, prefix: str = ""
+    *,
+    seed: int,
+    warehouses: tuple[str, ...],
+    quantity: int,
+    bootstrap: str,
+    prefix: str = "",
+    kafka_credentials: Path | None = None,
 ) -> int:
     provider = tracer_provider("warehouse-simulator", None)
     topic = prefix + WAREHOUSE_RECEIPTS.name
     receipts = plan_receipts(seed, warehouses, quantity)
-    async with broker(bootstrap, "warehouse-simulator", provider) as kafka:
+    login = credentials(kafka_credentials, WAREHOUSE_RECEIPTS.producer)
+    async with broker(bootstrap, "warehouse-simulator", provider, login) as kafka:
         for receipt in receipts:
             await kafka.publish(receipt.model_dump(mode="json"), topic, key=receipt.sku.encode())
     provider.shutdown()
@@ -58,13 +68,19 @@ async def publish_receipts(
 
 
 async def publish_erasure(
-    order_ids: tuple[str, ...], erasure_id: str, *, bootstrap: str, prefix: str = ""
+    order_ids: tuple[str, ...],
+    erasure_id: str,
+    *,
+    bootstrap: str,
+    prefix: str = "",
+    kafka_credentials: Path | None = None,
 ) -> int:
     """Publish a buyer's erasure request, one message per order (keyed by it); how many."""
     provider = tracer_provider("checkout-simulator", None)
     topic = prefix + CHECKOUT_ERASURES.name
     requests = plan_erasure(order_ids, erasure_id)
-    async with broker(bootstrap, "checkout-simulator", provider) as kafka:
+    login = credentials(kafka_credentials, CHECKOUT_ERASURES.producer)
+    async with broker(bootstrap, "checkout-simulator", provider, login) as kafka:
         for request in requests:
             await kafka.publish(
                 request.model_dump(mode="json"), topic, key=request.order_id.encode()

@@ -11,6 +11,7 @@ draws from its own ``random.Random``.
 import random
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -20,7 +21,7 @@ from conveyor_contracts.shipping import SHIPMENT_EVENTS, ReturnPickupBooked, Shi
 from conveyor_contracts.support import SUPPORT_CASE_EVENTS, ReturnAuthorised
 from conveyor_contracts.topics import SHIPPING_SHIPMENTS, SUPPORT_CASES, WAREHOUSE_RETURNS
 from conveyor_contracts.warehouse import ReturnInspected, ReturnReceived
-from conveyor_simulators.kafka import broker
+from conveyor_simulators.kafka import broker, credentials
 
 _NAMESPACE = uuid.UUID("0b7f5a9e-3c1d-4e8f-a2b6-9d4c7e1f3a58")
 
@@ -100,9 +101,16 @@ class ReturnsDock:
 
 
 def build_returns_dock(
-    *, bootstrap: str, provider: TracerProvider, prefix: str, seed: int, damaged_rate: float
+    *,
+    bootstrap: str,
+    provider: TracerProvider,
+    prefix: str,
+    seed: int,
+    damaged_rate: float,
+    kafka_credentials: Path | None = None,
 ) -> tuple[KafkaBroker, ReturnsDock]:
-    kafka = broker(bootstrap, "warehouse-returns", provider)
+    login = credentials(kafka_credentials, WAREHOUSE_RETURNS.producer)
+    kafka = broker(bootstrap, "warehouse-returns", provider, login)
     dock = ReturnsDock(kafka, prefix, seed, damaged_rate)
     group = f"{prefix}warehouse-returns"
 
