@@ -1,5 +1,9 @@
 """The registry's ACLs, derived without a broker (tests/test_kafka_acl_broker.py enforces them)."""
 
+from pathlib import Path
+
+import pytest
+
 from conveyor_contracts.principals import user_name
 from conveyor_contracts.topics import (
     CARRIER_CODES,
@@ -20,6 +24,7 @@ from conveyor_runtime.kafka_acl import (
     registry_acls,
     registry_actors,
 )
+from conveyor_runtime.testing import local_stack
 
 ACLS = registry_acls(TOPICS)
 
@@ -91,3 +96,14 @@ def test_every_actor_of_the_registry_is_a_principal() -> None:
             "warehouse",
         ]
     )
+
+
+def test_make_up_with_authentication_refuses_data_formatted_without_it(tmp_path: Path) -> None:
+    stack = local_stack()
+    settings = stack.Settings(home=tmp_path, kafka_auth=True)
+    [node] = stack.kafka_nodes(settings)
+    node.data.mkdir(parents=True)
+    (node.data / "meta.properties").write_text("version=1\n")  # formatted, and no credentials
+    with pytest.raises(stack.StackError, match="formatted without authentication"):
+        stack.refuse_other_kafka_security(settings)
+    assert not settings.kafka_credentials_file.exists()  # nothing generated for it either

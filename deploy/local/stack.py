@@ -381,16 +381,6 @@ class Kafka(Server):
 
     def prepare(self) -> None:
         settings = self.settings
-        if (
-            settings.kafka_auth
-            and self.formatted()
-            and not settings.kafka_credentials_file.exists()
-        ):
-            raise StackError(
-                f"{self.data} was formatted without authentication, so it holds no SCRAM user; "
-                f"{AUTH_VARIABLE}=scram needs a new one: stop the stack (make down), delete "
-                f"{shown(settings.data_dir)}/kafka* (development data only) and run make up again"
-            )
         if settings.kafka_auth:
             ensure_kafka_credentials(settings)
         self.write_properties()
@@ -594,6 +584,30 @@ def format_kafka_storage(settings: Settings) -> None:
     with concurrent.futures.ThreadPoolExecutor(len(formats)) as pool:
         for done in [pool.submit(run_logged, *arguments) for arguments in formats]:
             done.result()  # re-raises the StackError of a failed format
+
+
+def refuse_other_kafka_security(settings: Settings) -> None:
+    """Refuse at once, rather than time out on handshakes, when the Kafka data or a running node
+    was made for the other setting of CONVEYOR_KAFKA_AUTH."""
+    wanted = "scram" if settings.kafka_auth else "none"
+    for node in kafka_nodes(settings):
+        if (
+            settings.kafka_auth
+            and node.formatted()
+            and not settings.kafka_credentials_file.exists()
+        ):
+            raise StackError(
+                f"{node.data} was formatted without authentication, so it holds no SCRAM user; "
+                f"{AUTH_VARIABLE}=scram needs a new one: stop the stack (make down), delete "
+                f"{shown(settings.data_dir)}/kafka* (development data only) and run make up again"
+            )
+        if running_pid(node) is not None and node.properties.is_file():
+            runs_scram = "SASL_PLAINTEXT://" in node.properties.read_text()
+            if runs_scram != settings.kafka_auth:
+                raise StackError(
+                    f"{node.name} runs {'with' if runs_scram else 'without'} authentication; stop "
+                    f"the stack (make down) before make up with {AUTH_VARIABLE}={wanted}"
+                )
 
 
 def ensure_kafka_credentials(settings: Settings) -> None:
@@ -1339,6 +1353,7 @@ def up(settings: Settings | None = None) -> Endpoints:
     servers = all_servers(settings)
     with stack_lock(settings):
         refuse_outdated(servers)
+        refuse_other_kafka_security(settings)
         install_missing(servers)
         started = {server.name for server in servers if ensure_started(server)}
         # In parallel, so that each reports its own start-up time.

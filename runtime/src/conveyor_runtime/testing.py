@@ -212,7 +212,7 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredK
     """A Kafka node with authentication and authorization on, started for this session in a
     stack home of its own on free ports and provisioned as ``make up`` does it (users at
     format time, the registry's topics and ACLs); stopped at the end."""
-    stack = _local_stack()
+    stack = local_stack()
     base = _free_port_block(8)
     others = [field for field in stack.PORT_VARIABLES if "kafka" not in field]
     settings = stack.Settings(
@@ -233,7 +233,8 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredK
         stack.down(settings)
 
 
-def _local_stack() -> ModuleType:
+def local_stack() -> ModuleType:
+    """``deploy/local/stack.py`` as a module (it is a script, not part of a package)."""
     path = repository_root() / "deploy" / "local" / "stack.py"
     spec = importlib.util.spec_from_file_location("conveyor_local_stack", path)
     assert spec is not None
