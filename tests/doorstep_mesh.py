@@ -48,7 +48,7 @@ from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.kafka_acl import ADMIN, registry_acls
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import SecuredKafka, Servers, from_example, wait_for
+from conveyor_runtime.testing import KafkaLogin, Servers, from_example, wait_for
 from conveyor_runtime.tokens import Issuer
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
@@ -262,7 +262,7 @@ async def running_mesh(
     *,
     orders_settings: dict[str, Any] | None = None,
     every_service: dict[str, Any] | None = None,
-    secured: SecuredKafka | None = None,
+    secured: KafkaLogin | None = None,
     **shipping_settings: Any,
 ) -> AsyncIterator[Mesh]:
     """The four services on a fresh namespace; ``every_service`` adds settings to all four.
@@ -328,6 +328,10 @@ async def running_mesh(
             kafka,
             prefix,
         )
+        if secured:
+            stack.push_async_callback(
+                functools.partial(kafka_admin.delete_acls, credentials=admin), kafka, acls
+            )
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
         for publisher in (client, *mesh.publishers.values()):

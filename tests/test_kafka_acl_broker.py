@@ -34,7 +34,7 @@ from conveyor_contracts.topics import (
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.kafka_acl import registry_acls
 from conveyor_runtime.kafka_auth import KafkaCredentials
-from conveyor_runtime.testing import SecuredKafka, from_example, wait_for
+from conveyor_runtime.testing import KafkaLogin, from_example, wait_for
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings
 from conveyor_simulators.kafka import tracer_provider
@@ -45,12 +45,12 @@ A, B = "swiftpost", "libertyparcel"
 
 
 @pytest.fixture
-def secured(secured_kafka: SecuredKafka) -> SecuredKafka:
+def secured(secured_kafka: KafkaLogin) -> KafkaLogin:
     """The session's authenticated broker (``conveyor_runtime.testing``)."""
     return secured_kafka
 
 
-async def publish(settings: SecuredKafka, user: str, topic: str, value: bytes) -> None:
+async def publish(settings: KafkaLogin, user: str, topic: str, value: bytes) -> None:
     producer = AIOKafkaProducer(acks="all", request_timeout_ms=10_000, **settings.options(user))
     await producer.start()
     try:
@@ -60,7 +60,7 @@ async def publish(settings: SecuredKafka, user: str, topic: str, value: bytes) -
 
 
 async def read_as(
-    settings: SecuredKafka, user: str, topic: str, group: str | None, expect: bytes | None = None
+    settings: KafkaLogin, user: str, topic: str, group: str | None, expect: bytes | None = None
 ) -> tuple[list[bytes], str | None]:
     """What ``user`` reads of ``topic`` (in ``group``, or assigned every partition without one)
     until ``expect`` arrives or 8 s pass, and the broker's refusal, if any."""
@@ -96,7 +96,7 @@ async def read_as(
         await consumer.stop()
 
 
-async def refused_read(settings: SecuredKafka, user: str, topic: str, group: str | None) -> str:
+async def refused_read(settings: KafkaLogin, user: str, topic: str, group: str | None) -> str:
     """The broker's refusal of ``user`` reading ``topic``; fails if anything was delivered."""
     values, refusal = await read_as(settings, user, topic, group)
     assert values == [], f"{user} read {topic}"
@@ -105,7 +105,7 @@ async def refused_read(settings: SecuredKafka, user: str, topic: str, group: str
 
 
 async def reads(
-    settings: SecuredKafka, user: str, topic: str, group: str | None, sent: bytes
+    settings: KafkaLogin, user: str, topic: str, group: str | None, sent: bytes
 ) -> bool:
     values, refusal = await read_as(settings, user, topic, group, expect=sent)
     return refusal is None and sent in values
@@ -115,7 +115,7 @@ def marker() -> bytes:
     return f"acl-test-{uuid.uuid4()}".encode()
 
 
-async def test_carrier_a_cannot_read_carrier_b_requests(secured: SecuredKafka) -> None:
+async def test_carrier_a_cannot_read_carrier_b_requests(secured: KafkaLogin) -> None:
     requests_b = carrier_requests_topic(B).name
     sent = marker()
     await publish(secured, "shipping", requests_b, sent)  # shipping writes every carrier's
@@ -128,7 +128,7 @@ async def test_carrier_a_cannot_read_carrier_b_requests(secured: SecuredKafka) -
 
 
 async def test_carrier_a_cannot_write_carrier_b_tracking_and_nothing_arrives(
-    secured: SecuredKafka,
+    secured: KafkaLogin,
 ) -> None:
     tracking_b = carrier_tracking_topic(B).name
     forged = marker()
@@ -141,7 +141,7 @@ async def test_carrier_a_cannot_write_carrier_b_tracking_and_nothing_arrives(
     assert await reads(secured, "shipping", carrier_tracking_topic(A).name, "shipping", own)
 
 
-async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: SecuredKafka) -> None:
+async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: KafkaLogin) -> None:
     forged = marker()
     with pytest.raises(TopicAuthorizationFailedError):
         await publish(secured, "inventory", ORDER_STATUS.name, forged)
@@ -153,7 +153,7 @@ async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: SecuredKa
     await publish(secured, "orders", ORDER_STATUS.name, marker())  # the owner may
 
 
-async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: SecuredKafka) -> None:
+async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: KafkaLogin) -> None:
     await publish(secured, "orders", SUPPORT_CASES.dead_letter, marker())  # orders consumes it
     with pytest.raises(TopicAuthorizationFailedError):
         await publish(secured, "support", SUPPORT_CASES.dead_letter, marker())  # its producer
@@ -162,7 +162,7 @@ async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: Secu
 
 
 async def test_the_checkout_writes_only_its_topic_and_reads_only_what_the_shop_shows(
-    secured: SecuredKafka,
+    secured: KafkaLogin,
 ) -> None:
     await publish(secured, "checkout", CHECKOUT_ORDERS.name, marker())
     for foreign in (ORDER_STATUS.name, ORDER_LIFECYCLE.name, carrier_tracking_topic(A).name):
@@ -181,7 +181,7 @@ async def test_the_checkout_writes_only_its_topic_and_reads_only_what_the_shop_s
 
 @pytest.mark.parametrize("client", ["unauthenticated", "wrong password", "unknown user"])
 async def test_a_client_without_valid_credentials_is_refused(
-    secured: SecuredKafka, client: str
+    secured: KafkaLogin, client: str
 ) -> None:
     right = secured.credentials("orders")
     auth = {
@@ -199,7 +199,7 @@ async def test_a_client_without_valid_credentials_is_refused(
     await producer.stop()
 
 
-async def test_applying_the_registry_acls_again_changes_nothing(secured: SecuredKafka) -> None:
+async def test_applying_the_registry_acls_again_changes_nothing(secured: KafkaLogin) -> None:
     acls = registry_acls(TOPICS)
     admin = secured.credentials("admin")
     # As a second `make up` does: no error, the same rules, and they still hold.
@@ -208,7 +208,7 @@ async def test_applying_the_registry_acls_again_changes_nothing(secured: Secured
         await publish(secured, "inventory", ORDER_STATUS.name, marker())
 
 
-async def test_the_simulators_log_in_as_their_own_principals(secured: SecuredKafka) -> None:
+async def test_the_simulators_log_in_as_their_own_principals(secured: KafkaLogin) -> None:
     # The checkout simulator writes its topic as `checkout` (anything else would be refused).
     plan = CheckoutSettings(orders=3, seed=5, cancel_ratio=0.0, invalid_ratio=0.0)
     published = await publish_checkout(
@@ -260,3 +260,30 @@ async def test_the_simulators_log_in_as_their_own_principals(secured: SecuredKaf
         carrier.close()
         await broker.stop()
         provider.shutdown()
+
+
+async def test_a_namespace_gets_the_registry_rules_on_its_topics_until_they_are_deleted(
+    secured: KafkaLogin,
+) -> None:
+    namespace = f"t{uuid.uuid4().hex[:10]}-"
+    spec = carrier_requests_topic(A)
+    admin = secured.credentials("admin")
+    topic = namespace + spec.name
+    await kafka_admin.ensure_topics(secured.bootstrap, {topic: 1}, credentials=admin)
+    acls = registry_acls([spec], namespace)
+    try:
+        await kafka_admin.ensure_acls(secured.bootstrap, acls, credentials=admin)
+        await publish(secured, "shipping", topic, marker())  # the namespace's producer may
+
+        await kafka_admin.delete_acls(secured.bootstrap, acls, credentials=admin)
+
+        async def refused() -> bool:
+            try:
+                await publish(secured, "shipping", topic, marker())
+            except TopicAuthorizationFailedError:
+                return True
+            return False  # the broker may apply the deletion a moment later
+
+        await wait_for(refused, within=30, interval=0.5)
+    finally:
+        await kafka_admin.delete_topics_with_prefix(secured.bootstrap, namespace, credentials=admin)

@@ -10,17 +10,17 @@ from doorstep_mesh import Mesh, running_mesh
 from test_kafka_acl_broker import read_as, refused_read
 
 from conveyor_contracts.topics import ORDER_STATUS, carrier_requests_topic
-from conveyor_runtime.testing import SecuredKafka, Servers, wait_for
+from conveyor_runtime.testing import KafkaLogin, Servers, wait_for
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def mesh(servers: Servers, secured_kafka: SecuredKafka) -> AsyncIterator[Mesh]:
+async def mesh(servers: Servers, secured_kafka: KafkaLogin) -> AsyncIterator[Mesh]:
     async with running_mesh(servers, secured_kafka.bootstrap, secured=secured_kafka) as running:
         yield running
 
 
 async def test_an_order_is_delivered_with_every_client_its_own_principal(
-    mesh: Mesh, secured_kafka: SecuredKafka
+    mesh: Mesh, secured_kafka: KafkaLogin
 ) -> None:
     item = f"SKU-{uuid.uuid4().hex[:8].upper()}"
     await mesh.receive_goods(item, "WH-US-NJ1", 2)  # written as the warehouse

@@ -25,6 +25,8 @@ from aiokafka.errors import IncompatibleBrokerVersion, KafkaError
 from aiokafka.protocol.admin import (
     CreateAclsRequest,
     CreateAclsRequestStruct,
+    DeleteAclsRequest,
+    DeleteAclsRequestStruct,
     DescribeAclsRequest,
 )
 
@@ -266,10 +268,7 @@ async def ensure_acls(
         AclCreationError: The broker refused one, with its reason (e.g. not authorized).
     """
     wanted = sorted(set(acls))
-    creations: list[tuple[int, str, int, str, str, int, int]] = [
-        (acl.resource, acl.name, acl.pattern, acl.principal, _ANY_HOST, acl.operation, _ALLOW)
-        for acl in wanted
-    ]
+    creations = [_wire(acl) for acl in wanted]
     admin = _admin_client(bootstrap, credentials, timeout=_LEADER_WAIT)
     try:
         await admin.start()
@@ -312,6 +311,38 @@ async def _wait_until_enforced(admin: AIOKafkaAdminClient, wanted: list[Acl]) ->
             if loop.time() >= deadline:
                 raise AclCreationError(f"broker {broker.nodeId} does not hold the ACLs in time")
             await asyncio.sleep(_RETRY_INTERVAL)
+
+
+async def delete_acls(
+    bootstrap: str, acls: Iterable[Acl], *, credentials: KafkaCredentials | None = None
+) -> None:
+    """Delete exactly these ACLs (a throwaway namespace's, as its topics are deleted: each
+    rule is a record of the cluster's metadata, kept until deleted)."""
+    filters = [_wire(acl) for acl in sorted(set(acls))]
+    if not filters:
+        return
+    admin = _admin_client(bootstrap, credentials, timeout=_LEADER_WAIT)
+    try:
+        await admin.start()
+        await admin._client.send(admin._client.get_random_node(), _DeleteAcls(filters))
+    finally:
+        await admin.close()
+
+
+def _wire(acl: Acl) -> tuple[int, str, int, str, str, int, int]:
+    return (acl.resource, acl.name, acl.pattern, acl.principal, _ANY_HOST, acl.operation, _ALLOW)
+
+
+class _DeleteAcls(DeleteAclsRequest):  # type: ignore[misc]  # aiokafka has no type hints
+    """DeleteAcls with many filters (aiokafka's builds one); each filter here is one exact rule."""
+
+    def __init__(self, filters: list[tuple[int, str, int, str, str, int, int]]) -> None:
+        self._filters = filters
+
+    def build(self, request_struct_class: type[DeleteAclsRequestStruct]) -> DeleteAclsRequestStruct:
+        if request_struct_class.API_VERSION < 1:
+            raise IncompatibleBrokerVersion("DeleteAcls v1 or later is needed")
+        return request_struct_class(self._filters)
 
 
 class _CreateAcls(CreateAclsRequest):  # type: ignore[misc]  # aiokafka has no type hints

@@ -35,7 +35,8 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel
 
 from conveyor_contracts.spec import TopicSpec
-from conveyor_runtime.kafka_auth import KafkaCredentials, read_credentials
+from conveyor_runtime.kafka_acl import ADMIN, Acl, registry_acls
+from conveyor_runtime.kafka_auth import KafkaCredentials, client_options, read_credentials
 from conveyor_runtime.tokens import Issuer
 
 SERVER_TIMEOUT = 120.0
@@ -50,6 +51,8 @@ class Servers:
     otlp: str
     jaeger: str
     origin: str  # "environment", "testcontainers" or "local stack": said in failure messages
+    # On an authenticated Kafka: every principal's password (the local stack's credentials file).
+    kafka_credentials: Path | None = None
 
 
 def _from_environment() -> Servers | None:
@@ -63,7 +66,15 @@ def _from_environment() -> Servers | None:
     if not all(values):
         return None
     kafka, mongo_url, otlp, jaeger = (value or "" for value in values)
-    return Servers(kafka, mongo_url, otlp, jaeger, origin="environment")
+    credentials = os.environ.get("CONVEYOR_TEST_KAFKA_CREDENTIALS")
+    return Servers(
+        kafka,
+        mongo_url,
+        otlp,
+        jaeger,
+        origin="environment",
+        kafka_credentials=Path(credentials) if credentials else None,
+    )
 
 
 def _docker_answers() -> bool:
@@ -146,7 +157,9 @@ def _from_local_stack() -> Servers:
     if done.returncode != 0:
         raise RuntimeError(f"`deploy/local/stack.py up` failed:\n{done.stdout}\n{done.stderr}")
     env = os.environ.get
+    stack = local_stack().Settings.from_env()
     return Servers(
+        kafka_credentials=stack.kafka_credentials_file if stack.kafka_auth else None,
         kafka=f"127.0.0.1:{env('CONVEYOR_KAFKA_PORT', '9092')}",
         mongo_url=f"mongodb://127.0.0.1:{env('CONVEYOR_MONGO_PORT', '27017')}/",
         otlp=f"http://127.0.0.1:{env('CONVEYOR_OTLP_HTTP_PORT', '4318')}",
@@ -181,34 +194,53 @@ def servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
-async def kafka(servers: Servers) -> str:
+def kafka_login(servers: Servers) -> "KafkaLogin":
+    """How the session's clients log in to its Kafka (not at all when it does not authenticate):
+    a test's own clients as the admin, a service under test as its own principal."""
+    return KafkaLogin(servers.kafka, servers.kafka_credentials)
+
+
+@pytest.fixture(scope="session")
+async def kafka(servers: Servers, kafka_login: "KafkaLogin") -> str:
     """Bootstrap servers of a Kafka that answers metadata and a group coordinator."""
     from conveyor_runtime import kafka_admin
 
     try:
-        await kafka_admin.wait_for_kafka(servers.kafka, timeout=SERVER_TIMEOUT)
+        await kafka_admin.wait_for_kafka(
+            servers.kafka, timeout=SERVER_TIMEOUT, credentials=kafka_login.credentials()
+        )
     except Exception as error:
         pytest.fail(f"Kafka from the {servers.origin} at {servers.kafka} is not ready: {error}")
     return servers.kafka
 
 
 @dataclass(frozen=True)
-class SecuredKafka:
-    """An authenticated Kafka (SASL/SCRAM-SHA-512, the registry's ACLs, nothing else allowed)."""
+class KafkaLogin:
+    """A Kafka and how its principals log in: without a credentials file it does not
+    authenticate, and every method gives what an unauthenticated client needs (nothing)."""
 
     bootstrap: str
-    credentials_file: Path  # every principal's password, as the local stack generates them
+    credentials_file: Path | None  # every principal's password, as the local stack makes them
 
-    def credentials(self, user: str) -> KafkaCredentials:
+    def credentials(self, user: str = ADMIN) -> KafkaCredentials | None:
+        if self.credentials_file is None:
+            return None
         return read_credentials(self.credentials_file, user)
 
-    def options(self, user: str) -> dict[str, Any]:
-        """aiokafka keyword arguments (bootstrap servers included) for ``user``."""
-        return {"bootstrap_servers": self.bootstrap, **self.credentials(user).client_options()}
+    def options(self, user: str = ADMIN) -> dict[str, Any]:
+        """aiokafka keyword arguments, bootstrap servers included, for ``user``."""
+        return {"bootstrap_servers": self.bootstrap, **client_options(self.credentials(user))}
+
+    def settings(self, service: str) -> dict[str, Any]:
+        """``ServiceSettings`` fields that make ``service`` log in as its own principal."""
+        login = self.credentials(service)
+        if login is None:
+            return {}
+        return {"kafka_username": login.username, "kafka_password": login.password}
 
 
 @pytest.fixture(scope="session")
-def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLogin]:
     """A Kafka node with authentication and authorization on, started for this session in a
     stack home of its own on free ports and provisioned as ``make up`` does it (users at
     format time, the registry's topics and ACLs); stopped at the end."""
@@ -228,7 +260,7 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredK
         stack.ensure_started(node)
         stack.wait_until_ready(node, settings.start_timeout)
         stack.provision_kafka(settings)
-        yield SecuredKafka(settings.kafka_bootstrap(), settings.kafka_credentials_file)
+        yield KafkaLogin(settings.kafka_bootstrap(), settings.kafka_credentials_file)
     finally:
         stack.down(settings)
 
@@ -297,21 +329,32 @@ CreateTopics = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
-async def create_topics(kafka: str, namespace: str) -> AsyncIterator[CreateTopics]:
-    """``await create_topics(spec, ...)`` creates each spec's topic and dead-letter topic here;
-    they are deleted when the test ends."""
+async def create_topics(
+    kafka: str, namespace: str, kafka_login: KafkaLogin
+) -> AsyncIterator[CreateTopics]:
+    """``await create_topics(spec, ...)`` creates each spec's topic and dead-letter topic here,
+    and on an authenticated Kafka the registry's ACLs for them, moved to the namespace; the
+    topics are deleted when the test ends."""
 
     from conveyor_runtime import kafka_admin
+
+    admin = kafka_login.credentials()
 
     async def create(*specs: TopicSpec[Any]) -> None:
         wanted: dict[str, int] = {}
         for spec in specs:
             wanted[namespace + spec.name] = spec.partitions
             wanted[namespace + spec.dead_letter] = spec.partitions
-        await kafka_admin.ensure_topics(kafka, wanted)
+        await kafka_admin.ensure_topics(kafka, wanted, credentials=admin)
+        if admin is not None:
+            acls = registry_acls(specs, namespace)
+            await kafka_admin.ensure_acls(kafka, acls, credentials=admin)
+            created.update(acls)
 
+    created: set[Acl] = set()
     yield create
-    await kafka_admin.delete_topics_with_prefix(kafka, namespace)
+    await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=admin)
+    await kafka_admin.delete_acls(kafka, created, credentials=admin)
 
 
 async def wait_for(
