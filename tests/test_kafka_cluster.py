@@ -5,38 +5,22 @@ The settings and file layout are checked without servers; one test starts a whol
 """
 
 import asyncio
-import importlib.util
 import os
 import signal
 import socket
-import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from conveyor_runtime.testing import repository_root
+from conveyor_runtime.testing import local_stack, wait_for
 
-
-def load_stack() -> ModuleType:
-    path = repository_root() / "deploy" / "local" / "stack.py"
-    spec = importlib.util.spec_from_file_location("local_stack_cluster", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-stack = load_stack()
+stack = local_stack()
 
 TOPIC = "orders.lifecycle.v1"  # a registry topic: 3 copies, 2 in sync
 DEADLINE = 60.0
@@ -212,15 +196,6 @@ async def describe(bootstrap: str, topic: str) -> tuple[list[dict[str, Any]], di
         await admin.close()
 
 
-async def eventually(check: Callable[[], Any], what: str) -> Any:
-    """Await ``check()`` until it returns something true; fail at the deadline with ``what``."""
-    deadline = time.monotonic() + DEADLINE
-    while not (result := await check()):
-        assert time.monotonic() < deadline, f"{what} within {DEADLINE:.0f}s"
-        await asyncio.sleep(0.5)
-    return result
-
-
 async def produce(bootstrap: str, values: list[str]) -> None:
     """Every value acknowledged by all in-sync replicas, keys spread over the partitions."""
     producer = AIOKafkaProducer(
@@ -276,8 +251,9 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
             partitions, configs = await describe(bootstrap, TOPIC)
             return (partitions, configs) if partitions else None
 
-        partitions, configs = asyncio.run(
-            eventually(created, f"{TOPIC} described with its partitions")
+        partitions, configs = cast(
+            tuple[list[dict[str, Any]], dict[str, str]],
+            asyncio.run(wait_for(created, within=DEADLINE, interval=0.5)),
         )
         assert {len(partition["replicas"]) for partition in partitions} == {3}
         assert configs["min.insync.replicas"] == "2"
@@ -299,7 +275,7 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
             partitions, _ = await describe(bootstrap, TOPIC)
             return all(leader not in partition["isr"] for partition in partitions)
 
-        asyncio.run(eventually(shrunk, f"{victim.name} out of every partition's ISR"))
+        asyncio.run(wait_for(shrunk, within=DEADLINE, interval=0.5))
 
         stack.start_server(victim)
 
@@ -307,7 +283,7 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
             partitions, _ = await describe(bootstrap, TOPIC)
             return all(len(partition["isr"]) == 3 for partition in partitions)
 
-        asyncio.run(eventually(rejoined, f"{victim.name} back in every partition's ISR"))
+        asyncio.run(wait_for(rejoined, within=DEADLINE, interval=0.5))
     finally:
         stack.down(settings)
     assert all(stack.running_pid(server) is None for server in stack.all_servers(settings))

@@ -1,27 +1,12 @@
 """The local stack's source fixes to a pinned server: applied exactly, or the build stops."""
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conveyor_runtime.testing import repository_root
+from conveyor_runtime.testing import local_stack
 
-
-def load_stack() -> ModuleType:
-    path = repository_root() / "deploy" / "local" / "stack.py"
-    spec = importlib.util.spec_from_file_location("local_stack", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-stack = load_stack()
+stack = local_stack()
 
 
 def test_a_fix_replaces_exactly_the_expected_occurrences_of_a_read_only_file(

@@ -265,8 +265,10 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLog
         stack.down(settings)
 
 
+@cache
 def local_stack() -> ModuleType:
-    """``deploy/local/stack.py`` as a module (it is a script, not part of a package)."""
+    """``deploy/local/stack.py`` as a module (it is a script, not part of a package); loaded
+    once, so every caller shares its classes."""
     path = repository_root() / "deploy" / "local" / "stack.py"
     spec = importlib.util.spec_from_file_location("conveyor_local_stack", path)
     assert spec is not None
