@@ -52,6 +52,7 @@ FAULT_KINDS = (
 )
 SESSION_TIMEOUT = 10.0  # seconds: aiokafka's default, which the services keep
 BROKERS = 3
+AFTER_FLOW = 300.0  # seconds a run may take after its flow: trace sample, audit, teardown
 say = functools.partial(print, flush=True)
 
 
@@ -336,7 +337,18 @@ async def one_run(
         await injectors[-1].run(mesh)
 
     flow = argparse.Namespace(**{**vars(args), "seed": seed})
-    summary = await demo.run(flow, cluster.endpoints, faults=inject)
+    # The flow has its own timeout; this one bounds what follows it too (the trace sample, the
+    # audit, the teardown), so that one stuck step fails its seed instead of the whole run.
+    within = args.timeout + AFTER_FLOW
+    try:
+        summary = await asyncio.wait_for(demo.run(flow, cluster.endpoints, faults=inject), within)
+    except TimeoutError:
+        summary = {
+            "orders": args.orders,
+            "recovery_seconds": None,
+            "audit": {"invariants": []},
+            "problems": [f"the run did not finish within {within:.0f} s"],
+        }
     return {"seed": seed, **summary, "faults": injectors[0].log if injectors else []}
 
 
