@@ -44,22 +44,24 @@ class StockStore(Protocol):
         ...
 
     async def release(
-        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
+        self,
+        warehouse_id: str,
+        sku: str,
+        key: str,
+        emit: StockEmit = no_events,
+        *,
+        may_ship: bool = False,
     ) -> StockLevel | None:
-        """Give back what ``key`` holds; None when it holds nothing here."""
+        """Give back what ``key`` holds; None when it holds nothing here. ``may_ship``: its
+        parcel may have left already, so a later ``ship`` of the key still takes the units."""
         ...
 
-    async def commit(
-        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
-    ) -> StockLevel | None:
-        """Ship what ``key`` holds (on_hand and reserved both drop); None if nothing held."""
-        ...
-
-    async def ship_unheld(
+    async def ship(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
     ) -> StockLevel | None:
-        """Take ``units`` that left without a hold off on_hand, once per key; None when the key
-        was already applied (or still holds units: ``commit`` ships those)."""
+        """The carrier took ``key``'s units: its hold leaves the shelf (on_hand and reserved
+        drop), or, when the hold was given back before, ``units`` leave on_hand once; None when
+        they already left."""
         ...
 
     async def receive(

@@ -51,8 +51,8 @@ async def test_redelivered_moves_change_stock_once(servers: Servers, namespace: 
         assert await stock.receive(WH, SKU, 10, "rcpt-1") is None
         assert await stock.reserve(WH, SKU, 4, "rsv_a")
         assert await stock.reserve(WH, SKU, 4, "rsv_a")
-        assert await stock.commit(WH, SKU, "rsv_a") == StockLevel(6, 0)
-        assert await stock.commit(WH, SKU, "rsv_a") is None
+        assert await stock.ship(WH, SKU, 4, "rsv_a") == StockLevel(6, 0)
+        assert await stock.ship(WH, SKU, 4, "rsv_a") is None
         assert await stock.count(WH, SKU, 3, "count-1") == StockLevel(3, 0)
         levels = await stock.levels(SKU)
     finally:

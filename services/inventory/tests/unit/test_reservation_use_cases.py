@@ -181,3 +181,50 @@ async def test_a_parcel_that_left_after_its_stock_was_released_still_takes_it_of
     assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=3, reserved=0)
     assert emitted(reservations, "ord_race_2")[-1] == "StockCommitted"
     assert emitted(reservations, "ord_race_2").count("StockCommitted") == 1
+
+
+async def test_a_dispatch_redelivered_after_a_crash_and_a_cancellation_takes_its_units_once() -> (
+    None
+):
+    # The first delivery took the hold off the shelf and died before marking the reservation;
+    # the cancellation then found it still holding and gave back nothing (no hold was left);
+    # the redelivered dispatch must see, from the stock itself, that the units already left.
+    stock, reservations = await stocked({"WH-US-NJ1": 5}), MemoryReservations()
+    await reserve(stock, reservations, accepted("ord_race_3"))
+    await stock.ship("WH-US-NJ1", SKU, 2, reservation_id_for("ord_race_3"))
+    cancelled = event(OrderCancelled, "ord_race_3")
+    await release_stock_on_order_cancelled(cancelled, inventory(stock, reservations))
+    await commit_stock_on_shipment_dispatched(
+        dispatched("ord_race_3"), inventory(stock, reservations)
+    )
+
+    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=3, reserved=0)
+
+
+class CancelBeforeShip(MemoryStock):
+    """Stock on which the order's cancellation, handled by another instance, gives the hold
+    back between the dispatch reading the reservation and moving the stock."""
+
+    def __init__(self, cancel: OrderCancelled) -> None:
+        super().__init__()
+        self.cancel, self.armed, self.reservations = cancel, True, MemoryReservations()
+
+    async def ship(self, *args: Any, **kwargs: Any) -> StockLevel | None:
+        if self.armed:
+            self.armed = False
+            await release_stock_on_order_cancelled(self.cancel, inventory(self, self.reservations))
+        return await super().ship(*args, **kwargs)
+
+
+async def test_a_dispatch_racing_the_cancellation_that_gives_its_hold_back_still_takes_the_units() -> (  # noqa: E501
+    None
+):
+    stock = CancelBeforeShip(event(OrderCancelled, "ord_race_4"))
+    await stock.receive("WH-US-NJ1", SKU, 5, "rcpt-WH-US-NJ1")
+    await reserve(stock, stock.reservations, accepted("ord_race_4"))
+    await commit_stock_on_shipment_dispatched(
+        dispatched("ord_race_4"), inventory(stock, stock.reservations)
+    )
+
+    assert not stock.armed  # the cancellation did run in between
+    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=3, reserved=0)

@@ -50,21 +50,21 @@ class MemoryStock:
         return result is not None and result[1].held(key) is not None
 
     async def release(
-        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
+        self,
+        warehouse_id: str,
+        sku: str,
+        key: str,
+        emit: StockEmit = no_events,
+        *,
+        may_ship: bool = False,
     ) -> StockLevel | None:
-        result = self._apply(warehouse_id, sku, lambda r: r.release(key), emit)
+        result = self._apply(warehouse_id, sku, lambda r: r.release(key, may_ship=may_ship), emit)
         return _changed(result)
 
-    async def commit(
-        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
-    ) -> StockLevel | None:
-        result = self._apply(warehouse_id, sku, lambda r: r.commit(key), emit)
-        return _changed(result)
-
-    async def ship_unheld(
+    async def ship(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
     ) -> StockLevel | None:
-        result = self._apply(warehouse_id, sku, lambda r: r.ship_unheld(units, key), emit)
+        result = self._apply(warehouse_id, sku, lambda r: r.ship(units, key), emit)
         return _changed(result)
 
     async def receive(

@@ -39,6 +39,7 @@ def to_document(record: StockRecord) -> dict[str, Any]:
         # Keys are reservation ids (no "." or "$"): safe as field names on FerretDB.
         "holds": dict(record.holds),
         "applied": list(record.applied),
+        "released": list(record.released),
         "moves": record.moves,
     }
 
@@ -50,6 +51,7 @@ def from_document(document: dict[str, Any]) -> StockRecord:
         level=_level(document),
         holds=tuple(document.get("holds", {}).items()),
         applied=tuple(document.get("applied", [])),
+        released=tuple(document.get("released", [])),
         moves=document.get("moves", 0),
     )
 
@@ -65,7 +67,9 @@ class MongoStock:
         self._versioned = False
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
-        cursor = self.collection.find({"sku": sku}, {"holds": 0, "applied": 0, OUTBOX_FIELD: 0})
+        cursor = self.collection.find(
+            {"sku": sku}, {"holds": 0, "applied": 0, "released": 0, OUTBOX_FIELD: 0}
+        )
         return {doc["warehouse_id"]: _level(doc) async for doc in cursor}
 
     async def levels_in(
@@ -115,21 +119,22 @@ class MongoStock:
         return result is not None and result[1].held(key) is not None
 
     async def release(
-        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
-    ) -> StockLevel | None:
-        return _changed(await self._apply(warehouse_id, sku, lambda r: r.release(key), emit))
-
-    async def commit(
-        self, warehouse_id: str, sku: str, key: str, emit: StockEmit = no_events
-    ) -> StockLevel | None:
-        return _changed(await self._apply(warehouse_id, sku, lambda r: r.commit(key), emit))
-
-    async def ship_unheld(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self,
+        warehouse_id: str,
+        sku: str,
+        key: str,
+        emit: StockEmit = no_events,
+        *,
+        may_ship: bool = False,
     ) -> StockLevel | None:
         return _changed(
-            await self._apply(warehouse_id, sku, lambda r: r.ship_unheld(units, key), emit)
+            await self._apply(warehouse_id, sku, lambda r: r.release(key, may_ship=may_ship), emit)
         )
+
+    async def ship(
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+    ) -> StockLevel | None:
+        return _changed(await self._apply(warehouse_id, sku, lambda r: r.ship(units, key), emit))
 
     async def receive(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events

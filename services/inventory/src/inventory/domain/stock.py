@@ -73,6 +73,10 @@ class StockRecord:
     level: StockLevel = StockLevel()
     holds: tuple[tuple[str, int], ...] = ()  # (key, units held), in the order taken
     applied: tuple[str, ...] = ()
+    # Keys whose hold a cancellation gave back while their parcel may still leave with a
+    # carrier (``release(may_ship=True)``), kept until it does: one per cancelled order whose
+    # parcel never ships, a trail as long as the receipts' ``applied``.
+    released: tuple[str, ...] = ()
     moves: int = 0
 
     def held(self, key: str) -> int | None:
@@ -89,22 +93,29 @@ class StockRecord:
             return self
         return self._with(self.level.reserved_more(units), holds=(*self.holds, (key, units)))
 
-    def release(self, key: str) -> "StockRecord":
+    def release(self, key: str, *, may_ship: bool = False) -> "StockRecord":
+        """Give back what ``key`` holds. ``may_ship`` when its parcel may be on a truck already
+        (an order cancelled before its pickup was known): the key is then remembered, so that
+        the parcel's dispatch still takes the units off the shelf (``ship``)."""
         units = self.held(key)
         if units is None:
             return self
-        return self._with(self.level.released(units), holds=self._without(key))
+        released = (*self.released, key) if may_ship else self.released
+        return self._with(self.level.released(units), holds=self._without(key), released=released)
 
-    def commit(self, key: str) -> "StockRecord":
-        units = self.held(key)
-        if units is None:
-            return self
-        return self._with(self.level.committed(units), holds=self._without(key))
-
-    def ship_unheld(self, units: int, key: str) -> "StockRecord":
-        if key in self.applied or self.held(key) is not None:
-            return self  # once per key; a hold still there is shipped by ``commit``
-        return self._with(self.level.shipped_unheld(units), applied=(*self.applied, key))
+    def ship(self, units: int, key: str) -> "StockRecord":
+        """The carrier took the ``units`` of ``key``: its hold leaves the shelf with them; or,
+        when the hold was given back first (a cancellation racing the pickup), the units leave
+        the shelf without one, once. Whether a hold was committed or given back is told by this
+        document alone, never by a reservation read earlier: a dispatch and a cancellation are
+        handled concurrently, and a redelivered dispatch must not take the units twice."""
+        held = self.held(key)
+        if held is not None:
+            return self._with(self.level.committed(held), holds=self._without(key))
+        if key not in self.released:
+            return self  # shipped already, or never held here
+        released = tuple(k for k in self.released if k != key)
+        return self._with(self.level.shipped_unheld(units), released=released)
 
     def receive(self, units: int, key: str) -> "StockRecord":
         if key in self.applied:
@@ -125,6 +136,7 @@ class StockRecord:
         *,
         holds: tuple[tuple[str, int], ...] | None = None,
         applied: tuple[str, ...] | None = None,
+        released: tuple[str, ...] | None = None,
     ) -> "StockRecord":
         return StockRecord(
             self.warehouse_id,
@@ -132,5 +144,6 @@ class StockRecord:
             level,
             self.holds if holds is None else holds,
             self.applied if applied is None else applied,
+            self.released if released is None else released,
             self.moves + 1,
         )

@@ -3,7 +3,9 @@ order's own reservation, or of the reshipment the parcel's reservation id names)
 
 A parcel the carrier collected while the order was being cancelled may be reported after the
 cancellation released its holds: its units left all the same, so they leave the shelf without a
-hold (shipping recalls the parcel; its return restocks them).
+hold (shipping recalls the parcel; its return restocks them). Which of the two it is, each stock
+document says (``StockRecord.ship``), not the reservation read here: the cancellation may be
+handled at the same moment by another instance, or between a crash and this redelivery.
 """
 
 from dataclasses import replace
@@ -11,7 +13,7 @@ from dataclasses import replace
 from conveyor_contracts.inventory import StockCommitted
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.reservation import Reservation, ReservationStatus, reshipment_key
+from inventory.domain.reservation import Reservation, reshipment_key
 from inventory.usecases.context import Inventory
 from inventory.usecases.emit import Reaction
 
@@ -27,14 +29,10 @@ async def commit_stock_on_shipment_dispatched(
     if stored is None or event.warehouse_id in stored.committed:
         return
     emit = inventory.stock_events(event, "committed")
-    released = stored.status is ReservationStatus.RELEASED
     for line in event.lines:
-        if released:
-            await inventory.stock.ship_unheld(
-                event.warehouse_id, line.sku, line.quantity, event.reservation_id, emit
-            )
-        else:
-            await inventory.stock.commit(event.warehouse_id, line.sku, event.reservation_id, emit)
+        await inventory.stock.ship(
+            event.warehouse_id, line.sku, line.quantity, event.reservation_id, emit
+        )
     reaction = Reaction(event, inventory.topics, inventory.clock())
     committed = reaction.reservation_event(
         StockCommitted,

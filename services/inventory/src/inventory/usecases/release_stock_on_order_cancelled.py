@@ -37,7 +37,10 @@ async def release_stock_on_order_cancelled(event: OrderCancelled, inventory: Inv
     for allocation in held:
         for sku, _ in allocation.lines:
             # Idempotent per hold, so a crash between documents is finished by the redelivery.
-            await inventory.stock.release(allocation.warehouse_id, sku, stored.reservation_id, emit)
+            # The parcel may be on a truck already, its dispatch not yet heard of: may_ship.
+            await inventory.stock.release(
+                allocation.warehouse_id, sku, stored.reservation_id, emit, may_ship=True
+            )
     reaction = Reaction(event, inventory.topics, inventory.clock())
     released = reaction.reservation_event(
         StockReleased, reservation_id=stored.reservation_id, reason="order_cancelled"
