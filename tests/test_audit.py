@@ -250,23 +250,26 @@ async def test_an_order_lost_or_left_in_flight_is_named(run: Run) -> None:
 async def test_a_lost_parcel_waits_only_while_its_case_is_open(run: Run) -> None:
     run.stock(received=10, on_hand=10)
     lost = {}
-    for case_settled in (False, True):
+    for case_settled, reshipment in ((False, None), (True, None), (True, "booking_failed")):
         order_id, shipment_id = _id("ord"), _id("shp")
         run.publish(CHECKOUT_ORDERS, order_id, from_example(OrderPlaced, order_id=order_id))
         run.statuses(order_id, "accepted", "awaiting_pickup", "shipped", "lost")
         run.store("orders", "orders", {"_id": order_id, "status": "lost"})
         run.book(order_id, shipment_id)
         run.confirm(order_id, shipment_id)
-        run.store("shipping", "fulfilments", _fulfilment(order_id, shipment_id, "lost"))
+        fulfilment = _fulfilment(order_id, shipment_id, "lost")
+        if reshipment is not None:  # ...booked by no carrier: its own case waits for an agent
+            fulfilment["shipments"].append({"shipment_id": _id("shp"), "status": reshipment})
+        run.store("shipping", "fulfilments", fulfilment)
         case = {"case_id": _id("case"), "kind": "lost_parcel", "status": "open", "settlement": None}
-        if case_settled:  # ...by a reshipment that never came
+        if case_settled:  # ...by a reshipment, which never came unless one failed its booking
             case["settlement"] = {"action": "reship"}
         run.store("support", "cases", {"_id": order_id, "cases": [case]})
-        lost[case_settled] = order_id
+        lost[case_settled, reshipment] = order_id
 
     violations = _only_broken(await run.audit(), "orders_ended")
 
-    assert [v.ids[0] for v in violations] == [lost[True]]
+    assert [v.ids[0] for v in violations] == [lost[True, None]]
 
 
 async def test_a_return_waits_only_when_no_carrier_would_collect_it(run: Run) -> None:

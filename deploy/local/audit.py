@@ -81,8 +81,9 @@ ENDS = frozenset(
 WAITING = {
     # A backorder waits for goods receipts (or its deadline, which a run may end before).
     OrderStatus.BACKORDERED: "goods receipts or the backorder's deadline",
-    # A lost parcel waits for an agent to reship or refund it on its lost-parcel case.
-    OrderStatus.LOST: "an agent's decision on its open lost-parcel case",
+    # A lost parcel waits for an agent to reship or refund it on its lost-parcel case, or, when
+    # no carrier would book the reshipment, on the case that failure opened.
+    OrderStatus.LOST: "an agent: its lost-parcel case is open, or no carrier booked the reshipment",
     # A return waits for an agent when no carrier would collect it, or the carrier lost it.
     OrderStatus.RETURN_REQUESTED: "an agent: no carrier would collect the return, or one lost it",
 }
@@ -362,23 +363,23 @@ def _orders_ended(snapshot: Snapshot, invariant: Invariant) -> None:
 
 
 def _waiting_for_agent(snapshot: Snapshot) -> dict[OrderStatus, set[str]]:
-    """Orders a person must act on: a lost order with an unsettled lost-parcel case; a return
-    with such a case (the carrier lost it) or whose pickup no carrier would take."""
+    """Orders a person must act on: a lost order with an unsettled lost-parcel case, or whose
+    reshipment no carrier would book; a return with such a case (the carrier lost it) or whose
+    pickup no carrier would take. A booking no carrier takes opens a case for an agent."""
     open_lost_case = {
         document["_id"]
         for document in snapshot.collection("support", "cases")
         for case in document.get("cases", [])
         if case.get("kind") == "lost_parcel" and not case.get("settlement")
     }
-    return_not_collected = {
-        document["_id"]
-        for document in snapshot.collection("shipping", "fulfilments")
-        for shipment in document.get("shipments", [])
-        if shipment.get("returning") and shipment.get("status") == ShipmentStatus.BOOKING_FAILED
-    }
+    not_booked: dict[bool, set[str]] = {True: set(), False: set()}  # by returning or not
+    for document in snapshot.collection("shipping", "fulfilments"):
+        for shipment in document.get("shipments", []):
+            if shipment.get("status") == ShipmentStatus.BOOKING_FAILED:
+                not_booked[bool(shipment.get("returning"))].add(document["_id"])
     return {
-        OrderStatus.LOST: open_lost_case,
-        OrderStatus.RETURN_REQUESTED: open_lost_case | return_not_collected,
+        OrderStatus.LOST: open_lost_case | not_booked[False],
+        OrderStatus.RETURN_REQUESTED: open_lost_case | not_booked[True],
     }
 
 
