@@ -133,7 +133,9 @@ SHIPPING_SHIPMENTS = TopicSpec[shipping.ShipmentEvent](
     key="order_id",
     partitions=6,
     producer="shipping",
-    consumers=("orders", "inventory", "support"),
+    # The warehouse's returns dock learns here which parcel carries which return, and when it
+    # arrives back (ReturnPickupBooked, a return-direction ShipmentDelivered).
+    consumers=("orders", "inventory", "support", "warehouse"),
     message=shipping.ShipmentEvent,
     adapter=shipping.SHIPMENT_EVENTS,
     description="Shipment lifecycle: booking, re-booking, pickup, progress, delivery, exceptions.",
@@ -143,7 +145,8 @@ SUPPORT_CASES = TopicSpec[support.SupportCaseEvent](
     key="order_id",
     partitions=6,
     producer="support",
-    consumers=("orders", "inventory", "shipping"),
+    # The warehouse's returns dock learns here what may come back (ReturnAuthorised's lines).
+    consumers=("orders", "inventory", "shipping", "warehouse"),
     message=support.SupportCaseEvent,
     adapter=support.SUPPORT_CASE_EVENTS,
     description="Support cases, cancellation requests, return authorisations, reshipments.",
