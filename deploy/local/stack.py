@@ -27,8 +27,9 @@ CONVEYOR_KAFKA_AUTH [none]: ``scram`` makes every Kafka listener authenticate (S
 for clients and between brokers) and authorize (KRaft's StandardAuthorizer, nothing allowed
 without an ACL). The first ``up`` generates a password per principal (``admin``, ``broker`` and
 every actor of the registry) into the stack home's kafka/credentials.json, creates the users
-when it formats the storage, and every ``up`` applies the registry's ACLs
-(``conveyor_runtime.kafka_acl``). See docs/security.md.
+when it formats the storage, and every ``up`` creates the users the registry gained since
+(as the admin), applies the registry's ACLs and deletes those on the registry's topics and
+groups that it no longer derives (``conveyor_runtime.kafka_acl``). See docs/security.md.
 
 CONVEYOR_STACK_HOME [.cache; a relative path is taken from the repository root]: where one
 stack keeps its state: run/ (pid files, the lock), data/, logs/ and kafka/ (each node's
@@ -80,9 +81,10 @@ import pymongo
 import pymongo.errors
 from aiokafka import AIOKafkaClient
 from aiokafka.errors import KafkaError
+from pydantic import SecretStr
 
-from conveyor_runtime import kafka_admin
-from conveyor_runtime.kafka_acl import ADMIN, BROKER, registry_acls, registry_actors
+from conveyor_runtime import kafka_admin, kafka_users
+from conveyor_runtime.kafka_acl import ADMIN, BROKER, registry_acls, registry_actors, stale_acls
 from conveyor_runtime.kafka_auth import (
     MECHANISM,
     KafkaCredentials,
@@ -551,7 +553,8 @@ def format_kafka_storage(settings: Settings) -> None:
         quorum = ["--initial-controllers", ",".join(voters)]
     cluster_id = new_kafka_id()
     # Every principal's SCRAM credential goes into the new cluster's first metadata, so the
-    # brokers and the admin can authenticate from the first start (aiokafka cannot create them).
+    # brokers and the admin can authenticate from the first start (later users are created by
+    # the admin: create_scram_users).
     scram_users = [
         argument
         for name, password in (
@@ -610,29 +613,28 @@ def refuse_other_kafka_security(settings: Settings) -> None:
                 )
 
 
-def ensure_kafka_credentials(settings: Settings) -> None:
-    """Generate a password for each principal the first time: the admin, the brokers' own, and
-    every actor of the registry (services, carriers, checkout, warehouse, payments).
+def ensure_kafka_credentials(settings: Settings) -> list[str]:
+    """Generate a password for each principal that has none yet: the admin, the brokers' own,
+    and every actor of the registry (services, carriers, checkout, warehouse, payments).
+    Returns the principals added.
 
-    Users are created when the storage is formatted, so a principal the registry gained after
-    that (a new carrier) is refused with what to do: aiokafka cannot create SCRAM users, and
-    Kafka's own tool is a JVM start per user.
+    Before the first format every user goes into the new cluster's first metadata. A
+    principal the registry gains after that (a new carrier) gets its password here too, and
+    ``provision_kafka`` creates its user on the running cluster.
     """
     path = settings.kafka_credentials_file
     wanted = [ADMIN, BROKER, *registry_actors(kafka_admin.registry_specs())]
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     if missing := [name for name in wanted if name not in known]:
-        if known and any(node.formatted() for node in kafka_nodes(settings)):
-            raise StackError(
-                f"principal(s) {', '.join(missing)} are new since Kafka's storage was formatted; "
-                "create each with Kafka's kafka-configs tool as the admin (see docs/security.md), "
-                f"add it to {shown(path)}, or reformat development data (make down, delete "
-                f"{shown(settings.data_dir)}/kafka*, make up)"
-            )
         known |= {name: secrets.token_urlsafe(24) for name in missing}
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")
+        # Written whole to a new file then renamed: a crash mid-write must not lose the
+        # passwords of users that already exist on the cluster.
+        partial = path.with_name(path.name + ".partial")
+        partial.touch(mode=0o600)
+        partial.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")
+        partial.replace(path)
+    return missing
 
 
 @dataclass(frozen=True)
@@ -1726,11 +1728,31 @@ async def brokers_seen_by(node: Kafka) -> int:
 
 
 def provision_kafka(settings: Settings) -> None:
-    """Once every node answers: the registry's topics, and its ACLs when authenticating."""
+    """Once every node answers: the registry's topics, and when authenticating its users
+    and ACLs."""
     wait_for_brokers(settings)
+    if settings.kafka_auth:
+        create_scram_users(settings)
     create_registry_topics(settings.kafka_bootstrap(), settings.kafka_admin())
     if settings.kafka_auth:
         apply_registry_acls(settings)
+
+
+def create_scram_users(settings: Settings) -> None:
+    """Every principal of the credentials file is a SCRAM user of the cluster: those the
+    registry gained since the format (and so since the file was made) are created as the
+    admin, and wait until every broker accepts their login."""
+    ensure_kafka_credentials(settings)
+    passwords = json.loads(settings.kafka_credentials_file.read_text())
+    created = asyncio.run(
+        kafka_users.ensure_scram_users(
+            settings.kafka_bootstrap(),
+            {name: SecretStr(password) for name, password in passwords.items()},
+            credentials=settings.kafka_admin(),
+        )
+    )
+    if created:
+        report("users", f"created {', '.join(created)} (new since the format)")
 
 
 def create_registry_topics(bootstrap: str, admin: KafkaCredentials | None = None) -> None:
@@ -1749,12 +1771,17 @@ def create_registry_topics(bootstrap: str, admin: KafkaCredentials | None = None
 
 
 def apply_registry_acls(settings: Settings) -> None:
-    """Allow each principal what the registry says (idempotent: existing ACLs stay)."""
-    acls = registry_acls(kafka_admin.registry_specs())
-    bootstrap = settings.kafka_bootstrap()
-    count = asyncio.run(
-        kafka_admin.ensure_acls(bootstrap, acls, credentials=settings.kafka_admin())
-    )
+    """Allow each principal what the registry says, and nothing else on the registry's topics
+    and groups: rules it derives are created (idempotent), ALLOW rules on its resources it no
+    longer derives are deleted. Rules on other resources, and DENY rules, are left alone."""
+    specs = kafka_admin.registry_specs()
+    bootstrap, admin = settings.kafka_bootstrap(), settings.kafka_admin()
+    count = asyncio.run(kafka_admin.ensure_acls(bootstrap, registry_acls(specs), credentials=admin))
+    held = asyncio.run(kafka_admin.describe_acls(bootstrap, credentials=admin))
+    stale = stale_acls(held, specs)
+    asyncio.run(kafka_admin.delete_acls(bootstrap, stale, credentials=admin))
+    for acl in sorted(stale):
+        report("acls", f"deleted {acl} (no longer derived from the registry)")
     report("acls", f"{count} present (from the registry), SASL/SCRAM-SHA-512 on")
 
 

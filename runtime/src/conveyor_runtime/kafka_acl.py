@@ -43,29 +43,48 @@ class Pattern(IntEnum):
 
 
 class Operation(IntEnum):
-    """Kafka's AclOperation codes; READ and WRITE imply DESCRIBE."""
+    """Kafka's AclOperation codes; READ and WRITE imply DESCRIBE. The registry makes only
+    READ and WRITE rules; the others name what an operator's rule on the same resources may
+    allow, so that provisioning can read it back (``stale_acls``)."""
 
+    ALL = 2
     READ = 3
     WRITE = 4
+    CREATE = 5
+    DELETE = 6
+    ALTER = 7
     DESCRIBE = 8
+    CLUSTER_ACTION = 9
+    DESCRIBE_CONFIGS = 10
+    ALTER_CONFIGS = 11
+    IDEMPOTENT_WRITE = 12
+    CREATE_TOKENS = 13
+    DESCRIBE_TOKENS = 14
+    TWO_PHASE_COMMIT = 15
 
 
 @dataclass(frozen=True, order=True)
 class Acl:
-    """One ALLOW rule: ``principal`` may ``operation`` on ``resource`` ``name`` (``pattern``)."""
+    """One ALLOW rule: ``principal`` may ``operation`` on ``resource`` ``name`` (``pattern``)
+    from ``host`` (the registry's rules: from any host)."""
 
     principal: str  # "User:orders"
     resource: Resource
     name: str
     pattern: Pattern
     operation: Operation
+    host: str = "*"
 
     def __str__(self) -> str:
         prefixed = "*" if self.pattern is Pattern.PREFIXED else ""
+        host = "" if self.host == "*" else f" from {self.host}"
         return (
             f"{self.principal} {self.operation.name} {self.resource.name.lower()} "
-            f"{self.name}{prefixed}"
+            f"{self.name}{prefixed}{host}"
         )
+
+
+ResourcePattern = tuple[Resource, str, Pattern]  # what a rule is on: type, name, pattern
 
 
 def registry_actors(topics: Iterable[Any]) -> list[str]:
@@ -92,6 +111,34 @@ def registry_acls(topics: Iterable[Any], prefix: str = "") -> set[Acl]:
             if consumer in SERVICE_GROUPS:
                 acls.add(_topic(consumer, prefix + spec.dead_letter, Operation.WRITE))
     return acls
+
+
+def registry_resources(topics: Iterable[Any], prefix: str = "") -> set[ResourcePattern]:
+    """What provisioning owns: every topic of the registry and its ``.dlq`` (literally), and
+    every actor's consumer groups as ``registry_acls`` names them, after ``prefix``. Rules on
+    anything else (another namespace, an operator's own topics) are not the registry's."""
+    specs = list(topics)
+    owned: set[ResourcePattern] = set()
+    for spec in specs:
+        owned.add((Resource.TOPIC, prefix + spec.name, Pattern.LITERAL))
+        owned.add((Resource.TOPIC, prefix + spec.dead_letter, Pattern.LITERAL))
+    for actor in {spec.producer for spec in specs} | {c for s in specs for c in s.consumers}:
+        group = _group(actor, prefix)
+        owned.add((group.resource, group.name, group.pattern))
+    return owned
+
+
+def stale_acls(held: Iterable[Acl], topics: Iterable[Any], prefix: str = "") -> set[Acl]:
+    """The ALLOW rules among ``held`` that are on the registry's resources (for ``prefix``)
+    but that the registry does not derive: a consumer the registry dropped, a rule from
+    another host, a right an operator granted by hand on a Conveyor topic. DENY rules never
+    reach here (``held`` is ALLOW rules), and rules on other resources are left out."""
+    specs = list(topics)
+    owned = registry_resources(specs, prefix)
+    wanted = registry_acls(specs, prefix)
+    return {
+        acl for acl in held if (acl.resource, acl.name, acl.pattern) in owned and acl not in wanted
+    }
 
 
 def _topic(actor: str, topic: str, operation: Operation) -> Acl:

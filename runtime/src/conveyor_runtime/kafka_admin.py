@@ -5,7 +5,9 @@
 - ``ensure_topics``: idempotent creation (existing topics are left as they are), then waits until
   every partition has a leader, so the caller can produce and subscribe at once.
 - ``registry_topics``: every topic of the contracts' registry plus its dead-letter companion.
-- ``ensure_acls``: idempotent creation of ACLs (``conveyor_runtime.kafka_acl`` derives them).
+- ``ensure_acls``: idempotent creation of ACLs (``conveyor_runtime.kafka_acl`` derives them);
+  ``describe_acls`` reads the cluster's ALLOW rules back and ``delete_acls`` removes some
+  (provisioning deletes those ``kafka_acl.stale_acls`` finds).
 
 Each takes the caller's ``credentials`` (the admin principal on an authenticated broker).
 
@@ -30,7 +32,7 @@ from aiokafka.protocol.admin import (
     DescribeAclsRequest,
 )
 
-from conveyor_runtime.kafka_acl import Acl
+from conveyor_runtime.kafka_acl import Acl, Operation, Pattern, Resource
 from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
 
 # Any group id works: a FindCoordinator request names one but creates nothing. The first lookup
@@ -42,7 +44,6 @@ _RETRY_INTERVAL = 0.25
 _TOPIC_ALREADY_EXISTS = 36
 _ALLOW = 3
 _ANY = 1  # in a filter: any resource type, pattern type, operation or permission
-_ANY_HOST = "*"
 
 
 class KafkaNotReadyError(RuntimeError):
@@ -262,7 +263,8 @@ async def ensure_acls(
 
     aiokafka's admin client has no ``create_acls``, but it ships the protocol's CreateAcls
     request: every rule goes in one of them (see ``_CreateAcls``).
-    ACLs no longer derived are not deleted here: withdrawing a right is an operator's act.
+    Rules no longer derived are not deleted here: provisioning finds them with
+    ``describe_acls`` and ``kafka_acl.stale_acls`` and deletes them with ``delete_acls``.
 
     Raises:
         AclCreationError: The broker refused one, with its reason (e.g. not authorized).
@@ -287,50 +289,91 @@ async def ensure_acls(
     return len(wanted)
 
 
-async def _wait_until_enforced(admin: AIOKafkaAdminClient, wanted: list[Acl]) -> None:
-    """Wait until every broker's authorizer holds every rule: the controller answers once
-    they are committed, and each broker applies the metadata a moment later (a publish right
-    after ``make up`` was seen refused)."""
-    # Match any resource, pattern, principal, host, operation and permission.
-    everything = DescribeAclsRequest(_ANY, None, _ANY, None, None, _ANY, _ANY)
+async def _wait_until_enforced(
+    admin: AIOKafkaAdminClient, wanted: list[Acl], *, held: bool = True
+) -> None:
+    """Wait until every broker's authorizer holds every rule (or, ``held=False``, none of
+    them): the controller answers once they are committed, and each broker applies the
+    metadata a moment later (a publish right after ``make up`` was seen refused)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _LEADER_WAIT
     for broker in admin._client.cluster.brokers():
         while True:
-            described = await admin._client.send(broker.nodeId, everything)
-            held = {
-                (resource_type, name, pattern, principal, operation)
-                for resource_type, name, pattern, acls in described.resources
-                for principal, _host, operation, _permission in acls
-            }
-            if all(
-                (acl.resource, acl.name, acl.pattern, acl.principal, acl.operation) in held
-                for acl in wanted
-            ):
+            rules = await _allow_rules(admin, broker.nodeId)
+            if all((acl in rules) is held for acl in wanted):
                 break
             if loop.time() >= deadline:
-                raise AclCreationError(f"broker {broker.nodeId} does not hold the ACLs in time")
+                state = "hold" if held else "still holds"
+                raise AclCreationError(f"broker {broker.nodeId} does not {state} the ACLs in time")
             await asyncio.sleep(_RETRY_INTERVAL)
 
 
-async def delete_acls(
-    bootstrap: str, acls: Iterable[Acl], *, credentials: KafkaCredentials | None = None
-) -> None:
-    """Delete exactly these ACLs (a throwaway namespace's, as its topics are deleted: each
-    rule is a record of the cluster's metadata, kept until deleted)."""
-    filters = [_wire(acl) for acl in sorted(set(acls))]
-    if not filters:
-        return
+async def describe_acls(bootstrap: str, *, credentials: KafkaCredentials | None = None) -> set[Acl]:
+    """Every ALLOW rule the cluster holds on a topic or a consumer group, whoever made it.
+
+    DENY rules and rules on other resources (the cluster, transactional ids) are left out:
+    Conveyor makes neither, so it never has a reason to remove one.
+    """
     admin = _admin_client(bootstrap, credentials, timeout=_LEADER_WAIT)
     try:
         await admin.start()
-        await admin._client.send(admin._client.get_random_node(), _DeleteAcls(filters))
+        return await _allow_rules(admin, admin._client.get_random_node())
     finally:
         await admin.close()
 
 
+async def _allow_rules(admin: AIOKafkaAdminClient, node: int) -> set[Acl]:
+    # Match any resource, pattern, principal, host, operation and permission.
+    everything = DescribeAclsRequest(_ANY, None, _ANY, None, None, _ANY, _ANY)
+    described = await admin._client.send(node, everything)
+    if described.error_code:
+        raise AclCreationError(
+            f"Kafka did not describe ACLs: {described.error_message or described.error_code}"
+        )
+    return {
+        Acl(principal, Resource(kind), name, Pattern(pattern), Operation(operation), host)
+        for kind, name, pattern, rules in described.resources
+        if kind in set(Resource) and pattern in set(Pattern)
+        for principal, host, operation, permission in rules
+        if permission == _ALLOW
+    }
+
+
+async def delete_acls(
+    bootstrap: str, acls: Iterable[Acl], *, credentials: KafkaCredentials | None = None
+) -> int:
+    """Delete exactly these ACLs and wait until no broker enforces them any more; how many
+    were asked to go. For a throwaway namespace's rules, as its topics are deleted (each rule
+    is a record of the cluster's metadata, kept until deleted), and for stale ones.
+
+    Raises:
+        AclCreationError: The broker refused a deletion, with its reason.
+    """
+    doomed = sorted(set(acls))
+    if not doomed:
+        return 0
+    admin = _admin_client(bootstrap, credentials, timeout=_LEADER_WAIT)
+    try:
+        await admin.start()
+        node = admin._client.get_random_node()
+        response = await admin._client.send(node, _DeleteAcls([_wire(acl) for acl in doomed]))
+        refused = [
+            f"{acl}: {message or code}"
+            for acl, (code, message, *_matches) in zip(
+                doomed, response.filter_responses, strict=True
+            )
+            if code
+        ]
+        if refused:
+            raise AclCreationError("Kafka refused to delete ACLs: " + "; ".join(refused))
+        await _wait_until_enforced(admin, doomed, held=False)
+    finally:
+        await admin.close()
+    return len(doomed)
+
+
 def _wire(acl: Acl) -> tuple[int, str, int, str, str, int, int]:
-    return (acl.resource, acl.name, acl.pattern, acl.principal, _ANY_HOST, acl.operation, _ALLOW)
+    return (acl.resource, acl.name, acl.pattern, acl.principal, acl.host, acl.operation, _ALLOW)
 
 
 class _DeleteAcls(DeleteAclsRequest):  # type: ignore[misc]  # aiokafka has no type hints
