@@ -267,10 +267,12 @@ async def running_mesh(
 ) -> AsyncIterator[Mesh]:
     """The four services on a fresh namespace; ``every_service`` adds settings to all four.
 
-    With ``secured`` (an authenticated broker, ``kafka`` being its address) every service and
-    outside actor is its own principal, under the registry's ACLs moved to the namespace; the
-    test's observer reads as the admin.
+    On an authenticated broker (the session's, or ``secured`` with ``kafka`` its address) every
+    service and outside actor is its own principal, under the registry's ACLs moved to the
+    namespace; the test's observer reads as the admin.
     """
+    if secured is None and servers.kafka_credentials is not None:
+        secured = servers.kafka_login
     prefix = f"e{uuid.uuid4().hex[:10]}-"
     keys = tempfile.TemporaryDirectory(prefix="mesh-tokens-")
     tokens = Issuer.at(Path(keys.name))

@@ -146,7 +146,7 @@ class Run:
 
     async def audit(self, **options: Any) -> audit.Audit:
         """Write what was added since the last audit, then audit the namespace."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.servers.kafka)
+        producer = AIOKafkaProducer(**self.servers.kafka_login.options())
         await producer.start()
         try:
             for topic, key, message, headers in self.messages:
@@ -170,7 +170,12 @@ class Run:
         self.messages.clear()
         self.documents.clear()
         return await audit.audit(
-            self.servers.kafka, self.servers.mongo_url, self.prefix, quiet_within=0, **options
+            self.servers.kafka,
+            self.servers.mongo_url,
+            self.prefix,
+            quiet_within=0,
+            credentials=self.servers.kafka_login.credentials(),
+            **options,
         )
 
 
@@ -461,7 +466,7 @@ async def test_a_group_behind_its_topic_is_named(run: Run) -> None:
 async def _commit(run: Run, group: str, spec: TopicSpec[Any], *, offset: int) -> None:
     """Commit ``offset`` on every partition of ``spec``'s topic for ``group``, joining nothing."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=run.servers.kafka, group_id=group, enable_auto_commit=False
+        **run.servers.kafka_login.options(), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:

@@ -30,6 +30,7 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
     bench = await asyncio.create_subprocess_exec(
         sys.executable, str(root / "deploy" / "local" / "bench.py"), "--short",
         "--report", str(report_path), "--kafka", servers.kafka,
+        "--kafka-credentials", str(servers.kafka_credentials or ""),
         "--mongo-url", servers.mongo_url, "--otlp", servers.otlp,
         cwd=root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip

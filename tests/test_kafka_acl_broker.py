@@ -156,7 +156,7 @@ async def test_a_service_cannot_write_a_topic_it_does_not_own(secured: KafkaLogi
 async def test_only_a_consumer_service_writes_a_topic_dead_letters(secured: KafkaLogin) -> None:
     await publish(secured, "orders", SUPPORT_CASES.dead_letter, marker())  # orders consumes it
     with pytest.raises(TopicAuthorizationFailedError):
-        await publish(secured, "support", SUPPORT_CASES.dead_letter, marker())  # its producer
+        await publish(secured, "orders", ORDER_STATUS.dead_letter, marker())  # its producer
     with pytest.raises(TopicAuthorizationFailedError):
         await publish(secured, "checkout", CHECKOUT_ORDERS.dead_letter, marker())
 

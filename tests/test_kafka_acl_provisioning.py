@@ -11,6 +11,8 @@ rules other tests rely on.
 import asyncio
 import json
 import socket
+import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -252,3 +254,35 @@ async def _described_raw(login: KafkaLogin) -> set[tuple[int, str, int, str, str
         }
     finally:
         await admin.close()
+
+
+async def test_the_deployment_provisioner_creates_the_users_it_lacks_the_topics_and_the_acls(
+    settings: Any, login: KafkaLogin, tmp_path: Path
+) -> None:
+    # What deploy/compose.yaml runs once the broker answers, with its secrets' credentials.json:
+    # here the stack's, plus a user the cluster has never seen.
+    passwords = json.loads(settings.kafka_credentials_file.read_text())
+    passwords["carrier-newcomer"] = f"pw-{uuid.uuid4().hex}"
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps(passwords))
+    bootstrap = settings.kafka_bootstrap()
+    run = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "conveyor_runtime.kafka_admin", "--bootstrap", bootstrap,
+        "--credentials", str(credentials), "--timeout", "60",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(run.communicate(), timeout=180)
+    assert run.returncode == 0, output.decode(errors="replace")[-3000:]
+
+    admin = login.credentials()
+    assert "carrier-newcomer" in await kafka_users.scram_users(bootstrap, credentials=admin)
+    newcomer = KafkaLogin(bootstrap, credentials)
+    assert await _logs_in(newcomer, "carrier-newcomer")
+    assert registry_acls(TOPICS) <= await kafka_admin.describe_acls(bootstrap, credentials=admin)
+    client = AIOKafkaAdminClient(**login.options())
+    await client.start()
+    try:
+        topics = set(await client.list_topics())
+    finally:
+        await client.close()
+    assert set(kafka_admin.registry_topics()) <= topics

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
 from conveyor_runtime.testing import local_stack, wait_for
 
 stack = local_stack()
@@ -85,7 +86,9 @@ def test_settings_that_cannot_work_are_refused_with_the_reason(
 def test_each_node_of_a_cluster_gets_three_copies_two_in_sync_and_every_controller(
     tmp_path: Path,
 ) -> None:
-    settings = stack.Settings(kafka_brokers=3, home=tmp_path)
+    # Without authentication, so no credentials are needed to write it: what the cluster
+    # adds is the same either way (the secured listeners are the ACL tests' subject).
+    settings = stack.Settings(kafka_brokers=3, home=tmp_path, kafka_auth=False)
     node = stack.kafka_nodes(settings)[1]
     node.write_properties()
     written = dict(
@@ -180,9 +183,13 @@ def cluster_settings(home: Path) -> Any:
     )
 
 
-async def describe(bootstrap: str, topic: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+async def describe(
+    bootstrap: str, topic: str, login: KafkaCredentials | None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The topic's partitions (leader, replicas, isr) and its configs."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **client_options(login)
+    )
     await admin.start()
     try:
         [described] = await admin.describe_topics([topic])
@@ -196,10 +203,11 @@ async def describe(bootstrap: str, topic: str) -> tuple[list[dict[str, Any]], di
         await admin.close()
 
 
-async def produce(bootstrap: str, values: list[str]) -> None:
+async def produce(bootstrap: str, values: list[str], login: KafkaCredentials | None) -> None:
     """Every value acknowledged by all in-sync replicas, keys spread over the partitions."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
+        **client_options(login),
         acks="all",
         enable_idempotence=True,
         request_timeout_ms=int(DEADLINE * 1000),  # survives the dead leader's fencing (9 s)
@@ -212,10 +220,11 @@ async def produce(bootstrap: str, values: list[str]) -> None:
         await producer.stop()
 
 
-async def consume(bootstrap: str, wanted: set[str]) -> set[str]:
+async def consume(bootstrap: str, wanted: set[str], login: KafkaCredentials | None) -> set[str]:
     consumer = AIOKafkaConsumer(
         TOPIC,
         bootstrap_servers=bootstrap,
+        **client_options(login),
         group_id=f"cluster-test-{uuid.uuid4()}",
         auto_offset_reset="earliest",
     )
@@ -242,13 +251,14 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
             stack.up(settings)
         except stack.StackError as error:
             pytest.fail(f"the three-node stack did not start: {error}")
+        admin = stack.Endpoints.of(settings).kafka_login()  # authenticated, as by default
         for node in nodes:
             assert stack.running_pid(node) is not None, f"{node.name} is not running"
             assert node.probe() is None, f"{node.name} does not answer"
 
         async def created() -> tuple[list[dict[str, Any]], dict[str, str]] | None:
             # Each node learns of a new topic on its own time: the one asked may lag.
-            partitions, configs = await describe(bootstrap, TOPIC)
+            partitions, configs = await describe(bootstrap, TOPIC, admin)
             return (partitions, configs) if partitions else None
 
         partitions, configs = cast(
@@ -259,7 +269,7 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
         assert configs["min.insync.replicas"] == "2"
 
         before = [f"before-{n}" for n in range(50)]
-        asyncio.run(produce(bootstrap, before))
+        asyncio.run(produce(bootstrap, before, admin))
 
         # Kill the leader of partition 0: its partitions must move to the other two nodes.
         leader = next(p["leader"] for p in partitions if p["partition"] == 0)
@@ -267,12 +277,12 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
         os.kill(stack.running_pid(victim), signal.SIGKILL)
 
         after = [f"after-{n}" for n in range(50)]
-        asyncio.run(produce(bootstrap, after))
-        seen = asyncio.run(consume(bootstrap, set(before + after)))
+        asyncio.run(produce(bootstrap, after, admin))
+        seen = asyncio.run(consume(bootstrap, set(before + after), admin))
         assert set(before + after) <= seen, "messages acknowledged with acks=all were lost"
 
         async def shrunk() -> bool:
-            partitions, _ = await describe(bootstrap, TOPIC)
+            partitions, _ = await describe(bootstrap, TOPIC, admin)
             return all(leader not in partition["isr"] for partition in partitions)
 
         asyncio.run(wait_for(shrunk, within=DEADLINE, interval=0.5))
@@ -280,7 +290,7 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
         stack.start_server(victim)
 
         async def rejoined() -> bool:
-            partitions, _ = await describe(bootstrap, TOPIC)
+            partitions, _ = await describe(bootstrap, TOPIC, admin)
             return all(len(partition["isr"]) == 3 for partition in partitions)
 
         asyncio.run(wait_for(rejoined, within=DEADLINE, interval=0.5))

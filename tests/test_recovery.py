@@ -49,6 +49,7 @@ from conveyor_contracts.topics import (
 )
 from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime import kafka_admin
+from conveyor_runtime.kafka_acl import registry_acls
 from conveyor_runtime.testing import Servers, from_example, wait_for
 from conveyor_runtime.tokens import Issuer
 
@@ -93,16 +94,20 @@ class Stack:
             probe.bind(("127.0.0.1", 0))
             port: int = probe.getsockname()[1]
         upper = service.upper()
-        environment = os.environ | {
-            f"{upper}_KAFKA_BOOTSTRAP_SERVERS": self.kafka,
-            f"{upper}_MONGO_URL": self.servers.mongo_url,
-            f"{upper}_MONGO_DATABASE": f"{self.prefix}{service}",
-            f"{upper}_OTLP_ENDPOINT": self.servers.otlp,
-            f"{upper}_HTTP_PORT": str(port),
-            f"{upper}_TOPIC_PREFIX": self.prefix,
-            f"{upper}_JWKS_PATH": str(self.tokens.jwks_path),
-            **(env or {}),
-        }
+        environment = (
+            os.environ
+            | self.servers.kafka_login.environment(service)
+            | {
+                f"{upper}_KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+                f"{upper}_MONGO_URL": self.servers.mongo_url,
+                f"{upper}_MONGO_DATABASE": f"{self.prefix}{service}",
+                f"{upper}_OTLP_ENDPOINT": self.servers.otlp,
+                f"{upper}_HTTP_PORT": str(port),
+                f"{upper}_TOPIC_PREFIX": self.prefix,
+                f"{upper}_JWKS_PATH": str(self.tokens.jwks_path),
+                **(env or {}),
+            }
+        )
         command = [str(HARNESS), service, *harness] if harness else ["-m", service]
         log = self.logs / f"{service}-{len(self.started)}.log"
         with log.open("wb") as output:
@@ -133,7 +138,7 @@ class Stack:
         assert await running.process.wait() == -signal.SIGKILL
 
     async def publish(self, spec: TopicSpec[Any], event: BaseModel, key: str) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all")
+        producer = AIOKafkaProducer(**self.servers.kafka_login.options(), acks="all")
         await producer.start()
         try:
             await producer.send_and_wait(
@@ -158,7 +163,9 @@ class Stack:
         partition = TopicPartition(self.prefix + name, 0)
         # Positioned by the reset policy: a seek_to_beginning races the default "latest" reset.
         reader = AIOKafkaConsumer(
-            bootstrap_servers=self.kafka, enable_auto_commit=False, auto_offset_reset="earliest"
+            **self.servers.kafka_login.options(),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
         )
         await reader.start()
         try:
@@ -174,7 +181,7 @@ class Stack:
     async def all_committed(self, group: str, spec: TopicSpec[Any]) -> bool:
         """Whether ``group`` has committed past every message of the topic."""
         partition = TopicPartition(self.topic(spec), 0)
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        admin = AIOKafkaAdminClient(**self.servers.kafka_login.options())
         await admin.start()
         try:
             offsets = await admin.list_consumer_group_offsets(self.prefix + group)
@@ -202,9 +209,14 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     # One partition per topic: "the next message on the same partition" is the next message.
     specs = [s for s in TOPICS if {s.producer, *s.consumers} & set(SERVICES)]
+    admin = servers.kafka_login.credentials()
     await kafka_admin.ensure_topics(
-        kafka, {namespace + name: 1 for s in specs for name in (s.name, s.dead_letter)}
+        kafka,
+        {namespace + name: 1 for s in specs for name in (s.name, s.dead_letter)},
+        credentials=admin,
     )
+    acls = registry_acls(specs, namespace) if admin else set()
+    await kafka_admin.ensure_acls(kafka, acls, credentials=admin)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
     running = Stack(servers, kafka, namespace, tmp_path, mongo, token_issuer)
     try:
@@ -217,7 +229,8 @@ async def stack(
         for service in SERVICES:
             await mongo.drop_database(f"{namespace}{service}")
         await mongo.close()
-        await kafka_admin.delete_topics_with_prefix(kafka, namespace)
+        await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=admin)
+        await kafka_admin.delete_acls(kafka, acls, credentials=admin)
 
 
 def order_placed(sku: str = "TEE-BLK-M", quantity: int = 1) -> OrderPlaced:

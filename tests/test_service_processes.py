@@ -29,14 +29,18 @@ async def test_a_service_process_becomes_ready_and_stops_cleanly_on_sigterm(
     # What it reads, and what it writes (support reads its own case events back too).
     await create_topics(*(s for s in TOPICS if service in (s.producer, *s.consumers)))
     prefix, port = service.upper(), free_port()
-    env = os.environ | {
-        f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": kafka,
-        f"{prefix}_MONGO_URL": servers.mongo_url,
-        f"{prefix}_MONGO_DATABASE": f"{namespace}{service}",
-        f"{prefix}_OTLP_ENDPOINT": servers.otlp,
-        f"{prefix}_HTTP_PORT": str(port),
-        f"{prefix}_TOPIC_PREFIX": namespace,
-    }
+    env = (
+        os.environ
+        | servers.kafka_login.environment(service)
+        | {
+            f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": kafka,
+            f"{prefix}_MONGO_URL": servers.mongo_url,
+            f"{prefix}_MONGO_DATABASE": f"{namespace}{service}",
+            f"{prefix}_OTLP_ENDPOINT": servers.otlp,
+            f"{prefix}_HTTP_PORT": str(port),
+            f"{prefix}_TOPIC_PREFIX": namespace,
+        }
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -60,6 +60,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RECEIPTS,
 )
 from conveyor_contracts.warehouse import GoodsReceived, StockCounted
+from conveyor_runtime.kafka_auth import KafkaCredentials
 from orders.domain.order import PUBLIC_STATUS, OrderStatus
 from shipping.domain.shipment import ShipmentStatus
 
@@ -223,6 +224,7 @@ async def audit(
     expected_dead_letters: Sequence[ExpectedDeadLetter] = (),
     skip: Mapping[str, str] | None = None,
     quiet_within: float = 30.0,
+    credentials: KafkaCredentials | None = None,
 ) -> Audit:
     """Check the invariants of the run whose topics and databases are named ``prefix``....
 
@@ -234,6 +236,7 @@ async def audit(
         skip: Invariant name -> why it is not meaningful for this run (reported, not checked).
         quiet_within: Seconds to wait first for every group's lag to reach 0 and every outbox to
             drain (the mesh finishing its last messages); then the audit reads what is there.
+        credentials: How the auditor logs in (the admin: it reads every topic and group).
     """
     started = time.monotonic()
     unknown = set(skip or {}) - set(INVARIANTS)
@@ -242,12 +245,12 @@ async def audit(
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
     try:
         if quiet_within > 0:
-            await _until_quiet(kafka, mongo, prefix, quiet_within)
+            await _until_quiet(kafka, mongo, prefix, quiet_within, credentials)
         waited = round(time.monotonic() - started, 2)
-        snapshot = Snapshot(records=await read_topics(kafka, prefix))
+        snapshot = Snapshot(records=await read_topics(kafka, prefix, credentials))
         snapshot.documents = await read_documents(mongo, prefix)
         snapshot.pending, snapshot.documents_scanned = await read_outboxes(mongo, prefix)
-        snapshot.lag = await read_lag(kafka, prefix)
+        snapshot.lag = await read_lag(kafka, prefix, credentials)
     finally:
         await mongo.close()
     invariants = check(snapshot, expected_dead_letters, skip or {})
@@ -255,23 +258,33 @@ async def audit(
     return Audit(prefix, invariants, messages, round(time.monotonic() - started, 2), waited)
 
 
-async def until_quiet(kafka: str, mongo_url: str, prefix: str, within: float) -> bool:
+async def until_quiet(
+    kafka: str,
+    mongo_url: str,
+    prefix: str,
+    within: float,
+    credentials: KafkaCredentials | None = None,
+) -> bool:
     """Whether, within ``within`` seconds, every consumer group of the run reached the end of
     its topics with every outbox empty: the mesh at rest, done with what it was given."""
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
     try:
-        return await _until_quiet(kafka, mongo, prefix, within)
+        return await _until_quiet(kafka, mongo, prefix, within, credentials)
     finally:
         await mongo.close()
 
 
 async def _until_quiet(
-    kafka: str, mongo: AsyncMongoClient[dict[str, Any]], prefix: str, within: float
+    kafka: str,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    prefix: str,
+    within: float,
+    credentials: KafkaCredentials | None,
 ) -> bool:
     # Polled, with a deadline: quiet is other processes' state, there is nothing to await.
     deadline = time.monotonic() + within
     while True:
-        if await quiet(kafka, mongo, prefix):
+        if await quiet(kafka, mongo, prefix, credentials):
             return True
         if time.monotonic() >= deadline:
             return False
@@ -602,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
             args.prefix,
             expected_dead_letters=[_expected_from(text) for text in args.expect_dead_letter],
             quiet_within=args.quiet_within,
+            credentials=local.kafka_login(),
         )
     )
     if args.json:

@@ -18,6 +18,7 @@ from pymongo import AsyncMongoClient
 
 from conveyor_contracts.groups import SERVICE_GROUPS
 from conveyor_contracts.topics import TOPICS
+from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.outbox import OUTBOX_FIELD
 
@@ -93,7 +94,9 @@ PROJECTIONS: dict[tuple[str, str], dict[str, int]] = {
 }  # fmt: skip
 
 
-async def read_topics(kafka: str, prefix: str) -> dict[str, list[Record]]:
+async def read_topics(
+    kafka: str, prefix: str, credentials: KafkaCredentials | None = None
+) -> dict[str, list[Record]]:
     """Every message of every topic named ``prefix``..., up to the end offsets at the start."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=kafka,
@@ -103,8 +106,9 @@ async def read_topics(kafka: str, prefix: str) -> dict[str, list[Record]]:
         auto_offset_reset="earliest",
         request_timeout_ms=_REQUEST_TIMEOUT_MS,
         max_partition_fetch_bytes=4 * 1024 * 1024,
+        **client_options(credentials),
     )
-    admin = _admin(kafka)
+    admin = _admin(kafka, credentials)
     await admin.start()
     await consumer.start()
     try:
@@ -188,16 +192,19 @@ async def read_outboxes(
     return pending, scanned
 
 
-async def read_lag(kafka: str, prefix: str) -> list[Lag]:
+async def read_lag(
+    kafka: str, prefix: str, credentials: KafkaCredentials | None = None
+) -> list[Lag]:
     """Every consumer group of the run (its id starts with the prefix), on every partition of
     the topics it committed on or, for a service's group, subscribes to by the registry."""
-    admin = _admin(kafka)
+    admin = _admin(kafka, credentials)
     offsets = AIOKafkaConsumer(
         bootstrap_servers=kafka,
         client_id="conveyor-audit",
         group_id=None,
         enable_auto_commit=False,
         request_timeout_ms=_REQUEST_TIMEOUT_MS,
+        **client_options(credentials),
     )
     await admin.start()
     await offsets.start()
@@ -230,9 +237,12 @@ async def read_lag(kafka: str, prefix: str) -> list[Lag]:
         await admin.close()
 
 
-def _admin(kafka: str) -> AIOKafkaAdminClient:
+def _admin(kafka: str, credentials: KafkaCredentials | None) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(
-        bootstrap_servers=kafka, client_id="conveyor-audit", request_timeout_ms=_REQUEST_TIMEOUT_MS
+        bootstrap_servers=kafka,
+        client_id="conveyor-audit",
+        request_timeout_ms=_REQUEST_TIMEOUT_MS,
+        **client_options(credentials),
     )
 
 
@@ -246,9 +256,14 @@ def _registry_subscriptions(prefix: str) -> dict[str, set[str]]:
     return subscribed
 
 
-async def quiet(kafka: str, mongo: AsyncMongoClient[dict[str, Any]], prefix: str) -> bool:
+async def quiet(
+    kafka: str,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    prefix: str,
+    credentials: KafkaCredentials | None = None,
+) -> bool:
     """Whether every group of the run has consumed everything and every outbox is empty."""
-    lag = await read_lag(kafka, prefix)
+    lag = await read_lag(kafka, prefix, credentials)
     if any(entry.behind for entry in lag):
         return False
     pending, _ = await read_outboxes(mongo, prefix)

@@ -50,10 +50,11 @@ from pymongo import AsyncMongoClient
 
 from conveyor_contracts.topics import CARRIER_CODES, CHECKOUT_ORDERS, WAREHOUSE_RECEIPTS
 from conveyor_runtime.kafka_admin import delete_topics_with_prefix
+from conveyor_runtime.kafka_auth import KafkaCredentials
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.catalogue import HOT_SKUS
 from conveyor_simulators.checkout import CheckoutSettings, make_order, plan_receipts
-from conveyor_simulators.kafka import broker, tracer_provider
+from conveyor_simulators.kafka import broker, credentials, tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
 
 REPORTS = stack.CACHE / "reports"
@@ -76,6 +77,7 @@ async def _carriers(endpoints: stack.Endpoints, prefix: str, seed: int) -> Any:
         settings=instant,
         speed=INSTANT,
         prefix=prefix,
+        kafka_credentials=endpoints.kafka_credentials,
     )
     for kafka, _, _ in simulated:
         await kafka.start()
@@ -94,7 +96,8 @@ async def _publish_orders(
     """The checkout simulator's orders, stamped with the time they are really placed."""
     provider = tracer_provider("checkout-simulator", endpoints.otlp_http)
     placed = []
-    async with broker(endpoints.kafka, "checkout-simulator", provider) as kafka:
+    login = credentials(endpoints.kafka_credentials, CHECKOUT_ORDERS.producer)
+    async with broker(endpoints.kafka, "checkout-simulator", provider, login) as kafka:
         for index in range(settings.orders):
             order = make_order(settings, index).model_copy(update={"occurred_at": _now()})
             token = otel_context.attach(otel_context.Context())  # each order its own trace
@@ -139,7 +142,10 @@ def _demand(phases: Iterable[CheckoutSettings]) -> Counter[tuple[str, str]]:
 
 
 async def _stock_warehouses(
-    kafka: str, prefix: str, args: argparse.Namespace, phases: dict[str, CheckoutSettings]
+    endpoints: stack.Endpoints,
+    prefix: str,
+    args: argparse.Namespace,
+    phases: dict[str, CheckoutSettings],
 ) -> dict[tuple[str, str], int]:
     """The warehouse simulator's receipts: every SKU what the run's orders ask for plus
     ``--stock`` spare, except the flash sale's hot SKUs: what the other phases ask for plus
@@ -155,7 +161,8 @@ async def _stock_warehouses(
             units = everything[key] + args.stock
         receipts.append(receipt.model_copy(update={"quantity": units}))
     provider = tracer_provider("warehouse-simulator", None)
-    async with broker(kafka, "warehouse-simulator", provider) as client:
+    login = credentials(endpoints.kafka_credentials, WAREHOUSE_RECEIPTS.producer)
+    async with broker(endpoints.kafka, "warehouse-simulator", provider, login) as client:
         for receipt in receipts:
             await client.publish(
                 receipt.model_dump(mode="json"),
@@ -278,6 +285,7 @@ async def _measure(
     args: argparse.Namespace, endpoints: stack.Endpoints, prefix: str, log_dir: Path
 ) -> dict[str, Any]:
     journeys = Journeys()
+    admin = endpoints.kafka_login()  # the observer, the auditor and the baselines
     samples: dict[str, tuple[bench_cost.Sample, ...]] = {}
     context: dict[str, Any] = {"endpoints": endpoints, "prefix": prefix, "journeys": journeys,
                                "samples": samples, "idle_seconds": args.idle}  # fmt: skip
@@ -299,11 +307,11 @@ async def _measure(
             running_mesh(endpoints, prefix, log_dir, instances=args.instances)
         )
         services = started.instances
-        spy = observer(endpoints.kafka, prefix, journeys)
+        spy = observer(endpoints.kafka, prefix, journeys, admin)
         await spy.start()
         running.push_async_callback(spy.stop)
         await running.enter_async_context(_carriers(endpoints, prefix, args.seed))
-        received = await _stock_warehouses(endpoints.kafka, prefix, args, orders_of)
+        received = await _stock_warehouses(endpoints, prefix, args, orders_of)
         await _until_stocked(mongo, f"{prefix}inventory", received)
         context["meter"] = meter = bench_cost.Meter(
             {service.name: (service.pid, service.port) for service in services},
@@ -330,13 +338,14 @@ async def _measure(
         # A phase's budget may cut its orders short; the services go on with them. Once they
         # are done everything is audited; if they are still busy (a full run's backlog), only
         # what holds mid-flight is: the rest would report orders merely not finished yet.
-        at_rest = await audit.until_quiet(endpoints.kafka, endpoints.mongo_url, prefix, 30.0)
+        at_rest = await audit.until_quiet(endpoints.kafka, endpoints.mongo_url, prefix, 30.0, admin)
         audited = await audit.audit(
             endpoints.kafka,
             endpoints.mongo_url,
             prefix,
             skip={} if at_rest else audit.AT_REST,
             quiet_within=0.0,
+            credentials=admin,
         )
 
     mesh = {name: figures(journeys, order_ids) for name, order_ids in phases.items()}
@@ -348,14 +357,16 @@ async def _measure(
     say("baselines: null mesh, Kafka's own performance tools, then database writes")
     null = {
         "fixed_load": await bench_baseline.null_mesh(
-            endpoints.kafka, prefix, sizes, orders=args.orders, rate=args.rate
+            endpoints.kafka, prefix, sizes, orders=args.orders, rate=args.rate, credentials=admin
         ),
         "saturation": await bench_baseline.null_mesh(
-            endpoints.kafka, f"{prefix}sat-", sizes, orders=args.burst, rate=0.0
+            endpoints.kafka, f"{prefix}sat-", sizes, orders=args.burst, rate=0.0, credentials=admin
         ),
     }
-    ceiling = await _ceiling(endpoints.kafka, prefix, journeys.mean_size(), args.ceiling_records)
-    await delete_topics_with_prefix(endpoints.kafka, prefix)
+    ceiling = await _ceiling(
+        endpoints.kafka, prefix, journeys.mean_size(), args.ceiling_records, admin
+    )
+    await delete_topics_with_prefix(endpoints.kafka, prefix, credentials=admin)
     hops = len(JOURNEY) - 1
     database = await bench_baseline.database_writes(
         endpoints.mongo_url, f"{prefix}writes", updates=args.burst * hops, writers=4
@@ -438,10 +449,17 @@ async def _measure(
     return report
 
 
-async def _ceiling(kafka: str, prefix: str, record_bytes: int, records: int) -> dict[str, Any]:
+async def _ceiling(
+    kafka: str, prefix: str, record_bytes: int, records: int, admin: KafkaCredentials | None
+) -> dict[str, Any]:
     try:
         return await bench_ceiling.kafka_ceiling(
-            kafka, f"{prefix}ceiling", records=records, record_bytes=record_bytes, partitions=6
+            kafka,
+            f"{prefix}ceiling",
+            records=records,
+            record_bytes=record_bytes,
+            partitions=6,
+            credentials=admin,
         )
     except bench_ceiling.CeilingUnavailableError as error:
         say(f"Kafka ceiling not measured: {error}")
@@ -546,6 +564,11 @@ def main(argv: list[str] | None = None) -> int:
     # `make bench` starts the stack first (it depends on `up`); a test passes its own servers.
     local = stack.Endpoints.of(stack.Settings.from_env())
     parser.add_argument("--kafka", default=local.kafka, help="bootstrap servers")
+    parser.add_argument(
+        "--kafka-credentials",
+        default=str(local.kafka_credentials or ""),
+        help="every principal's password, as the local stack makes them ('': no login)",
+    )
     parser.add_argument("--mongo-url", default=local.mongo_url)
     parser.add_argument("--otlp", default=local.otlp_http, help="OTLP HTTP endpoint")
     args = parser.parse_args(argv)
@@ -559,7 +582,11 @@ def main(argv: list[str] | None = None) -> int:
     # The simulators' brokers log every message they handle; the table is this run's output.
     logging.getLogger("faststream.access.kafka").disabled = True
     endpoints = dataclasses.replace(
-        local, kafka=args.kafka, mongo_url=args.mongo_url, otlp_http=args.otlp
+        local,
+        kafka=args.kafka,
+        mongo_url=args.mongo_url,
+        otlp_http=args.otlp,
+        kafka_credentials=Path(args.kafka_credentials) if args.kafka_credentials else None,
     )
     report = asyncio.run(run(args, endpoints))
     path = Path(args.report) if args.report else REPORTS / f"bench-{report['mode']}.json"

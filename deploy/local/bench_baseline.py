@@ -24,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body, subscribe
 from conveyor_runtime.kafka_admin import ensure_topics
+from conveyor_runtime.kafka_auth import KafkaCredentials
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import build_mongo_client
 
@@ -48,12 +49,20 @@ def _encode(event: NullEvent, size: int) -> bytes:
 
 
 async def null_mesh(
-    kafka: str, prefix: str, sizes: dict[str, int], *, orders: int, rate: float
+    kafka: str,
+    prefix: str,
+    sizes: dict[str, int],
+    *,
+    orders: int,
+    rate: float,
+    credentials: KafkaCredentials | None = None,
 ) -> dict[str, Any]:
     """Push ``orders`` messages through every hop at ``rate`` per second (0: all at once)."""
     stages = len(JOURNEY)
     wanted = {_topic(prefix, i): JOURNEY[i].topic.partitions for i in range(stages)}
-    await ensure_topics(kafka, wanted | {f"{name}.dlq": 1 for name in wanted})
+    await ensure_topics(
+        kafka, wanted | {f"{name}.dlq": 1 for name in wanted}, credentials=credentials
+    )
     size = [sizes.get(stage.name, 400) for stage in JOURNEY]
     arrived: dict[str, list[float]] = {}
     everyone_arrived = asyncio.Event()
@@ -72,7 +81,7 @@ async def null_mesh(
         return forward
 
     for index in range(stages - 1):
-        client = build_broker(kafka, f"null-hop-{index}", provider)
+        client = build_broker(kafka, f"null-hop-{index}", provider, credentials)
         subscribe(
             client,
             topic=_topic(prefix, index),
@@ -83,7 +92,7 @@ async def null_mesh(
             metrics=MessagingMetrics(),
         )
         brokers.append(client)
-    sink = build_broker(kafka, "null-sink", provider)
+    sink = build_broker(kafka, "null-sink", provider, credentials)
 
     async def on_last(raw: bytes) -> None:
         event = NullEvent.model_validate_json(raw)
@@ -99,7 +108,7 @@ async def null_mesh(
         decoder=raw_body,
     )(on_last)
     brokers.append(sink)
-    source = build_broker(kafka, "null-source", provider)
+    source = build_broker(kafka, "null-source", provider, credentials)
     brokers.append(source)
     for client in brokers:
         await client.start()

@@ -11,12 +11,14 @@ restart the broker.
 import asyncio
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import stack
 
 from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics
+from conveyor_runtime.kafka_auth import MECHANISM, KafkaCredentials
 
 TOOLS = stack.CACHE / "kafka" / "tools"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"  # as the pom pins
@@ -116,45 +118,87 @@ def parse_consumer(output: str) -> dict[str, float]:
 
 
 async def kafka_ceiling(
-    kafka: str, topic: str, *, records: int, record_bytes: int, partitions: int
+    kafka: str,
+    topic: str,
+    *,
+    records: int,
+    record_bytes: int,
+    partitions: int,
+    credentials: KafkaCredentials | None = None,
 ) -> dict[str, Any]:
     """Produce ``records`` of ``record_bytes`` as fast as one producer can (acks=all,
-    idempotent, the client's default batching), then read them back with one consumer."""
+    idempotent, the client's default batching), then read them back with one consumer; both
+    log in as ``credentials`` when the broker authenticates."""
     cp = await class_path()
     java = [_java(), "-Xmx512m", "-Djava.awt.headless=true", "-cp", cp]
-    await ensure_topics(kafka, {topic: partitions})
-    try:
-        produced = parse_producer(
-            await _run(
-                [
-                    *java,
-                    "org.apache.kafka.tools.ProducerPerformance",
-                    "--bootstrap-server", kafka,
-                    "--topic", topic,
-                    "--num-records", str(records),
-                    "--record-size", str(record_bytes),
-                    "--throughput", "-1",
-                    "--command-property", "acks=all", "enable.idempotence=true",
-                ],
-                "ProducerPerformance",
+    await ensure_topics(kafka, {topic: partitions}, credentials=credentials)
+    with tempfile.TemporaryDirectory(prefix="conveyor-ceiling-") as folder:
+        login = _login_config(Path(folder), credentials)
+        try:
+            return await _produce_then_consume(
+                java, kafka, topic, records, record_bytes, partitions, login
             )
-        )  # fmt: skip
-        consumed = parse_consumer(
-            await _run(
-                [
-                    *java,
-                    "org.apache.kafka.tools.ConsumerPerformance",
-                    "--bootstrap-server", kafka,
-                    "--topic", topic,
-                    "--num-records", str(records),
-                    "--group", f"{topic}-group",
-                    "--timeout", "60000",
-                ],
-                "ConsumerPerformance",
-            )
-        )  # fmt: skip
-    finally:
-        await delete_topics_with_prefix(kafka, topic)
+        finally:
+            await delete_topics_with_prefix(kafka, topic, credentials=credentials)
+
+
+def _login_config(folder: Path, credentials: KafkaCredentials | None) -> list[str]:
+    """The tools' ``--command-config`` arguments for a SCRAM login: a properties file only the
+    user can read (a password on a command line is visible to every process)."""
+    if credentials is None:
+        return []
+    secret = credentials.password.get_secret_value()
+    path = folder / "client.properties"
+    path.touch(mode=0o600)
+    path.write_text(
+        "security.protocol=SASL_PLAINTEXT\n"
+        f"sasl.mechanism={MECHANISM}\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{credentials.username}" password="{secret}";\n'
+    )
+    return ["--command-config", str(path)]
+
+
+async def _produce_then_consume(
+    java: list[str],
+    kafka: str,
+    topic: str,
+    records: int,
+    record_bytes: int,
+    partitions: int,
+    login: list[str],
+) -> dict[str, Any]:
+    produced = parse_producer(
+        await _run(
+            [
+                *java,
+                "org.apache.kafka.tools.ProducerPerformance",
+                "--bootstrap-server", kafka,
+                "--topic", topic,
+                "--num-records", str(records),
+                "--record-size", str(record_bytes),
+                "--throughput", "-1",
+                *login,
+                "--command-property", "acks=all", "enable.idempotence=true",
+            ],
+            "ProducerPerformance",
+        )
+    )  # fmt: skip
+    consumed = parse_consumer(
+        await _run(
+            [
+                *java,
+                "org.apache.kafka.tools.ConsumerPerformance",
+                "--bootstrap-server", kafka,
+                "--topic", topic,
+                "--num-records", str(records),
+                "--group", f"{topic}-group",
+                "--timeout", "60000",
+                *login,
+            ],
+            "ConsumerPerformance",
+        )
+    )  # fmt: skip
     return {
         "records": records,
         "record_bytes": record_bytes,

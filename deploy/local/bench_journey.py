@@ -27,6 +27,7 @@ from conveyor_contracts.topics import (
 )
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
+from conveyor_runtime.kafka_auth import KafkaCredentials
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,11 @@ def journey_topics() -> list[TopicSpec[Any]]:
     return list(topics.values())
 
 
-def observer(kafka: str, prefix: str, journeys: Journeys) -> KafkaBroker:
+def observer(
+    kafka: str, prefix: str, journeys: Journeys, credentials: KafkaCredentials | None = None
+) -> KafkaBroker:
     """A broker that reads every journey topic from the start into ``journeys``."""
-    client = build_broker(kafka, "bench-observer", TracerProvider())
+    client = build_broker(kafka, "bench-observer", TracerProvider(), credentials)
 
     async def on_message(raw: bytes) -> None:
         journeys.record(raw)

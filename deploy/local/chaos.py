@@ -40,6 +40,7 @@ from aiokafka.errors import KafkaError
 from mesh import SERVICES, Mesh
 
 from conveyor_contracts.topics import TOPICS
+from conveyor_runtime.kafka_auth import client_options
 
 REPORTS = stack.CACHE / "reports" / "chaos"
 FAULT_KINDS = (
@@ -253,6 +254,7 @@ class Injector:
             group_id=group,
             enable_auto_commit=False,
             client_id="chaos-rewind",
+            **client_options(self.cluster.endpoints.kafka_login()),
         )
         await consumer.start()
         try:
@@ -296,7 +298,9 @@ class Injector:
         """One admin request, or None when the cluster could not answer it (a broker just
         died, its metadata is stale): the callers poll, so they ask again."""
         admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.cluster.endpoints.kafka, client_id="chaos"
+            bootstrap_servers=self.cluster.endpoints.kafka,
+            client_id="chaos",
+            **client_options(self.cluster.endpoints.kafka_login()),
         )
         try:
             await admin.start()

@@ -41,7 +41,14 @@ from conveyor_contracts.topics import (
     TOPICS,
 )
 from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics, registry_topics
+from conveyor_runtime.kafka_acl import registry_acls
+from conveyor_runtime.kafka_admin import (
+    delete_acls,
+    delete_topics_with_prefix,
+    ensure_acls,
+    ensure_topics,
+    registry_topics,
+)
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import broker, tracer_provider
@@ -81,8 +88,14 @@ class Observed:
     dead_letters: Counter[str] = field(default_factory=Counter)
 
 
-def _observer(kafka: str, prefix: str, observed: Observed) -> KafkaBroker:
-    client = broker(kafka, "demo-observer", tracer_provider("demo-observer", None))
+def _observer(endpoints: stack.Endpoints, prefix: str, observed: Observed) -> KafkaBroker:
+    admin = endpoints.kafka_login()  # it reads every topic of the run, dead letters included
+    client = broker(
+        endpoints.kafka,
+        "demo-observer",
+        tracer_provider("demo-observer", None),
+        security=admin.security() if admin else None,
+    )
     group = f"{prefix}demo-observer"
 
     def subscribe(topic: str, handle: Any) -> None:
@@ -267,11 +280,16 @@ async def run_namespace(kind: str, endpoints: stack.Endpoints) -> AsyncIterator[
     # One partition per dead-letter topic: a run parks few messages, and fewer start faster.
     for spec in TOPICS:
         wanted[prefix + spec.dead_letter] = replace(wanted[prefix + spec.dead_letter], partitions=1)
-    await ensure_topics(endpoints.kafka, wanted)
+    admin = endpoints.kafka_login()
+    await ensure_topics(endpoints.kafka, wanted, credentials=admin)
+    # Each principal's rights, moved to the run's topics and groups (and gone with them).
+    acls = registry_acls(TOPICS, prefix) if admin else set()
+    await ensure_acls(endpoints.kafka, acls, credentials=admin)
     try:
         yield prefix, log_dir
     finally:
-        await delete_topics_with_prefix(endpoints.kafka, prefix)
+        await delete_topics_with_prefix(endpoints.kafka, prefix, credentials=admin)
+        await delete_acls(endpoints.kafka, acls, credentials=admin)
 
 
 async def run(
@@ -310,12 +328,13 @@ async def run(
             )
         )
         say("services ready: " + ", ".join(f"{i.name} :{i.port}" for i in mesh.instances))
-        observer = _observer(endpoints.kafka, prefix, observed)
+        observer = _observer(endpoints, prefix, observed)
         await observer.start()
         running.push_async_callback(observer.stop)
         simulated = build_carriers(
             CARRIER_CODES,
             bootstrap=endpoints.kafka,
+            kafka_credentials=endpoints.kafka_credentials,
             provider_for=functools.partial(tracer_provider, otlp_endpoint=endpoints.otlp_http),
             settings=carriers,
             speed=args.speed,
@@ -328,6 +347,7 @@ async def run(
             running.callback(carrier.close)
         dock, _ = build_returns_dock(
             bootstrap=endpoints.kafka,
+            kafka_credentials=endpoints.kafka_credentials,
             provider=tracer_provider("warehouse-returns", endpoints.otlp_http),
             prefix=prefix,
             seed=args.seed,
@@ -342,6 +362,7 @@ async def run(
             warehouses=WAREHOUSES,
             quantity=args.stock,
             bootstrap=endpoints.kafka,
+            kafka_credentials=endpoints.kafka_credentials,
             prefix=prefix,
         )
         started = time.monotonic()
@@ -350,6 +371,7 @@ async def run(
                 checkout,
                 rate=args.rate,
                 bootstrap=endpoints.kafka,
+                kafka_credentials=endpoints.kafka_credentials,
                 prefix=prefix,
                 otlp=endpoints.otlp_http,
             )
@@ -390,7 +412,9 @@ async def run(
         # While the services still run (the last messages settle) and before the run's topics
         # are deleted. The checkout's invalid orders are valid messages, rejected by orders:
         # no dead letter is expected.
-        audited = await audit.audit(endpoints.kafka, endpoints.mongo_url, prefix)
+        audited = await audit.audit(
+            endpoints.kafka, endpoints.mongo_url, prefix, credentials=endpoints.kafka_login()
+        )
 
     statuses = Counter(observed.status.get(order_id, "never seen") for order_id in expected)
     unfinished = Counter(

@@ -148,8 +148,17 @@ def service_environment(
 ) -> dict[str, str]:
     """The settings of one instance: this run's servers, topics and the service's database."""
     env_prefix = service.upper()
+    login = endpoints.kafka_login(service)  # each service is its own principal
     return {
         **os.environ,
+        **(
+            {
+                f"{env_prefix}_KAFKA_USERNAME": login.username,
+                f"{env_prefix}_KAFKA_PASSWORD": login.password.get_secret_value(),
+            }
+            if login
+            else {}
+        ),
         f"{env_prefix}_KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
         f"{env_prefix}_MONGO_URL": endpoints.mongo_url,
         f"{env_prefix}_MONGO_DATABASE": f"{prefix}{service}",

@@ -23,13 +23,14 @@ i listens on CONVEYOR_KAFKA_PORT + 2(i-1) for clients and CONVEYOR_KAFKA_CONTROL
 broker defaults and the registry's topics get min(3, N) copies and min(2, N) in sync;
 ``Endpoints.kafka`` lists every node. ``make up CONVEYOR_KAFKA_BROKERS=3`` works too.
 
-CONVEYOR_KAFKA_AUTH [none]: ``scram`` makes every Kafka listener authenticate (SASL/SCRAM-SHA-512
-for clients and between brokers) and authorize (KRaft's StandardAuthorizer, nothing allowed
-without an ACL). The first ``up`` generates a password per principal (``admin``, ``broker`` and
-every actor of the registry) into the stack home's kafka/credentials.json, creates the users
-when it formats the storage, and every ``up`` creates the users the registry gained since
-(as the admin), applies the registry's ACLs and deletes those on the registry's topics and
-groups that it no longer derives (``conveyor_runtime.kafka_acl``). See docs/security.md.
+CONVEYOR_KAFKA_AUTH [scram]: every Kafka listener authenticates (SASL/SCRAM-SHA-512 for clients
+and between brokers) and authorizes (KRaft's StandardAuthorizer, nothing allowed without an
+ACL); ``none`` runs it open, as a plain development broker. The first ``up`` generates a
+password per principal (``admin``, ``broker`` and every actor of the registry) into the stack
+home's kafka/credentials.json, creates the users when it formats the storage, and every ``up``
+creates the users the registry gained since (as the admin), applies the registry's ACLs and
+deletes those on the registry's topics and groups that it no longer derives
+(``conveyor_runtime.kafka_acl``). See docs/security.md.
 
 CONVEYOR_STACK_HOME [.cache; a relative path is taken from the repository root]: where one
 stack keeps its state: run/ (pid files, the lock), data/, logs/ and kafka/ (each node's
@@ -60,7 +61,6 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -84,13 +84,13 @@ from aiokafka.errors import KafkaError
 from pydantic import SecretStr
 
 from conveyor_runtime import kafka_admin, kafka_users
-from conveyor_runtime.kafka_acl import ADMIN, BROKER, registry_acls, registry_actors, stale_acls
+from conveyor_runtime.kafka_acl import ADMIN, BROKER, registry_actors
 from conveyor_runtime.kafka_auth import (
-    MECHANISM,
     KafkaCredentials,
     client_options,
     read_credentials,
 )
+from conveyor_runtime.kafka_secrets import broker_security, format_user, with_new_passwords
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "deploy" / "local"
@@ -244,6 +244,8 @@ class Endpoints:
     otlp_http: str
     otlp_grpc: str
     jaeger: str
+    # Every principal's password when Kafka authenticates (the stack's credentials file).
+    kafka_credentials: Path | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> "Endpoints":
@@ -254,7 +256,15 @@ class Endpoints:
             otlp_http=f"http://{host}:{settings.otlp_http_port}",
             otlp_grpc=f"http://{host}:{settings.otlp_grpc_port}",
             jaeger=f"http://{host}:{settings.jaeger_query_port}",
+            kafka_credentials=settings.kafka_credentials_file if settings.kafka_auth else None,
         )
+
+    def kafka_login(self, user: str = ADMIN) -> KafkaCredentials | None:
+        """How ``user`` logs in to this Kafka (None: it does not authenticate). The tools (the
+        demo's observer, the auditor, the fault injector) are the admin."""
+        if self.kafka_credentials is None:
+            return None
+        return read_credentials(self.kafka_credentials, user)
 
 
 # --- the servers ----------------------------------------------------------------------------
@@ -428,21 +438,7 @@ class Kafka(Server):
                 "security": "",
             }
         password = json.loads(self.settings.kafka_credentials_file.read_text())[BROKER]
-        scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
-        plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
-        lines = [
-            f"sasl.enabled.mechanisms={MECHANISM}",
-            f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
-            f"listener.name.sasl_plaintext.{MECHANISM.lower()}.sasl.jaas.config={scram} "
-            f'required username="{BROKER}" password="{password}";',
-            "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
-            "sasl.mechanism.controller.protocol=PLAIN",
-            f"listener.name.controller.plain.sasl.jaas.config={plain} required "
-            f'username="{BROKER}" password="{password}" user_{BROKER}="{password}";',
-            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-            "allow.everyone.if.no.acl.found=false",
-            f"super.users=User:{ADMIN};User:{BROKER}",
-        ]
+        lines = broker_security(password)
         return {
             "client_listener": "SASL_PLAINTEXT",
             "controller_protocol": "SASL_PLAINTEXT",
@@ -562,7 +558,7 @@ def format_kafka_storage(settings: Settings) -> None:
             if settings.kafka_auth
             else []
         )
-        for argument in ("--add-scram", f"{MECHANISM}=[name={name},password={password}]")
+        for argument in ("--add-scram", format_user(name, password))
     ]
     formats = [
         (
@@ -602,7 +598,8 @@ def refuse_other_kafka_security(settings: Settings) -> None:
             raise StackError(
                 f"{node.data} was formatted without authentication, so it holds no SCRAM user; "
                 f"{AUTH_VARIABLE}=scram needs a new one: stop the stack (make down), delete "
-                f"{shown(settings.data_dir)}/kafka* (development data only) and run make up again"
+                f"{shown(settings.data_dir)}/kafka* (development data only) and run make up again "
+                f"(authentication is the default; {AUTH_VARIABLE}=none keeps the broker open)"
             )
         if running_pid(node) is not None and node.properties.is_file():
             runs_scram = "SASL_PLAINTEXT://" in node.properties.read_text()
@@ -626,7 +623,7 @@ def ensure_kafka_credentials(settings: Settings) -> list[str]:
     wanted = [ADMIN, BROKER, *registry_actors(kafka_admin.registry_specs())]
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     if missing := [name for name in wanted if name not in known]:
-        known |= {name: secrets.token_urlsafe(24) for name in missing}
+        known = with_new_passwords(known, missing)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole to a new file then renamed: a crash mid-write must not lose the
         # passwords of users that already exist on the cluster.
@@ -1771,15 +1768,11 @@ def create_registry_topics(bootstrap: str, admin: KafkaCredentials | None = None
 
 
 def apply_registry_acls(settings: Settings) -> None:
-    """Allow each principal what the registry says, and nothing else on the registry's topics
-    and groups: rules it derives are created (idempotent), ALLOW rules on its resources it no
-    longer derives are deleted. Rules on other resources, and DENY rules, are left alone."""
-    specs = kafka_admin.registry_specs()
+    """The registry's ACLs, and none it no longer derives (``kafka_admin.reconcile_acls``)."""
     bootstrap, admin = settings.kafka_bootstrap(), settings.kafka_admin()
-    count = asyncio.run(kafka_admin.ensure_acls(bootstrap, registry_acls(specs), credentials=admin))
-    held = asyncio.run(kafka_admin.describe_acls(bootstrap, credentials=admin))
-    stale = stale_acls(held, specs)
-    asyncio.run(kafka_admin.delete_acls(bootstrap, stale, credentials=admin))
+    count, stale = asyncio.run(
+        kafka_admin.reconcile_acls(bootstrap, kafka_admin.registry_specs(), credentials=admin)
+    )
     for acl in sorted(stale):
         report("acls", f"deleted {acl} (no longer derived from the registry)")
     report("acls", f"{count} present (from the registry), SASL/SCRAM-SHA-512 on")

@@ -52,6 +52,9 @@ def _handler(message: Any) -> Callable[[Any], Awaitable[None]]:
     return handle
 
 
+OWN_READ = ":reads"  # the title's suffix for a producer consuming its own topic
+
+
 def build_broker() -> KafkaBroker:
     """A never-connected broker declaring every topic's producer and consumers."""
     broker = KafkaBroker(
@@ -69,10 +72,13 @@ def build_broker() -> KafkaBroker:
         )
         for consumer in spec.consumers:
             group = SERVICE_GROUPS.get(consumer)
+            # A producer that reads its own topic back (support's timelines) needs a title of
+            # its own: two operations with one title would be one channel in the document.
+            own = OWN_READ if consumer == spec.producer else ""
             broker.subscriber(
                 spec.name,
                 group_id=group,
-                title=f"{spec.name}:{consumer}",
+                title=f"{spec.name}:{consumer}{own}",
                 description=f"{consumer} consumes (group {group or 'its own'}). {_about(spec)}",
             )(_handler(spec.message))
     return broker
@@ -85,9 +91,9 @@ def asyncapi_document() -> dict[str, Any]:
     )
     document: dict[str, Any] = json.loads(spec.to_specification().to_json())
     # FastStream declares the scheme on the server only: each operation says who may use it.
-    # Operation ids are the titles above, "<topic>:<actor>" (topic names hold no colon).
+    # Operation ids are the titles above, "<topic>:<actor>[:reads]" (topic names hold no colon).
     for operation_id, operation in document["operations"].items():
-        actor = operation_id.split(":", 1)[1]
+        actor = operation_id.split(":", 1)[1].removesuffix(OWN_READ)
         operation["security"] = [{"$ref": f"#/components/securitySchemes/{SECURITY_SCHEME}"}]
         operation["x-kafka-principal"] = principal(actor)
     return document

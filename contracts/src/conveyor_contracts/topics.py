@@ -145,8 +145,9 @@ SUPPORT_CASES = TopicSpec[support.SupportCaseEvent](
     key="order_id",
     partitions=6,
     producer="support",
-    # The warehouse's returns dock learns here what may come back (ReturnAuthorised's lines).
-    consumers=("orders", "inventory", "shipping", "warehouse"),
+    # The warehouse's returns dock learns here what may come back (ReturnAuthorised's lines);
+    # support reads its own cases back into the order's timeline.
+    consumers=("orders", "inventory", "shipping", "support", "warehouse"),
     message=support.SupportCaseEvent,
     adapter=support.SUPPORT_CASE_EVENTS,
     description="Support cases, cancellation requests, return authorisations, reshipments.",
@@ -158,7 +159,7 @@ SUPPORT_REFUNDS = TopicSpec[support.RefundEvent](
     key="order_id",
     partitions=3,
     producer="support",
-    consumers=("payments", "orders"),
+    consumers=("payments", "orders", "support"),  # support: the order's timeline
     message=support.RefundEvent,
     adapter=support.REFUND_EVENTS,
     description="Refunds support asks the shop's payments owner to make.",

@@ -7,19 +7,22 @@
 - ``registry_topics``: every topic of the contracts' registry plus its dead-letter companion.
 - ``ensure_acls``: idempotent creation of ACLs (``conveyor_runtime.kafka_acl`` derives them);
   ``describe_acls`` reads the cluster's ALLOW rules back and ``delete_acls`` removes some
-  (provisioning deletes those ``kafka_acl.stale_acls`` finds).
+  (provisioning deletes those ``kafka_acl.stale_acls`` finds); ``reconcile_acls`` does both.
 
 Each takes the caller's ``credentials`` (the admin principal on an authenticated broker).
 
-Run as a program it creates the registry's topics (used by deploy/compose.yaml)::
+Run as a program it provisions a cluster as deploy/compose.yaml does: the SCRAM users it lacks,
+the registry's topics, then the registry's ACLs (without ``--credentials``: topics only)::
 
-    python -m conveyor_runtime.kafka_admin --bootstrap 127.0.0.1:9092
+    python -m conveyor_runtime.kafka_admin --bootstrap kafka:9092 --credentials credentials.json
 """
 
 import argparse
 import asyncio
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -31,8 +34,18 @@ from aiokafka.protocol.admin import (
     DeleteAclsRequestStruct,
     DescribeAclsRequest,
 )
+from pydantic import SecretStr
 
-from conveyor_runtime.kafka_acl import Acl, Operation, Pattern, Resource
+from conveyor_runtime import kafka_users
+from conveyor_runtime.kafka_acl import (
+    ADMIN,
+    Acl,
+    Operation,
+    Pattern,
+    Resource,
+    registry_acls,
+    stale_acls,
+)
 from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
 
 # Any group id works: a FindCoordinator request names one but creates nothing. The first lookup
@@ -270,6 +283,8 @@ async def ensure_acls(
         AclCreationError: The broker refused one, with its reason (e.g. not authorized).
     """
     wanted = sorted(set(acls))
+    if not wanted:
+        return 0
     creations = [_wire(acl) for acl in wanted]
     admin = _admin_client(bootstrap, credentials, timeout=_LEADER_WAIT)
     try:
@@ -412,18 +427,47 @@ def _admin_client(
     )
 
 
-async def _create_registry_topics(bootstrap: str, kafka_wait: float) -> None:
-    await wait_for_kafka(bootstrap, kafka_wait)
-    await ensure_topics(bootstrap, registry_topics())
+async def reconcile_acls(
+    bootstrap: str, specs: Iterable[Any], *, credentials: KafkaCredentials | None
+) -> tuple[int, set[Acl]]:
+    """Allow each principal what the registry says, and nothing else on the registry's topics
+    and groups: the rules it derives are created (idempotent), the ALLOW rules on its
+    resources it no longer derives are deleted; rules on other resources, and DENY rules, stay.
+    Returns how many rules the registry derives and the rules deleted."""
+    specs = list(specs)
+    count = await ensure_acls(bootstrap, registry_acls(specs), credentials=credentials)
+    stale = stale_acls(await describe_acls(bootstrap, credentials=credentials), specs)
+    await delete_acls(bootstrap, stale, credentials=credentials)
+    return count, stale
+
+
+async def _provision(bootstrap: str, kafka_wait: float, passwords: dict[str, str]) -> None:
+    admin = KafkaCredentials(ADMIN, SecretStr(passwords[ADMIN])) if passwords else None
+    await wait_for_kafka(bootstrap, kafka_wait, credentials=admin)
+    if admin:
+        logins = {name: SecretStr(password) for name, password in passwords.items()}
+        await kafka_users.ensure_scram_users(bootstrap, logins, credentials=admin)
+    await ensure_topics(bootstrap, registry_topics(), credentials=admin)
+    if admin:
+        await reconcile_acls(bootstrap, registry_specs(), credentials=admin)
 
 
 def main() -> None:
-    """Wait for Kafka, then create every topic of the contracts' registry."""
+    """Wait for Kafka, then create every topic of the contracts' registry; on an authenticated
+    broker first the users it lacks and then the registry's ACLs, as the admin."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka bootstrap servers")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for Kafka")
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        default=None,
+        help="every principal's password (JSON: user -> password), admin included",
+    )
     arguments = parser.parse_args()
-    asyncio.run(_create_registry_topics(arguments.bootstrap, arguments.timeout))
+    file = arguments.credentials
+    passwords: dict[str, str] = json.loads(file.read_text()) if file else {}
+    asyncio.run(_provision(arguments.bootstrap, arguments.timeout, passwords))
 
 
 if __name__ == "__main__":

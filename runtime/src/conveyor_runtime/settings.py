@@ -30,6 +30,12 @@ class ServiceSettings(BaseSettings):
         description="SASL/SCRAM-SHA-512 user (the service's principal); None: no authentication.",
     )
     kafka_password: SecretStr | None = Field(default=None, description="That user's password.")
+    kafka_password_file: Path | None = Field(
+        default=None,
+        # A deployment mounts each service's own secret as a file (deploy/compose.yaml): an
+        # environment variable would show in `docker inspect` and every child process.
+        description="A file holding that password, read when kafka_password is not given.",
+    )
     mongo_url: str = Field(default="mongodb://127.0.0.1:27017/")
     mongo_database: str = Field(description="The service's own database.")
     otlp_endpoint: str | None = Field(
@@ -94,9 +100,12 @@ class ServiceSettings(BaseSettings):
         """Who the service is to Kafka, or None for a broker without authentication."""
         if self.kafka_username is None:
             return None
-        if self.kafka_password is None:
-            raise ValueError("kafka_username is set without kafka_password")
-        return KafkaCredentials(self.kafka_username, self.kafka_password)
+        password = self.kafka_password
+        if password is None and self.kafka_password_file is not None:
+            password = SecretStr(self.kafka_password_file.read_text().strip())
+        if password is None:
+            raise ValueError("kafka_username is set without kafka_password (or its file)")
+        return KafkaCredentials(self.kafka_username, password)
 
     def topic(self, name: str) -> str:
         """The deployed name of a registry topic (or consumer group): prefix + name."""

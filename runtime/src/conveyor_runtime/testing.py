@@ -54,6 +54,11 @@ class Servers:
     # On an authenticated Kafka: every principal's password (the local stack's credentials file).
     kafka_credentials: Path | None = None
 
+    @property
+    def kafka_login(self) -> "KafkaLogin":
+        """How this session's clients log in to its Kafka (see the ``kafka_login`` fixture)."""
+        return KafkaLogin(self.kafka, self.kafka_credentials)
+
 
 def _from_environment() -> Servers | None:
     names = (
@@ -197,7 +202,7 @@ def servers() -> Iterator[Servers]:
 def kafka_login(servers: Servers) -> "KafkaLogin":
     """How the session's clients log in to its Kafka (not at all when it does not authenticate):
     a test's own clients as the admin, a service under test as its own principal."""
-    return KafkaLogin(servers.kafka, servers.kafka_credentials)
+    return servers.kafka_login
 
 
 @pytest.fixture(scope="session")
@@ -237,6 +242,17 @@ class KafkaLogin:
         if login is None:
             return {}
         return {"kafka_username": login.username, "kafka_password": login.password}
+
+    def environment(self, service: str) -> dict[str, str]:
+        """The same as ``<SERVICE>_KAFKA_*`` variables, for a service run as a process."""
+        login = self.credentials(service)
+        if login is None:
+            return {}
+        upper = service.upper()
+        return {
+            f"{upper}_KAFKA_USERNAME": login.username,
+            f"{upper}_KAFKA_PASSWORD": login.password.get_secret_value(),
+        }
 
 
 @pytest.fixture(scope="session")
