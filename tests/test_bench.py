@@ -21,7 +21,7 @@ HOPS = (
 )  # fmt: skip
 
 
-@pytest.mark.timeout(180)  # three phases of at most 20, 20 and 30 s, start-up and baselines
+@pytest.mark.timeout(300)  # phases of at most 20, 20 and 30 s, start-up, baselines, SASL twin
 async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_without_oversell(
     servers: Servers, tmp_path: Path
 ) -> None:
@@ -34,7 +34,7 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
         "--mongo-url", servers.mongo_url, "--otlp", servers.otlp,
         cwd=root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    output, _ = await asyncio.wait_for(bench.communicate(), timeout=170)
+    output, _ = await asyncio.wait_for(bench.communicate(), timeout=290)
     text = output.decode(errors="replace")
     assert bench.returncode == 0, text[-4000:]
     report = json.loads(report_path.read_text())
@@ -97,6 +97,23 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
         _assert_kafka_ceiling(cost["kafka_ceiling"], cost["phases"]["saturation"])
         assert "Kafka ceiling (" in text
     assert _tables_in(report["chart"]) == 3  # the cost model's, on the HTML page
+    if servers_measured:  # the local stack's Kafka, so its twins can start here
+        _assert_sasl_cost(report["sasl_cost"])
+        assert "SASL/SCRAM cost (" in text
+
+
+def _assert_sasl_cost(sasl: dict[str, Any]) -> None:
+    """Both sides measured with the same work, and each ratio their quotient."""
+    assert sasl["orders"] == 20
+    for side in ("authenticated", "open"):
+        figures = sasl[side]
+        assert figures["null_mesh_orders_per_second"] > 0, side
+        assert figures["client_cpu_ms_per_order"] > 0, side
+        assert figures["broker_cpu_ms_per_order"] > 0, side
+        assert figures["ceiling_produced_per_second"] > 0, side
+    for key, ratio in sasl["ratio_authenticated_over_open"].items():
+        expected = sasl["authenticated"][key] / sasl["open"][key]
+        assert abs(ratio - expected) <= 0.001 + 0.01 * expected, key
 
 
 def _close(total: float, parts: list[float]) -> bool:

@@ -41,6 +41,7 @@ import bench_baseline
 import bench_ceiling
 import bench_cost
 import bench_report
+import bench_sasl
 import demo
 import stack
 from bench_journey import JOURNEY, Journeys, figures, observer, oversell
@@ -59,6 +60,7 @@ from conveyor_simulators.run_carrier import build_carriers
 
 REPORTS = stack.CACHE / "reports"
 PHASES = ("fixed_load", "saturation", "flash_sale")
+SASL_ORDERS, SASL_RECORDS = 500, 100_000  # per round of the SASL comparison (bench_sasl)
 INSTANT = 1e6  # carrier time acceleration: an hour's pickup delay becomes 3.6 ms
 say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
 
@@ -366,6 +368,7 @@ async def _measure(
     ceiling = await _ceiling(
         endpoints.kafka, prefix, journeys.mean_size(), args.ceiling_records, admin
     )
+    sasl = await _sasl(prefix, sizes, args, journeys.mean_size())
     await delete_topics_with_prefix(endpoints.kafka, prefix, credentials=admin)
     hops = len(JOURNEY) - 1
     database = await bench_baseline.database_writes(
@@ -402,6 +405,7 @@ async def _measure(
         "message_bytes": sizes,
         "mesh": mesh,
         "baseline": {"null_mesh": null, "database": database},
+        "sasl_cost": sasl,
         "ratios": _ratios(mesh, null, database, hops),
         "cost_model": {
             "processes": meter.processes,
@@ -463,6 +467,29 @@ async def _ceiling(
         )
     except bench_ceiling.CeilingUnavailableError as error:
         say(f"Kafka ceiling not measured: {error}")
+        return {"unavailable": str(error)}
+
+
+async def _sasl(
+    prefix: str,
+    sizes: dict[str, int],
+    args: argparse.Namespace,
+    record_bytes: int,
+) -> dict[str, Any]:
+    """SASL's cost on two twin brokers, one authenticated and one open (bench_sasl)."""
+    say("SASL's cost: the null mesh and Kafka's tools on an authenticated and an open twin")
+    try:
+        return await bench_sasl.sasl_cost(
+            prefix,
+            sizes,
+            # The handshakes are a cost per connection: a few hundred orders show it per
+            # order, as the full burst five times over would, in a fraction of the time.
+            orders=min(args.burst, SASL_ORDERS),
+            records=min(args.ceiling_records, SASL_RECORDS),
+            record_bytes=record_bytes,
+        )
+    except (bench_ceiling.CeilingUnavailableError, stack.StackError) as error:
+        say(f"SASL's cost not measured: {error}")
         return {"unavailable": str(error)}
 
 

@@ -18,7 +18,8 @@ from typing import Any
 import stack
 
 from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics
-from conveyor_runtime.kafka_auth import MECHANISM, KafkaCredentials
+from conveyor_runtime.kafka_auth import KafkaCredentials
+from conveyor_runtime.kafka_secrets import client_properties
 
 TOOLS = stack.CACHE / "kafka" / "tools"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"  # as the pom pins
@@ -147,14 +148,10 @@ def _login_config(folder: Path, credentials: KafkaCredentials | None) -> list[st
     user can read (a password on a command line is visible to every process)."""
     if credentials is None:
         return []
-    secret = credentials.password.get_secret_value()
     path = folder / "client.properties"
     path.touch(mode=0o600)
     path.write_text(
-        "security.protocol=SASL_PLAINTEXT\n"
-        f"sasl.mechanism={MECHANISM}\n"
-        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
-        f'username="{credentials.username}" password="{secret}";\n'
+        client_properties(credentials.username, credentials.password.get_secret_value())
     )
     return ["--command-config", str(path)]
 

@@ -59,6 +59,23 @@ def table(report: dict[str, Any]) -> list[str]:
             aligned += [c.rjust(width) for c, width in zip(cells[1:], widths[1:], strict=True)]
             lines.append("   " + "  ".join(aligned))
     lines.extend(ceiling_lines(report["cost_model"]["kafka_ceiling"]))
+    lines.extend(sasl_lines(report["sasl_cost"]))
+    return lines
+
+
+def sasl_lines(sasl: dict[str, Any]) -> list[str]:
+    """Authenticated beside open, the same baselines in the same run."""
+    if "unavailable" in sasl:
+        return [f"-- SASL/SCRAM cost: not measured ({sasl['unavailable']}) --"]
+    row = "   {:<34} {:>14} {:>10} {:>8}"
+    lines = [
+        f"-- SASL/SCRAM cost ({sasl['rounds']} alternating rounds, {sasl['orders']} null-mesh "
+        f"orders, {sasl['ceiling_records']} tool records) --",
+        row.format("", "authenticated", "open", "ratio"),
+    ]
+    for key, ratio in sasl["ratio_authenticated_over_open"].items():
+        cells = (sasl["authenticated"][key], sasl["open"][key], ratio)
+        lines.append(row.format(key, *("-" if c is None else str(c) for c in cells)))
     return lines
 
 

@@ -12,7 +12,9 @@ each container mounts only what it needs:
 - ``broker/sasl.properties``: the broker's authentication and authorization settings, the
   same as the local stack's (``broker_security``);
 - ``broker/format-users``: the ``--add-scram`` values for the admin and the broker, which must
-  exist in the cluster's first metadata (every other user is created by provisioning).
+  exist in the cluster's first metadata (every other user is created by provisioning);
+- ``broker/client.properties``: the broker's own login for Kafka's command-line tools (the
+  container's health check).
 
 Nothing here is ever committed: the folder is a volume of the deployment.
 """
@@ -66,6 +68,15 @@ def broker_security(broker_password: str) -> list[str]:
     ]
 
 
+def client_properties(name: str, password: str) -> str:
+    """A Java client's login (Kafka's tools take it as ``--command-config``)."""
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
+    return (
+        f"security.protocol=SASL_PLAINTEXT\nsasl.mechanism={MECHANISM}\n"
+        f'sasl.jaas.config={scram} required username="{name}" password="{password}";\n'
+    )
+
+
 def format_user(name: str, password: str) -> str:
     """One ``kafka-storage format --add-scram`` value."""
     return f"{MECHANISM}=[name={name},password={password}]"
@@ -89,6 +100,7 @@ def write_secrets(folder: Path, owners: Mapping[str, int] | None = None) -> dict
         folder / BROKER / "format-users",
         "".join(format_user(name, passwords[name]) + "\n" for name in (ADMIN, BROKER)),
     )
+    _write(folder / BROKER / "client.properties", client_properties(BROKER, passwords[BROKER]))
     for name, uid in (owners or {}).items():
         for path in (folder / name, *(folder / name).iterdir()):
             os.chown(path, uid, uid)
