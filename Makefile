@@ -70,7 +70,8 @@ demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (
 
 .PHONY: dead-letters
 dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-run", "replay --topic T --reason TEXT"
-	$(RUN) python -m conveyor_runtime.dead_letters $(or $(ARGS),list)
+	$(RUN) python -m conveyor_runtime.dead_letters \
+		$(if $(wildcard .cache/kafka/credentials.json),--credentials .cache/kafka/credentials.json) $(or $(ARGS),list)
 
 .PHONY: chaos
 chaos: install ## Faults on a live flow: 20 seeds on a 3-broker stack of its own, audited (ARGS="--short", "--seed 13")

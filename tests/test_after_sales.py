@@ -77,6 +77,7 @@ async def test_a_journeys_timeline_lists_every_services_events_in_causal_order_a
 
     settings = SupportSettings(
         kafka_bootstrap_servers=kafka,
+        **servers.kafka_login.settings("support"),  # the rebuild is support's, as itself
         mongo_url=servers.mongo_url,
         mongo_database=f"{mesh.prefix}support",
         topic_prefix=mesh.prefix,

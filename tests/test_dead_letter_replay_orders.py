@@ -17,7 +17,13 @@ from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.dead_letters import DeadLetters
 from conveyor_runtime.dead_letters.cli import run
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
+from conveyor_runtime.testing import (
+    CreateTopics,
+    KafkaLogin,
+    Servers,
+    from_example,
+    wait_for,
+)
 from conveyor_runtime.tokens import Issuer
 from orders.app import create_app
 from orders.settings import OrdersSettings
@@ -30,10 +36,14 @@ async def status_is(app: FastAPI, operator: dict[str, str], order_id: str, expec
     return response.status_code == 200 and response.json()["status"] == expected
 
 
-async def replay(kafka: str, namespace: str) -> str:
+async def replay(kafka: str, namespace: str, login: KafkaLogin) -> str:
+    """The operator's command line, replaying inventory's reservations, as the admin."""
+    arguments = ["--bootstrap-servers", kafka, "--topic-prefix", namespace]
+    if login.credentials_file is not None:
+        arguments += ["--credentials", str(login.credentials_file)]
+    arguments += ["replay", "--topic", INVENTORY_RESERVATIONS.name]
     out = io.StringIO()
-    arguments = ["--bootstrap-servers", kafka, "--topic-prefix", namespace, "replay"]
-    assert await run([*arguments, "--topic", INVENTORY_RESERVATIONS.name], out=out) == 0
+    assert await run(arguments, out=out) == 0, out.getvalue()
     return out.getvalue()
 
 
@@ -43,6 +53,7 @@ async def test_a_reservation_parked_before_its_order_existed_is_replayed_once_th
     namespace: str,
     create_topics: CreateTopics,
     token_issuer: Issuer,
+    kafka_login: KafkaLogin,
 ) -> None:
     await create_topics(*(spec for spec in TOPICS if "orders" in (spec.producer, *spec.consumers)))
     settings = OrdersSettings(
@@ -52,10 +63,14 @@ async def test_a_reservation_parked_before_its_order_existed_is_replayed_once_th
         otlp_endpoint=None,
         topic_prefix=namespace,
         jwks_path=token_issuer.jwks_path,
+        **kafka_login.settings("orders"),  # the service under test logs in as itself
     )
     operator = token_issuer.bearer("operator", "opr_1")
     app = create_app(settings)
-    checkout = build_broker(kafka, "checkout", build_tracer_provider("checkout", None))
+    # The test's own client (inventory's and the checkout's side), as the admin.
+    checkout = build_broker(
+        kafka, "checkout", build_tracer_provider("checkout", None), kafka_login.credentials()
+    )
     told: list[str] = []
 
     @checkout.subscriber(
@@ -76,7 +91,7 @@ async def test_a_reservation_parked_before_its_order_existed_is_replayed_once_th
     dead_letter_topic = settings.topic(INVENTORY_RESERVATIONS.dead_letter)
 
     async def parked() -> int:
-        async with DeadLetters(kafka, namespace) as dead_letters:
+        async with DeadLetters(kafka, namespace, kafka_login.credentials()) as dead_letters:
             return len((await dead_letters.parked(dead_letter_topic)).still_parked)
 
     async def one_parked() -> bool:
@@ -103,9 +118,9 @@ async def test_a_reservation_parked_before_its_order_existed_is_replayed_once_th
             )
             await wait_for(lambda: status_is(app, operator, order_id, "accepted"), within=60)
 
-            assert "replayed 1 message(s)" in await replay(kafka, namespace)
+            assert "replayed 1 message(s)" in await replay(kafka, namespace, kafka_login)
             await wait_for(lambda: status_is(app, operator, order_id, "backordered"), within=60)
-            assert "replayed 0 message(s)" in await replay(kafka, namespace)
+            assert "replayed 0 message(s)" in await replay(kafka, namespace, kafka_login)
             assert await parked() == 0
             await wait_for(checkout_told_backordered, within=60)
         finally:

@@ -15,7 +15,7 @@ from conveyor_contracts.topics import CHECKOUT_ORDERS, TOPICS, WAREHOUSE_RECEIPT
 from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, wait_for
+from conveyor_runtime.testing import CreateTopics, KafkaLogin, Servers, wait_for
 from conveyor_runtime.tokens import Issuer
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
@@ -59,6 +59,7 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
     namespace: str,
     create_topics: CreateTopics,
     token_issuer: Issuer,
+    kafka_login: KafkaLogin,
 ) -> None:
     await create_topics(*(s for s in TOPICS if {s.producer, *s.consumers} & set(SERVICES)))
     common = {
@@ -69,14 +70,26 @@ async def test_an_order_in_stock_is_reserved_and_one_out_of_stock_is_rejected(
         "jwks_path": token_issuer.jwks_path,
     }
     operator = token_issuer.bearer("operator", "opr_1")
-    orders_settings = OrdersSettings(mongo_database=f"{namespace}orders", **common)
+    # Each service under test logs in as its own principal.
+    orders_settings = OrdersSettings(
+        mongo_database=f"{namespace}orders", **common, **kafka_login.settings("orders")
+    )
     orders = create_orders(orders_settings)
     inventory = create_inventory(
         InventorySettings(
-            mongo_database=f"{namespace}inventory", unfillable_policy="shortage", **common
+            mongo_database=f"{namespace}inventory",
+            unfillable_policy="shortage",
+            **common,
+            **kafka_login.settings("inventory"),
         )
     )
-    checkout = build_broker(kafka, "checkout-test", build_tracer_provider("checkout-test", None))
+    # The test's own client (the checkout's and the warehouse's side), as the admin.
+    checkout = build_broker(
+        kafka,
+        "checkout-test",
+        build_tracer_provider("checkout-test", None),
+        kafka_login.credentials(),
+    )
     in_stock, out_of_stock = f"ord_{uuid.uuid4().hex[:10]}", f"ord_{uuid.uuid4().hex[:10]}"
     receipt = example(GoodsReceived, sku="TEE-BLK-M", quantity=10, warehouse_id="WH-US-NJ1")
 

@@ -7,6 +7,7 @@ import random
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ from conveyor_contracts.topics import CARRIER_CODES, carrier_tracking_topic
 from conveyor_runtime.testing import Servers, fetch_trace, from_example, wait_for
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, make_order
-from conveyor_simulators.kafka import tracer_provider
+from conveyor_simulators.kafka import credentials, tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
 from conveyor_simulators.run_checkout import publish_checkout
 
@@ -69,6 +70,7 @@ async def journey(servers: Servers, kafka: str) -> Journey:
             settings=RELIABLE,
             speed=SPEED,
             prefix=mesh.prefix,
+            kafka_credentials=servers.kafka_credentials,  # each carrier as itself
         ):
             await broker.start()
             stack.push_async_callback(broker.stop)
@@ -76,13 +78,20 @@ async def journey(servers: Servers, kafka: str) -> Journey:
         for line in order.lines:
             await mesh.receive_goods(line.sku, WAREHOUSE[order.market], line.quantity)
         await publish_checkout(
-            checkout, rate=0, bootstrap=kafka, prefix=mesh.prefix, otlp=servers.otlp
+            checkout,
+            rate=0,
+            bootstrap=kafka,
+            prefix=mesh.prefix,
+            otlp=servers.otlp,
+            kafka_credentials=servers.kafka_credentials,  # as the checkout
         )
         await mesh.until_status(order.order_id, "delivered", within=120)
         code = _carrier_of(mesh, order.order_id)
         booking = await mesh.request(code, order.order_id)
         timeline = await _complete_timeline(mesh, order.order_id)
-        untraced_scan = await _scan_without_trace_headers(mesh, kafka, code, booking)
+        untraced_scan = await _scan_without_trace_headers(
+            mesh, kafka, servers.kafka_credentials, code, booking
+        )
     for provider in providers:
         provider.shutdown()  # flushes the carriers' spans
     return Journey(order, f"carrier-{code}", timeline, untraced_scan)
@@ -106,9 +115,10 @@ async def _complete_timeline(mesh: Mesh, order_id: str) -> list[dict[str, Any]]:
 
 
 async def _scan_without_trace_headers(
-    mesh: Mesh, kafka: str, code: str, booking: Any
+    mesh: Mesh, kafka: str, kafka_credentials: Path | None, code: str, booking: Any
 ) -> TrackingScanRecorded:
-    """A carrier that drops the trace header: a broker without the telemetry middleware."""
+    """A carrier that drops the trace header: a broker without the telemetry middleware,
+    logged in as the carrier (the principal the registry names for its tracking topic)."""
     scan = from_example(
         TrackingScanRecorded,
         order_id=booking.order_id,
@@ -118,8 +128,10 @@ async def _scan_without_trace_headers(
         scanned_at=datetime.now(UTC).replace(microsecond=0).isoformat(),  # stored to the ms
         remark=None,
     )
-    topic = mesh.prefix + carrier_tracking_topic(code).name
-    async with KafkaBroker(kafka) as bare:
+    tracking = carrier_tracking_topic(code)
+    topic = mesh.prefix + tracking.name
+    login = credentials(kafka_credentials, tracking.producer)
+    async with KafkaBroker(kafka.split(","), security=login) as bare:
         await bare.publish(scan.model_dump_json().encode(), topic, key=scan.order_id.encode())
 
     async def recorded() -> bool:  # shipping handled it: the shipment lists the scan

@@ -41,6 +41,7 @@ async def test_simulated_checkout_and_carriers_take_every_order_to_an_end(
             settings=CARRIERS,
             speed=SPEED,
             prefix=mesh.prefix,
+            kafka_credentials=servers.kafka_credentials,  # each carrier as itself
         )
         for broker, _, carrier in carriers:
             await broker.start()
@@ -52,8 +53,15 @@ async def test_simulated_checkout_and_carriers_take_every_order_to_an_end(
             quantity=30,
             bootstrap=kafka,
             prefix=mesh.prefix,
+            kafka_credentials=servers.kafka_credentials,  # as the warehouse
         )
-        await publish_checkout(CHECKOUT, rate=0, bootstrap=kafka, prefix=mesh.prefix)
+        await publish_checkout(
+            CHECKOUT,
+            rate=0,
+            bootstrap=kafka,
+            prefix=mesh.prefix,
+            kafka_credentials=servers.kafka_credentials,  # as the checkout
+        )
 
         async def all_final() -> Counter[str] | None:
             statuses = Counter([await mesh.order_status(order_id) for order_id in order_ids])

@@ -132,7 +132,7 @@ class Settings:
     start_timeout: float = 120.0
     kafka_brokers: int = 1
     home: Path = CACHE
-    kafka_auth: bool = False
+    kafka_auth: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.kafka_brokers <= MAX_KAFKA_BROKERS:

@@ -20,7 +20,7 @@ from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
-from conveyor_runtime.testing import Servers, wait_for
+from conveyor_runtime.testing import KafkaLogin, Servers, wait_for
 
 FAST = RetryPolicy(
     first_delay=0.01, max_delay=0.05, max_unknown_attempts=3, max_conflict_attempts=4
@@ -37,16 +37,19 @@ Handle = Callable[[Pinged], Awaitable[None]]
 
 
 @pytest.fixture
-async def topics(kafka: str, namespace: str) -> AsyncIterator[tuple[str, str]]:
+async def topics(
+    kafka: str, namespace: str, kafka_login: KafkaLogin
+) -> AsyncIterator[tuple[str, str]]:
     topic, dead_letters = namespace + "pings", namespace + "pings.dlq"
-    await kafka_admin.ensure_topics(kafka, {topic: 2, dead_letters: 1})
+    admin = kafka_login.credentials()
+    await kafka_admin.ensure_topics(kafka, {topic: 2, dead_letters: 1}, credentials=admin)
     yield topic, dead_letters
-    await kafka_admin.delete_topics_with_prefix(kafka, namespace)
+    await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=admin)
 
 
-async def publish(kafka: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+async def publish(login: KafkaLogin, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
     """Publish (key, value) pairs in order, keys to partitions by the default partitioner."""
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
+    producer = AIOKafkaProducer(**login.options(), acks="all")
     await producer.start()
     try:
         for key, value in messages:
@@ -62,9 +65,14 @@ def ping(n: int) -> bytes:
 
 @asynccontextmanager
 async def consuming(
-    kafka: str, topic: str, dead_letters: str, group: str, handle: Handle, metrics: MessagingMetrics
+    login: KafkaLogin,
+    topic: str,
+    dead_letters: str,
+    group: str,
+    handle: Handle,
+    metrics: MessagingMetrics,
 ) -> AsyncIterator[None]:
-    broker = build_broker(kafka, "batch-test", TracerProvider())
+    broker = build_broker(login.bootstrap, "batch-test", TracerProvider(), login.credentials())
     route = Route(topic, dead_letters, TypeAdapter(Pinged), handle)
     subscribe_batches(
         broker,
@@ -81,9 +89,9 @@ async def consuming(
         await broker.stop()
 
 
-async def committed(kafka: str, group: str, topic: str) -> dict[int, int]:
+async def committed(login: KafkaLogin, group: str, topic: str) -> dict[int, int]:
     """The group's committed offset per partition of ``topic`` (0 when none)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**login.options(), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in range(2)]
@@ -93,8 +101,8 @@ async def committed(kafka: str, group: str, topic: str) -> dict[int, int]:
         await consumer.stop()
 
 
-async def end_offsets(kafka: str, topic: str) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka)
+async def end_offsets(login: KafkaLogin, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(**login.options())
     await consumer.start()
     try:
         ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(2)])
@@ -104,13 +112,13 @@ async def end_offsets(kafka: str, topic: str) -> dict[int, int]:
 
 
 async def test_messages_of_one_key_keep_their_order_while_keys_are_handled_at_once(
-    kafka: str, namespace: str, topics: tuple[str, str]
+    kafka_login: KafkaLogin, namespace: str, topics: tuple[str, str]
 ) -> None:
     topic, dead_letters = topics
     keys = [f"order-{k}" for k in range(6)]
     # The key is in the number too (key * 100 + n), so the handler knows which key it has.
     await publish(
-        kafka,
+        kafka_login,
         topic,
         [(key.encode(), ping(k * 100 + n)) for n in range(10) for k, key in enumerate(keys)],
     )
@@ -127,17 +135,17 @@ async def test_messages_of_one_key_keep_their_order_while_keys_are_handled_at_on
         seen.setdefault(event.n // 100, []).append(event.n % 100)
 
     metrics = MessagingMetrics()
-    async with consuming(kafka, topic, dead_letters, namespace + "g", handle, metrics):
+    async with consuming(kafka_login, topic, dead_letters, namespace + "g", handle, metrics):
         await wait_for(lambda: _async(sum(map(len, seen.values())) == 60), within=30)
     assert seen == {k: list(range(10)) for k in range(len(keys))}
     assert most_in_flight > 1  # keys overlapped; one at a time would be 1
 
 
 async def test_a_batch_is_committed_once_per_poll_past_every_handled_message(
-    kafka: str, namespace: str, topics: tuple[str, str]
+    kafka_login: KafkaLogin, namespace: str, topics: tuple[str, str]
 ) -> None:
     topic, dead_letters = topics
-    await publish(kafka, topic, [(f"k{n % 7}".encode(), ping(n)) for n in range(200)])
+    await publish(kafka_login, topic, [(f"k{n % 7}".encode(), ping(n)) for n in range(200)])
     handled = 0
 
     async def handle(event: Pinged) -> None:
@@ -146,19 +154,21 @@ async def test_a_batch_is_committed_once_per_poll_past_every_handled_message(
 
     metrics = MessagingMetrics()
     group = namespace + "g"
-    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+    async with consuming(kafka_login, topic, dead_letters, group, handle, metrics):
         await wait_for(lambda: _async(handled == 200), within=30)
-        ends = await end_offsets(kafka, topic)
-        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+        ends = await end_offsets(kafka_login, topic)
+        await wait_for(lambda: _equal(committed(kafka_login, group, topic), ends), within=10)
     commits = metrics.registry.get_sample_value("conveyor_kafka_commits_total") or 0
     assert 1 <= commits < 20  # a commit per batch, not one per message (200)
 
 
 async def test_a_transient_failure_holds_the_commit_without_holding_other_keys(
-    kafka: str, namespace: str, topics: tuple[str, str]
+    kafka_login: KafkaLogin, namespace: str, topics: tuple[str, str]
 ) -> None:
     topic, dead_letters = topics
-    await publish(kafka, topic, [(b"stuck", ping(0)), *[(b"free", ping(n)) for n in range(1, 6)]])
+    await publish(
+        kafka_login, topic, [(b"stuck", ping(0)), *[(b"free", ping(n)) for n in range(1, 6)]]
+    )
     database_up = asyncio.Event()
     handled: list[int] = []
 
@@ -169,26 +179,29 @@ async def test_a_transient_failure_holds_the_commit_without_holding_other_keys(
 
     metrics = MessagingMetrics()
     group = namespace + "g"
-    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+    async with consuming(kafka_login, topic, dead_letters, group, handle, metrics):
         await wait_for(lambda: _async(handled == [1, 2, 3, 4, 5]), within=30)
         await wait_for(
             lambda: _async((metrics.retried.labels(topic, "transient")._value.get()) >= 3),
             within=10,
         )
-        assert await committed(kafka, group, topic) == {0: 0, 1: 0}  # nothing past the stuck one
+        assert await committed(kafka_login, group, topic) == {
+            0: 0,
+            1: 0,
+        }  # nothing past the stuck one
         database_up.set()
         await wait_for(lambda: _async(0 in handled), within=10)
-        ends = await end_offsets(kafka, topic)
-        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+        ends = await end_offsets(kafka_login, topic)
+        await wait_for(lambda: _equal(committed(kafka_login, group, topic), ends), within=10)
     assert metrics.consumed.labels(topic, "dead_lettered")._value.get() == 0
 
 
 async def test_a_poison_message_is_parked_and_its_key_goes_on(
-    kafka: str, namespace: str, topics: tuple[str, str]
+    kafka_login: KafkaLogin, namespace: str, topics: tuple[str, str]
 ) -> None:
     topic, dead_letters = topics
     await publish(
-        kafka,
+        kafka_login,
         topic,
         [(b"a", ping(1)), (b"a", b"\xff not json"), (b"a", ping(2)), (b"b", ping(3))],
     )
@@ -199,21 +212,21 @@ async def test_a_poison_message_is_parked_and_its_key_goes_on(
 
     metrics = MessagingMetrics()
     group = namespace + "g"
-    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+    async with consuming(kafka_login, topic, dead_letters, group, handle, metrics):
         await wait_for(lambda: _async(sorted(handled) == [1, 2, 3]), within=30)
-        ends = await end_offsets(kafka, topic)
-        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+        ends = await end_offsets(kafka_login, topic)
+        await wait_for(lambda: _equal(committed(kafka_login, group, topic), ends), within=10)
     assert handled.index(1) < handled.index(2)  # key a kept its order around the poison
-    record = await first_parked(kafka, dead_letters)
+    record = await first_parked(kafka_login, dead_letters)
     assert record.value == b"\xff not json"
     assert dict(record.headers)["x-dlq-reason"].startswith(b"ValidationError")
 
 
 async def test_a_message_whose_writes_keep_conflicting_is_parked_after_a_bound(
-    kafka: str, namespace: str, topics: tuple[str, str]
+    kafka_login: KafkaLogin, namespace: str, topics: tuple[str, str]
 ) -> None:
     topic, dead_letters = topics
-    await publish(kafka, topic, [(b"a", ping(1)), (b"a", ping(2))])
+    await publish(kafka_login, topic, [(b"a", ping(1)), (b"a", ping(2))])
     attempts: dict[int, int] = {}
 
     async def handle(event: Pinged) -> None:
@@ -223,18 +236,18 @@ async def test_a_message_whose_writes_keep_conflicting_is_parked_after_a_bound(
 
     metrics = MessagingMetrics()
     group = namespace + "g"
-    async with consuming(kafka, topic, dead_letters, group, handle, metrics):
+    async with consuming(kafka_login, topic, dead_letters, group, handle, metrics):
         await wait_for(lambda: _async(2 in attempts), within=30)
-        ends = await end_offsets(kafka, topic)
-        await wait_for(lambda: _equal(committed(kafka, group, topic), ends), within=10)
+        ends = await end_offsets(kafka_login, topic)
+        await wait_for(lambda: _equal(committed(kafka_login, group, topic), ends), within=10)
     assert attempts[1] == FAST.max_conflict_attempts
-    record = await first_parked(kafka, dead_letters)
+    record = await first_parked(kafka_login, dead_letters)
     assert dict(record.headers)["x-dlq-reason"].startswith(b"ConcurrentUpdateError")
 
 
-async def first_parked(kafka: str, dead_letters: str) -> Any:
+async def first_parked(login: KafkaLogin, dead_letters: str) -> Any:
     """The first message on the dead-letter topic."""
-    parked = AIOKafkaConsumer(dead_letters, bootstrap_servers=kafka, auto_offset_reset="earliest")
+    parked = AIOKafkaConsumer(dead_letters, **login.options(), auto_offset_reset="earliest")
     await parked.start()
     try:
         return await asyncio.wait_for(parked.getone(), timeout=10)
@@ -284,10 +297,10 @@ def _tallies(
 
 
 async def test_several_messages_of_one_key_in_a_batch_change_its_document_with_one_write(
-    kafka: str, servers: Servers, namespace: str, topics: tuple[str, str]
+    kafka_login: KafkaLogin, servers: Servers, namespace: str, topics: tuple[str, str]
 ) -> None:
     topic, dead_letters = topics
-    await publish(kafka, topic, [(b"order-1", ping(n)) for n in range(5)])
+    await publish(kafka_login, topic, [(b"order-1", ping(n)) for n in range(5)])
     metrics = MessagingMetrics()
     mongo = build_mongo_client(servers.mongo_url, TracerProvider(), metrics=metrics)
     tallies = _tallies(mongo[f"{namespace}tallies"]["tallies"])
@@ -297,7 +310,7 @@ async def test_several_messages_of_one_key_in_a_batch_change_its_document_with_o
         await tallies.update("order-1", _tallied(event))
 
     try:
-        async with consuming(kafka, topic, dead_letters, namespace + "g", handle, metrics):
+        async with consuming(kafka_login, topic, dead_letters, namespace + "g", handle, metrics):
 
             async def tallied() -> bool:
                 tally = await tallies.get("order-1")
@@ -314,10 +327,10 @@ async def test_several_messages_of_one_key_in_a_batch_change_its_document_with_o
 
 
 async def test_a_key_whose_document_another_process_wrote_meanwhile_is_handled_again(
-    kafka: str, servers: Servers, namespace: str, topics: tuple[str, str]
+    kafka_login: KafkaLogin, servers: Servers, namespace: str, topics: tuple[str, str]
 ) -> None:
     topic, dead_letters = topics
-    await publish(kafka, topic, [(b"order-1", ping(n)) for n in range(3)])
+    await publish(kafka_login, topic, [(b"order-1", ping(n)) for n in range(3)])
     metrics = MessagingMetrics()
     mongo = build_mongo_client(servers.mongo_url, TracerProvider(), metrics=metrics)
     collection = mongo[f"{namespace}tallies"]["tallies"]
@@ -334,7 +347,7 @@ async def test_a_key_whose_document_another_process_wrote_meanwhile_is_handled_a
             await elsewhere.update("order-1", lambda tally: (tally | {"other": 1}, []))
 
     try:
-        async with consuming(kafka, topic, dead_letters, namespace + "g", handle, metrics):
+        async with consuming(kafka_login, topic, dead_letters, namespace + "g", handle, metrics):
 
             async def tallied() -> dict[str, Any] | None:
                 stored = await collection.find_one({"_id": "order-1"})

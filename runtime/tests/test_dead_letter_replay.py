@@ -27,7 +27,7 @@ from conveyor_runtime.dead_letters.cli import run
 from conveyor_runtime.failures import PermanentError
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, from_example, wait_for
+from conveyor_runtime.testing import CreateTopics, KafkaLogin, from_example, wait_for
 
 SPEC = SUPPORT_REFUNDS
 FAST = RetryPolicy(first_delay=0.01, max_delay=0.05)
@@ -48,14 +48,29 @@ class Handler:
         self.processed[event_id] += 1
 
 
+@pytest.fixture(autouse=True)
+def operator_login(monkeypatch: pytest.MonkeyPatch, kafka_login: KafkaLogin) -> None:
+    """The command line logs in as the admin, as an operator does (its environment variables:
+    read by ``run`` in this process and inherited by a ``python -m`` subprocess)."""
+    admin = kafka_login.credentials()
+    if admin is not None:
+        monkeypatch.setenv("DEAD_LETTERS_KAFKA_USERNAME", admin.username)
+        monkeypatch.setenv("DEAD_LETTERS_KAFKA_PASSWORD", admin.password.get_secret_value())
+
+
 @pytest.fixture
 async def mesh(
-    kafka: str, namespace: str, create_topics: CreateTopics
+    kafka: str, namespace: str, create_topics: CreateTopics, kafka_login: KafkaLogin
 ) -> AsyncIterator[tuple[KafkaBroker, Handler]]:
     """A running consumer of the namespace's refunds topic, and its handler."""
     await create_topics(SPEC)
     handler = Handler()
-    broker = build_broker(kafka, "replay-test", build_tracer_provider("replay-test", None))
+    broker = build_broker(
+        kafka,
+        "replay-test",
+        build_tracer_provider("replay-test", None),
+        kafka_login.credentials(),
+    )
     subscribe(
         broker,
         topic=namespace + SPEC.name,
@@ -95,21 +110,21 @@ async def cli(kafka: str, namespace: str, *arguments: str) -> str:
     return out.getvalue()
 
 
-async def parked_count(kafka: str, namespace: str) -> int:
-    async with DeadLetters(kafka, namespace) as dead_letters:
+async def parked_count(login: KafkaLogin, namespace: str) -> int:
+    async with DeadLetters(login.bootstrap, namespace, login.credentials()) as dead_letters:
         return len((await dead_letters.parked(namespace + SPEC.dead_letter)).still_parked)
 
 
-async def parked_are(kafka: str, namespace: str, expected: int) -> bool:
-    return await parked_count(kafka, namespace) == expected
+async def parked_are(login: KafkaLogin, namespace: str, expected: int) -> bool:
+    return await parked_count(login, namespace) == expected
 
 
 async def processed_once(handler: Handler, event: RefundRequested) -> bool:
     return handler.processed[str(event.event_id)] == 1
 
 
-async def end_offsets(kafka: str, topic: str) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka)
+async def end_offsets(login: KafkaLogin, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(**login.options())
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in range(SPEC.partitions)]
@@ -118,10 +133,10 @@ async def end_offsets(kafka: str, topic: str) -> dict[int, int]:
         await consumer.stop()
 
 
-async def messages(kafka: str, topic: str) -> list[tuple[bytes, dict[str, bytes]]]:
+async def messages(login: KafkaLogin, topic: str) -> list[tuple[bytes, dict[str, bytes]]]:
     """Every message of ``topic``, its key and headers, in offset order per partition."""
-    ends = await end_offsets(kafka, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, auto_offset_reset="earliest")
+    ends = await end_offsets(login, topic)
+    consumer = AIOKafkaConsumer(**login.options(), auto_offset_reset="earliest")
     await consumer.start()
     found: list[tuple[bytes, dict[str, bytes]]] = []
     try:
@@ -137,7 +152,7 @@ async def messages(kafka: str, topic: str) -> list[tuple[bytes, dict[str, bytes]
 
 
 async def test_a_parked_message_is_replayed_once_its_cause_is_fixed_and_processed_exactly_once(
-    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler]
+    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler], kafka_login: KafkaLogin
 ) -> None:
     broker, handler = mesh
     order_id = f"ord_{uuid.uuid4().hex[:12]}"
@@ -147,7 +162,7 @@ async def test_a_parked_message_is_replayed_once_its_cause_is_fixed_and_processe
     await publish(broker, namespace, stuck)
     await publish(broker, namespace, fine)
     await wait_for(lambda: processed_once(handler, fine))
-    await wait_for(lambda: parked_are(kafka, namespace, 1))
+    await wait_for(lambda: parked_are(kafka_login, namespace, 1))
 
     listing = await cli(kafka, namespace, "list")
     assert f"{namespace}{SPEC.dead_letter}: 1 parked" in listing
@@ -156,30 +171,30 @@ async def test_a_parked_message_is_replayed_once_its_cause_is_fixed_and_processe
     assert "no price list for the order's market" in listing
 
     original = namespace + SPEC.name
-    before = await end_offsets(kafka, original)
+    before = await end_offsets(kafka_login, original)
     dry = await cli(kafka, namespace, "replay", "--dry-run")
     assert "would replay 1 message(s)" in dry
-    assert await end_offsets(kafka, original) == before  # nothing published
-    assert await parked_count(kafka, namespace) == 1  # nothing committed
+    assert await end_offsets(kafka_login, original) == before  # nothing published
+    assert await parked_count(kafka_login, namespace) == 1  # nothing committed
 
     handler.fixed = True
     first = await cli(kafka, namespace, "replay")
     assert "replayed 1 message(s)" in first
     await wait_for(lambda: processed_once(handler, stuck))
-    after_first = await end_offsets(kafka, original)
+    after_first = await end_offsets(kafka_login, original)
     assert sum(after_first.values()) == sum(before.values()) + 1
 
     second = await cli(kafka, namespace, "replay")
     assert "replayed 0 message(s)" in second
-    assert await end_offsets(kafka, original) == after_first
-    assert await parked_count(kafka, namespace) == 0
+    assert await end_offsets(kafka_login, original) == after_first
+    assert await parked_count(kafka_login, namespace) == 0
     # A marker on the same key (same partition) is processed after anything published before it.
     marker = refund(order_id)
     await publish(broker, namespace, marker)
     await wait_for(lambda: processed_once(handler, marker))
     assert handler.processed[str(stuck.event_id)] == 1
 
-    on_key = [headers for key, headers in await messages(kafka, original) if key == stuck_key]
+    on_key = [headers for key, headers in await messages(kafka_login, original) if key == stuck_key]
     first_publish = on_key[0]
     (headers,) = [headers for headers in on_key if REPLAYED_FROM_HEADER in headers]
     assert headers["x-test-origin"] == b"checkout"  # the original headers travel along
@@ -194,7 +209,7 @@ def _trace_id(headers: dict[str, bytes]) -> str:
 
 
 async def test_a_filtered_replay_leaves_the_rest_parked_for_a_later_run_and_never_repeats(
-    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler]
+    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler], kafka_login: KafkaLogin
 ) -> None:
     broker, handler = mesh
     order_id = f"ord_{uuid.uuid4().hex[:12]}"  # one key: one dead-letter partition, in order
@@ -204,7 +219,7 @@ async def test_a_filtered_replay_leaves_the_rest_parked_for_a_later_run_and_neve
     handler.refused[str(third.event_id)] = "no price list"
     for event in (first, second, third):
         await publish(broker, namespace, event)
-    await wait_for(lambda: parked_are(kafka, namespace, 3))
+    await wait_for(lambda: parked_are(kafka_login, namespace, 3))
     handler.fixed = True
 
     only_warehouse = await cli(kafka, namespace, "replay", "--reason", "WAREHOUSE")
@@ -223,13 +238,15 @@ async def test_a_filtered_replay_leaves_the_rest_parked_for_a_later_run_and_neve
     await wait_for(lambda: processed_once(handler, marker))
     assert [handler.processed[str(event.event_id)] for event in (first, second, third)] == [1, 1, 1]
     replayed = [
-        h for _, h in await messages(kafka, namespace + SPEC.name) if REPLAYED_FROM_HEADER in h
+        h
+        for _, h in await messages(kafka_login, namespace + SPEC.name)
+        if REPLAYED_FROM_HEADER in h
     ]
     assert len(replayed) == 3
 
 
 async def test_neither_the_parked_reason_nor_the_listing_holds_the_payload(
-    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler]
+    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler], kafka_login: KafkaLogin
 ) -> None:
     broker, _ = mesh
     order_id = f"ord_{uuid.uuid4().hex[:12]}"
@@ -242,8 +259,8 @@ async def test_neither_the_parked_reason_nor_the_listing_holds_the_payload(
         f'"phone": "{personal[2]}", "email": "{personal[3]}"}}}}'
     )
     await broker.publish(body.encode(), topic=namespace + SPEC.name, key=order_id.encode())
-    await wait_for(lambda: parked_are(kafka, namespace, 1))
-    async with DeadLetters(kafka, namespace) as dead_letters:
+    await wait_for(lambda: parked_are(kafka_login, namespace, 1))
+    async with DeadLetters(kafka, namespace, kafka_login.credentials()) as dead_letters:
         (parked,) = (await dead_letters.parked(namespace + SPEC.dead_letter)).still_parked
     for value in personal:
         assert value not in parked.header("x-dlq-reason")
@@ -265,7 +282,7 @@ async def test_neither_the_parked_reason_nor_the_listing_holds_the_payload(
 
 
 async def test_discarded_messages_are_neither_listed_nor_replayed_and_the_others_still_are(
-    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler]
+    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler], kafka_login: KafkaLogin
 ) -> None:
     broker, handler = mesh
     junk_key = f"ord_{uuid.uuid4().hex[:12]}"
@@ -273,12 +290,12 @@ async def test_discarded_messages_are_neither_listed_nor_replayed_and_the_others
     kept = refund(f"ord_{uuid.uuid4().hex[:12]}")
     handler.refused[str(kept.event_id)] = "no price list"
     await publish(broker, namespace, kept)
-    await wait_for(lambda: parked_are(kafka, namespace, 2))
+    await wait_for(lambda: parked_are(kafka_login, namespace, 2))
 
     assert "would discard 1 message(s)" in await cli(
         kafka, namespace, "discard", "--key", junk_key, "--dry-run"
     )
-    assert await parked_count(kafka, namespace) == 2
+    assert await parked_count(kafka_login, namespace) == 2
     assert "discarded 1 message(s)" in await cli(kafka, namespace, "discard", "--key", junk_key)
     listing = await cli(kafka, namespace, "list")
     assert junk_key not in listing
@@ -289,7 +306,7 @@ async def test_discarded_messages_are_neither_listed_nor_replayed_and_the_others
     await wait_for(lambda: processed_once(handler, kept))
     replayed = [
         key
-        for key, headers in await messages(kafka, namespace + SPEC.name)
+        for key, headers in await messages(kafka_login, namespace + SPEC.name)
         if REPLAYED_FROM_HEADER in headers
     ]
     assert replayed == [kept.order_id.encode()]

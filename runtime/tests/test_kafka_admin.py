@@ -6,6 +6,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from conveyor_contracts.topics import CHECKOUT_ORDERS
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.kafka_admin import TopicSettings
+from conveyor_runtime.testing import KafkaLogin
 
 
 def test_a_cluster_gets_the_registrys_copies_and_one_broker_gets_what_it_can_hold() -> None:
@@ -25,13 +26,14 @@ def test_the_registry_asks_for_three_copies_two_in_sync_and_keeps_dead_letters_l
 
 
 async def test_a_registry_topic_is_created_with_its_configs_on_the_broker(
-    kafka: str, namespace: str
+    kafka: str, namespace: str, kafka_login: KafkaLogin
 ) -> None:
     name = namespace + CHECKOUT_ORDERS.name
     wanted = kafka_admin.registry_topics(namespace)[name]
+    credentials = kafka_login.credentials()
     try:
-        await kafka_admin.ensure_topics(kafka, {name: wanted})
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+        await kafka_admin.ensure_topics(kafka, {name: wanted}, credentials=credentials)
+        admin = AIOKafkaAdminClient(**kafka_login.options())
         await admin.start()
         try:
             brokers = len((await admin.describe_cluster())["brokers"])
@@ -47,4 +49,4 @@ async def test_a_registry_topic_is_created_with_its_configs_on_the_broker(
         assert configs["min.insync.replicas"] == str(min(2, min(3, brokers)))
         assert configs["retention.ms"] == str(CHECKOUT_ORDERS.retention_hours * 3_600_000)
     finally:
-        await kafka_admin.delete_topics_with_prefix(kafka, namespace)
+        await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=credentials)

@@ -10,21 +10,22 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from conveyor_runtime import kafka_admin
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.testing import wait_for
+from conveyor_runtime.testing import KafkaLogin, wait_for
 
 
 @pytest.fixture
-async def topic(kafka: str, namespace: str) -> AsyncIterator[str]:
+async def topic(kafka: str, namespace: str, kafka_login: KafkaLogin) -> AsyncIterator[str]:
     name = namespace + "lagged"
-    await kafka_admin.ensure_topics(kafka, {name: 2})
+    admin = kafka_login.credentials()
+    await kafka_admin.ensure_topics(kafka, {name: 2}, credentials=admin)
     yield name
-    await kafka_admin.delete_topics_with_prefix(kafka, namespace)
+    await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=admin)
 
 
 async def test_lag_is_the_messages_after_the_committed_position_per_partition(
-    kafka: str, namespace: str, topic: str
+    kafka: str, namespace: str, topic: str, kafka_login: KafkaLogin
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    producer = AIOKafkaProducer(**kafka_login.options())
     await producer.start()
     try:
         for n in range(3):
@@ -33,7 +34,7 @@ async def test_lag_is_the_messages_after_the_committed_position_per_partition(
     finally:
         await producer.stop()
     group = namespace + "group"
-    committer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    committer = AIOKafkaConsumer(**kafka_login.options(), group_id=group, enable_auto_commit=False)
     await committer.start()
     try:
         committer.assign([TopicPartition(topic, 0), TopicPartition(topic, 1)])
@@ -43,7 +44,11 @@ async def test_lag_is_the_messages_after_the_committed_position_per_partition(
 
     metrics = MessagingMetrics()
     monitor = ConsumerLagMonitor(
-        kafka, [Subscription(group, topic)], metrics.consumer_lag, interval_seconds=0.2
+        kafka,
+        [Subscription(group, topic)],
+        metrics.consumer_lag,
+        interval_seconds=0.2,
+        credentials=kafka_login.credentials(),
     )
     task = asyncio.create_task(monitor.run())
 

@@ -6,18 +6,23 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from conveyor_runtime.testing import KafkaLogin
 
-async def read_topic(bootstrap: str, topic: str, *, until: Any, within: float = 30.0) -> list[Any]:
-    """Records from the start of ``topic`` until ``until(records)`` holds; fails at the deadline."""
+
+async def read_topic(
+    login: KafkaLogin, topic: str, *, until: Any, within: float = 30.0
+) -> list[Any]:
+    """Records from the start of ``topic`` until ``until(records)`` holds; fails at the deadline.
+    The test's own reader: it logs in as the admin (on a broker that authenticates)."""
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **login.options(),
         group_id=f"reader-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
     )
-    await consumer.start()
     records: list[Any] = []
     try:
+        await consumer.start()
         deadline = asyncio.get_running_loop().time() + within
         while not until(records):
             if asyncio.get_running_loop().time() > deadline:
@@ -26,5 +31,5 @@ async def read_topic(bootstrap: str, topic: str, *, until: Any, within: float = 
             for batch in batches.values():
                 records.extend(batch)
     finally:
-        await consumer.stop()
+        await consumer.stop()  # also after a failed start: an unclosed client warns at GC
     return records

@@ -15,7 +15,7 @@ from conveyor_contracts.carriers.requests import (
 )
 from conveyor_contracts.carriers.tracking import ShipmentAccepted, ShipmentBookingCancelled
 from conveyor_contracts.topics import carrier_requests_topic, carrier_tracking_topic
-from conveyor_runtime.testing import CreateTopics
+from conveyor_runtime.testing import CreateTopics, KafkaLogin
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.kafka import tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
@@ -37,7 +37,7 @@ def _request(model: type[Any], **fields: Any) -> Any:
 
 
 async def test_cancellation_before_pickup_stops_the_scans(
-    kafka: str, namespace: str, create_topics: CreateTopics
+    kafka: str, namespace: str, create_topics: CreateTopics, kafka_login: KafkaLogin
 ) -> None:
     await create_topics(carrier_requests_topic(CODE), carrier_tracking_topic(CODE))
     # A pickup an hour away even at this speed: the cancellation always arrives first.
@@ -49,6 +49,7 @@ async def test_cancellation_before_pickup_stops_the_scans(
         settings=settings,
         speed=60.0,
         prefix=namespace,
+        kafka_credentials=kafka_login.credentials_file,  # the carrier logs in as itself
     )
     booking = _request(BookShipment, shipment_id="shp_cancel000001")
     # The same order, another shipment: a return pickup the carrier takes too.
@@ -59,10 +60,11 @@ async def test_cancellation_before_pickup_stops_the_scans(
         shipment_id=booking.shipment_id,
         reason="order_cancelled",
     )
-    await broker.start()
-    producer = AIOKafkaProducer(bootstrap_servers=kafka)
-    await producer.start()
+    # The test plays shipping's side with a client of its own, as the admin.
+    producer = AIOKafkaProducer(**kafka_login.options())
     try:
+        await broker.start()
+        await producer.start()
         for request in (booking, ret, cancel):
             await producer.send_and_wait(
                 namespace + carrier_requests_topic(CODE).name,
@@ -70,7 +72,9 @@ async def test_cancellation_before_pickup_stops_the_scans(
                 key=request.order_id.encode(),
             )
         records = await read_topic(
-            kafka, namespace + carrier_tracking_topic(CODE).name, until=lambda got: len(got) >= 3
+            kafka_login,
+            namespace + carrier_tracking_topic(CODE).name,
+            until=lambda got: len(got) >= 3,
         )
     finally:
         await producer.stop()

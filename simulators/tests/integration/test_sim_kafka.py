@@ -14,7 +14,7 @@ from conveyor_contracts.topics import (
     carrier_requests_topic,
     carrier_tracking_topic,
 )
-from conveyor_runtime.testing import CreateTopics
+from conveyor_runtime.testing import CreateTopics, KafkaLogin
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import tracer_provider
@@ -25,16 +25,22 @@ pytestmark = pytest.mark.integration
 
 
 async def test_checkout_publishes_orders_that_read_back_valid(
-    kafka: str, namespace: str, create_topics: CreateTopics
+    kafka: str, namespace: str, create_topics: CreateTopics, kafka_login: KafkaLogin
 ) -> None:
     await create_topics(CHECKOUT_ORDERS)
     settings = CheckoutSettings(orders=30, seed=11, cancel_ratio=0.2, invalid_ratio=0.1)
     expected = plan_checkout(settings)
-    count = await publish_checkout(settings, rate=0, bootstrap=kafka, prefix=namespace)
+    count = await publish_checkout(
+        settings,
+        rate=0,
+        bootstrap=kafka,
+        prefix=namespace,
+        kafka_credentials=kafka_login.credentials_file,  # logs in as the checkout
+    )
     assert count == len(expected)
 
     records = await read_topic(
-        kafka, namespace + CHECKOUT_ORDERS.name, until=lambda got: len(got) >= count
+        kafka_login, namespace + CHECKOUT_ORDERS.name, until=lambda got: len(got) >= count
     )
     messages = [CHECKOUT_ORDERS.adapter.validate_json(record.value) for record in records]
     assert {m.event_id for m in messages} == {p.message.event_id for p in expected}
@@ -45,7 +51,7 @@ async def test_checkout_publishes_orders_that_read_back_valid(
 
 
 async def test_carrier_accepts_and_scans_to_delivered_in_the_request_trace(
-    kafka: str, namespace: str, create_topics: CreateTopics
+    kafka: str, namespace: str, create_topics: CreateTopics, kafka_login: KafkaLogin
 ) -> None:
     code = "swiftpost"
     await create_topics(carrier_requests_topic(code), carrier_tracking_topic(code))
@@ -65,10 +71,11 @@ async def test_carrier_accepts_and_scans_to_delivered_in_the_request_trace(
         settings=settings,
         speed=300.0,  # a simulated minute per 0.2 s
         prefix=namespace,
+        kafka_credentials=kafka_login.credentials_file,  # the carrier logs in as itself
     )
     broker, provider, carrier = built[0]
-    await broker.start()
     try:
+        await broker.start()
         now = datetime.now(UTC)
         booking = CARRIER_REQUESTS.validate_python(
             {
@@ -78,9 +85,10 @@ async def test_carrier_accepts_and_scans_to_delivered_in_the_request_trace(
             }
         )
         trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
-        producer = AIOKafkaProducer(bootstrap_servers=kafka)
-        await producer.start()
+        # The test plays shipping's side with a client of its own, as the admin.
+        producer = AIOKafkaProducer(**kafka_login.options())
         try:
+            await producer.start()
             await producer.send_and_wait(
                 namespace + carrier_requests_topic(code).name,
                 booking.model_dump_json().encode(),
@@ -94,7 +102,10 @@ async def test_carrier_accepts_and_scans_to_delivered_in_the_request_trace(
             return any(b'"delivered"' in record.value for record in got)  # type: ignore[attr-defined]
 
         records = await read_topic(
-            kafka, namespace + carrier_tracking_topic(code).name, until=delivered, within=60.0
+            kafka_login,
+            namespace + carrier_tracking_topic(code).name,
+            until=delivered,
+            within=60.0,
         )
     finally:
         carrier.close()

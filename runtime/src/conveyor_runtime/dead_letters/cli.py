@@ -12,22 +12,39 @@ Topics are the registry's names (``checkout.orders.v1``; default: every registry
 dead-letter companion exists), deployed under ``--topic-prefix``. Offsets and partitions are the
 dead-letter topic's, as ``list`` prints them (``partition/offset``). Output never includes a
 payload: it may hold personal data.
+
+On an authenticated broker the tool logs in as an operator (the admin principal: it reads
+every dead-letter topic and writes every original one): ``--credentials FILE`` takes the admin's
+password from a stack's credentials file (``make dead-letters`` passes the local stack's), or
+``DEAD_LETTERS_KAFKA_USERNAME`` with ``DEAD_LETTERS_KAFKA_PASSWORD`` (or ``..._PASSWORD_FILE``).
+A password is never an argument: it would show in the process list.
 """
 
 import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import (
+    AuthenticationFailedError,
+    KafkaConnectionError,
+    SaslAuthenticationFailed,
+)
+from pydantic import SecretStr
 
 from conveyor_contracts.topics import TOPICS
 from conveyor_runtime.dead_letters.parked import ParkedMessage
 from conveyor_runtime.dead_letters.replay import DeadLetters, Outcome, Selection
+from conveyor_runtime.kafka_acl import ADMIN
+from conveyor_runtime.kafka_auth import KafkaCredentials, read_credentials
 
 BOOTSTRAP_ENV = "DEAD_LETTERS_KAFKA_BOOTSTRAP_SERVERS"
 PREFIX_ENV = "DEAD_LETTERS_TOPIC_PREFIX"
+USERNAME_ENV = "DEAD_LETTERS_KAFKA_USERNAME"
+PASSWORD_ENV = "DEAD_LETTERS_KAFKA_PASSWORD"
+PASSWORD_FILE_ENV = "DEAD_LETTERS_KAFKA_PASSWORD_FILE"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         "--topic-prefix",
         default=os.environ.get(PREFIX_ENV, ""),
         help=f"the deployment's topic prefix, as the services' *_TOPIC_PREFIX (env {PREFIX_ENV})",
+    )
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        help="log in as the admin, whose password is in this credentials file (JSON: user -> "
+        f"password); otherwise env {USERNAME_ENV} with {PASSWORD_ENV} or {PASSWORD_FILE_ENV}",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="what is parked, per dead-letter topic")
@@ -72,7 +95,8 @@ async def run(argv: list[str], out: TextIO = sys.stdout) -> int:
     arguments = _parser().parse_args(argv)
     prefix: str = arguments.topic_prefix
     wanted = [prefix + spec.dead_letter for spec in TOPICS if spec.name in (arguments.topic or [])]
-    async with DeadLetters(arguments.bootstrap_servers, prefix) as dead_letters:
+    login = _login(arguments.credentials)
+    async with DeadLetters(arguments.bootstrap_servers, prefix, login) as dead_letters:
         if arguments.topic:
             missing = set(wanted) - set(await dead_letters.existing(wanted))
             if missing:
@@ -99,6 +123,22 @@ async def run(argv: list[str], out: TextIO = sys.stdout) -> int:
             outcomes, out, verb=f"would {arguments.command}" if arguments.dry_run else verb
         )
         return 1 if any(outcome.stopped for outcome in outcomes) else 0
+
+
+def _login(credentials_file: Path | None) -> KafkaCredentials | None:
+    """Who the tool is to the broker; None on an unauthenticated one."""
+    if credentials_file is not None:
+        return read_credentials(credentials_file, ADMIN)
+    username = os.environ.get(USERNAME_ENV)
+    if not username:
+        return None
+    password_file = os.environ.get(PASSWORD_FILE_ENV)
+    password = (
+        Path(password_file).read_text().strip()
+        if password_file
+        else os.environ.get(PASSWORD_ENV, "")
+    )
+    return KafkaCredentials(username, SecretStr(password))
 
 
 def _print_listing(outcomes: list[Outcome], out: TextIO, *, every_topic: bool) -> None:
@@ -139,5 +179,11 @@ def main() -> None:
         status = asyncio.run(run(sys.argv[1:]))
     except KafkaConnectionError as error:
         sys.stderr.write(f"cannot reach Kafka: {error}\n")
+        status = 2
+    except (AuthenticationFailedError, SaslAuthenticationFailed) as error:
+        sys.stderr.write(f"Kafka refused the login: {error}\n")
+        status = 2
+    except (FileNotFoundError, KeyError) as error:
+        sys.stderr.write(f"no operator credentials: {error}\n")
         status = 2
     sys.exit(status)

@@ -38,6 +38,7 @@ def inventory_settings(
         mongo_database=f"{namespace}inventory",
         otlp_endpoint=servers.otlp,
         topic_prefix=namespace,
+        **servers.kafka_login.settings("inventory"),  # as its own principal: the ACLs apply
         **overrides,
     )
 
@@ -75,7 +76,10 @@ async def running(
         )
         app = create_app(settings)
         client = build_broker(
-            kafka, "inventory-test", build_tracer_provider("inventory-test", None)
+            kafka,
+            "inventory-test",
+            build_tracer_provider("inventory-test", None),
+            servers.kafka_login.credentials(),  # the test's own client: the admin
         )
         received: dict[str, asyncio.Queue[KafkaMessage]] = {}
         for name in listen:

@@ -20,6 +20,7 @@ def orders_settings(servers: Servers, kafka: str, namespace: str) -> OrdersSetti
         mongo_database=f"{namespace}orders",
         otlp_endpoint=servers.otlp,
         topic_prefix=namespace,
+        **servers.kafka_login.settings("orders"),  # as its own principal: the ACLs apply
     )
 
 

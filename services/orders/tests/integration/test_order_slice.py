@@ -42,7 +42,8 @@ async def test_an_order_placed_on_kafka_is_stored_accepted_through_the_outbox_an
     )
     app = create_app(settings)
     checkout_tracing = build_tracer_provider(CHECKOUT, servers.otlp)
-    checkout = build_broker(kafka, CHECKOUT, checkout_tracing)
+    # The test plays the checkout with the admin's login, a client of its own.
+    checkout = build_broker(kafka, CHECKOUT, checkout_tracing, servers.kafka_login.credentials())
     lifecycle: asyncio.Queue[KafkaMessage] = asyncio.Queue()
 
     @checkout.subscriber(

@@ -36,7 +36,12 @@ async def test_malformed_and_schema_violating_messages_are_dead_lettered_and_val
     await create_topics(*ORDERS_TOPICS)
     settings = orders_settings(servers, kafka, namespace)
     app = create_app(settings)
-    client = build_broker(kafka, "dlq-test", build_tracer_provider("dlq-test", None))
+    client = build_broker(
+        kafka,
+        "dlq-test",
+        build_tracer_provider("dlq-test", None),
+        servers.kafka_login.credentials(),
+    )
     accepted: asyncio.Queue[bytes] = asyncio.Queue()
 
     parked = collect(

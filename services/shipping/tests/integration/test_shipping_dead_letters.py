@@ -44,9 +44,15 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_orders
         mongo_database=f"{namespace}shipping",
         otlp_endpoint=servers.otlp,
         topic_prefix=namespace,
+        **servers.kafka_login.settings("shipping"),  # as its own principal: the ACLs apply
     )
     app = create_app(settings)
-    client = build_broker(kafka, "dlq-test", build_tracer_provider("dlq-test", None))
+    client = build_broker(
+        kafka,
+        "dlq-test",
+        build_tracer_provider("dlq-test", None),
+        servers.kafka_login.credentials(),
+    )
     requests: asyncio.Queue[bytes] = asyncio.Queue()
 
     parked = collect(

@@ -1,15 +1,16 @@
 """Rebuilding every timeline from the topics' history into an empty database.
 
-A fresh consumer group reads every timeline topic from the beginning up to the end offsets it
-read when it started, feeding the same use case the live consumers run. Timelines are ordered
-by the set of their entries, not by arrival, and entries carry only what the messages carry
-(their trace id comes from the message's ``traceparent`` header), so the rebuilt timelines equal
-the live ones. Cases are not rebuilt: they are decisions, kept in the service's own database.
+A consumer outside every group (it is assigned every partition and commits nothing, so it needs
+only READ on the topics, as support itself) reads every timeline topic from the beginning up to
+the end offsets it read when it started, feeding the same use case the live consumers run.
+Timelines are ordered by the set of their entries, not by arrival, and entries carry only what
+the messages carry (their trace id comes from the message's ``traceparent`` header), so the
+rebuilt timelines equal the live ones. Cases are not rebuilt: they are decisions, kept in the
+service's own database.
 """
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
-from conveyor_contracts.groups import GROUP_SUPPORT
 from conveyor_contracts.spec import TopicSpec
+from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_runtime.telemetry import build_tracer_provider
@@ -39,7 +40,6 @@ class TargetNotEmptyError(RuntimeError):
 @dataclass(frozen=True)
 class RebuildReport:
     database: str
-    consumer_group: str
     messages: int  # read, up to the end offsets at start
     recorded: int  # became (or already were) timeline entries
     skipped: int  # malformed or schema-violating: the live consumers dead-letter these
@@ -65,13 +65,14 @@ async def rebuild_timelines(
     """
     provider = build_tracer_provider(f"{settings.service_name}-rebuild", None)
     mongo = build_mongo_client(settings.mongo_url, provider)
-    group = f"{settings.topic(GROUP_SUPPORT)}-rebuild-{uuid.uuid4().hex[:12]}"
+    login = settings.kafka_credentials()
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=group,
+        group_id=None,
         client_id=f"{settings.service_name}-rebuild",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **client_options(login),
     )
     try:
         collection = mongo[database][TIMELINES]
@@ -82,20 +83,24 @@ async def rebuild_timelines(
         timelines = MongoTimelines(collection, locks, relay)
         await consumer.start()
         specs = {settings.topic(spec.name): spec for spec in TIMELINE_TOPICS}
-        ends = await _end_offsets(consumer, settings.kafka_bootstrap_servers, list(specs))
+        ends = await _end_offsets(consumer, settings.kafka_bootstrap_servers, login, list(specs))
         counts = await _replay(consumer, specs, ends, timelines, idle_timeout)
     finally:
         await consumer.stop()
         await mongo.close()
         provider.shutdown()
-    report = RebuildReport(database, group, *counts)
+    report = RebuildReport(database, *counts)
     log.info("timelines rebuilt", extra=report.__dict__)
     return report
 
 
-async def _end_offsets(consumer: Any, bootstrap: str, topics: list[str]) -> dict[Any, int]:
+async def _end_offsets(
+    consumer: Any, bootstrap: str, login: KafkaCredentials | None, topics: list[str]
+) -> dict[Any, int]:
     """Assign every partition of ``topics`` and read where each ends now."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="support-rebuild")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="support-rebuild", **client_options(login)
+    )
     await admin.start()
     try:
         described: list[dict[str, Any]] = await admin.describe_topics(topics)

@@ -32,14 +32,19 @@ def support_settings(
         otlp_endpoint=None,
         topic_prefix=namespace,
         outbox_sweep_seconds=0.5,
+        **servers.kafka_login.settings("support"),  # as its own principal: the ACLs apply
         **fields,
     )
 
 
-def client_broker(settings: SupportSettings) -> KafkaBroker:
-    """A broker for the test's own publishes, with trace context in the headers."""
+def client_broker(servers: Servers, settings: SupportSettings) -> KafkaBroker:
+    """A broker for the test's own publishes, with trace context in the headers; it logs in
+    as the admin (the service under test logs in as itself)."""
     return build_broker(
-        settings.kafka_bootstrap_servers, "support-test", build_tracer_provider("test", None)
+        settings.kafka_bootstrap_servers,
+        "support-test",
+        build_tracer_provider("test", None),
+        servers.kafka_login.credentials(),
     )
 
 
@@ -67,7 +72,7 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_support(
-    settings: SupportSettings, publisher: KafkaBroker | None = None
+    servers: Servers, settings: SupportSettings, publisher: KafkaBroker | None = None
 ) -> AsyncIterator[Running]:
     """The service running, with a test broker (started here: register its subscribers first),
     verifying tokens of an issuer whose keys are made here."""
@@ -75,7 +80,7 @@ async def running_support(
         issuer = Issuer.at(Path(keys))
         settings = settings.model_copy(update={"jwks_path": issuer.jwks_path})
         app = create_app(settings)
-        publisher = publisher or client_broker(settings)
+        publisher = publisher or client_broker(servers, settings)
         async with app.router.lifespan_context(app):
             await publisher.start()
             transport = httpx.ASGITransport(app=app)

@@ -36,7 +36,7 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_
     bad = {b"\x00\xff not json at all", b'{"event_type": "OrderPlaced", "order_id": "x"}'}
     order_id = new_order_id()
     ids = {"order_id": order_id, "correlation_id": order_id}
-    client = client_broker(settings)
+    client = client_broker(servers, settings)
 
     parked = collect(
         client,
@@ -44,7 +44,7 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_
         group=f"{namespace}dlq-reader",
     )
 
-    async with running_support(settings, client) as running:
+    async with running_support(servers, settings, client) as running:
         for spec in TIMELINE_TOPICS:
             for body in bad:
                 await running.publish(spec.name, body)

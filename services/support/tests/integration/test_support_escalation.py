@@ -21,7 +21,7 @@ async def test_an_unanswered_case_is_escalated_by_the_timer(
     order_id = new_order_id()
     case_id = system_case_id(order_id, "ShipmentLost")
     lost = from_example(ShipmentLost, order_id=order_id, correlation_id=order_id)
-    async with running_support(settings) as running:
+    async with running_support(servers, settings) as running:
         await running.publish("shipping.shipments.v1", lost, key=order_id)
 
         async def escalated() -> dict[str, Any] | None:

@@ -69,7 +69,7 @@ async def test_one_case_for_repeated_exceptions_and_wismo_answered_in_transit(
     await create_topics(*TIMELINE_TOPICS)
     settings = support_settings(servers, kafka, namespace)
     order_id = new_order_id()
-    async with running_support(settings) as running:
+    async with running_support(servers, settings) as running:
         facts = await journey(running, order_id)
 
         async def case_on_timeline() -> list[dict[str, Any]] | None:
@@ -133,7 +133,7 @@ async def test_a_rebuild_from_the_topics_gives_the_same_timelines(
     await create_topics(*TIMELINE_TOPICS)
     settings = support_settings(servers, kafka, namespace)
     orders = [new_order_id(), new_order_id()]
-    async with running_support(settings) as running:
+    async with running_support(servers, settings) as running:
         for order_id in orders:
             facts = await journey(running, order_id)
 
@@ -159,6 +159,16 @@ async def test_a_rebuild_from_the_topics_gives_the_same_timelines(
     report = await rebuild_timelines(settings, database=f"{namespace}rebuilt")
     assert report.skipped == 0
     assert report.recorded == report.messages > 0
+    # The command logs in as the service's own principal, from its environment.
+    login = servers.kafka_login.credentials("support")
+    auth = (
+        {
+            "SUPPORT_KAFKA_USERNAME": login.username,
+            "SUPPORT_KAFKA_PASSWORD": login.password.get_secret_value(),
+        }
+        if login
+        else {}
+    )
     command = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -172,7 +182,8 @@ async def test_a_rebuild_from_the_topics_gives_the_same_timelines(
             "SUPPORT_MONGO_URL": servers.mongo_url,
             "SUPPORT_TOPIC_PREFIX": namespace,
             "SUPPORT_OTLP_ENDPOINT": "",
-        },
+        }
+        | auth,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

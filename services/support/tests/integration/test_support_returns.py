@@ -45,8 +45,8 @@ class Heard:
         ]
 
 
-def listening(settings: SupportSettings, namespace: str, heard: Heard) -> Any:
-    client = client_broker(settings)
+def listening(servers: Servers, settings: SupportSettings, namespace: str, heard: Heard) -> Any:
+    client = client_broker(servers, settings)
     options: dict[str, Any] = {
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.ACK,
@@ -92,7 +92,9 @@ async def test_a_delivered_orders_return_is_authorised_and_refunded_once(
     ids = {"order_id": order_id, "correlation_id": order_id}
     placed = from_example(OrderPlaced, buyer_id=ADA_ID, **ids)  # US, 2 x TEE-BLK-M at 1999
     scanned = (datetime.now(UTC) - timedelta(days=2)).isoformat()
-    async with running_support(settings, listening(settings, namespace, heard)) as running:
+    async with running_support(
+        servers, settings, listening(servers, settings, namespace, heard)
+    ) as running:
         await running.publish("checkout.orders.v1", placed, key=order_id)
         delivered = from_example(ShipmentDelivered, direction="outbound", scanned_at=scanned, **ids)
         await running.publish("shipping.shipments.v1", delivered, key=order_id)
@@ -167,7 +169,9 @@ async def test_an_agents_reship_of_a_lost_parcel_is_published(
     heard = Heard()
     order_id = new_order_id()
     ids = {"order_id": order_id, "correlation_id": order_id}
-    async with running_support(settings, listening(settings, namespace, heard)) as running:
+    async with running_support(
+        servers, settings, listening(servers, settings, namespace, heard)
+    ) as running:
         await running.publish("checkout.orders.v1", from_example(OrderPlaced, **ids), key=order_id)
         await running.publish(
             "shipping.shipments.v1", from_example(ShipmentLost, **ids), key=order_id
