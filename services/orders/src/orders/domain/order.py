@@ -154,16 +154,40 @@ def parcels_status(order: Order) -> OrderStatus | None:
     the order's parcels not lost. Both readings only grow as facts arrive, whatever their order,
     so the order ends where the facts in time order take it.
     """
-    own = [p for p in order.parcels if not _reshipped(order, p)]
-    status = None
-    if order.expected_parcels and len(own) >= order.expected_parcels:
-        status = min(parcel.status for parcel in own)
-    reshipped = [p for p in order.parcels if _reshipped(order, p)]
-    if order.reshipped_parcels and len(reshipped) >= order.reshipped_parcels:
-        standing = [p for p in own if p.status is not OrderStatus.LOST] + reshipped
-        replaced = min(parcel.status for parcel in standing)
-        status = replaced if status is None else max(status, replaced)
-    return status
+    own, reshipped = _own_and_reshipped(order)
+    readings = (_own_reading(order, own), _reshipped_reading(order, own, reshipped))
+    return max((status for status in readings if status is not None), default=None)
+
+
+def _own_and_reshipped(order: Order) -> tuple[tuple[Parcel, ...], tuple[Parcel, ...]]:
+    """The order's parcels: those of its own reservation, and those of its reshipments."""
+    own = tuple(parcel for parcel in order.parcels if not _reshipped(order, parcel))
+    reshipped = tuple(parcel for parcel in order.parcels if _reshipped(order, parcel))
+    return own, reshipped
+
+
+def _own_reading(order: Order, own: tuple[Parcel, ...]) -> OrderStatus | None:
+    """As far as the least advanced of the order's own parcels, once they are all known."""
+    if not _all_known(own, order.expected_parcels):
+        return None
+    return min(parcel.status for parcel in own)
+
+
+def _reshipped_reading(
+    order: Order, own: tuple[Parcel, ...], reshipped: tuple[Parcel, ...]
+) -> OrderStatus | None:
+    """As far as the least advanced of the reshipment's parcels and of the order's own parcels
+    not lost, once the reshipment's parcels are all known: they stand in for the lost ones."""
+    if not _all_known(reshipped, order.reshipped_parcels):
+        return None
+    standing = (*(parcel for parcel in own if parcel.status is not OrderStatus.LOST), *reshipped)
+    return min(parcel.status for parcel in standing)
+
+
+def _all_known(parcels: tuple[Parcel, ...], expected: int) -> bool:
+    """Whether every parcel expected is known. With none expected the number is not known yet
+    (inventory has not answered, or nothing was reshipped): the parcels known stand for nothing."""
+    return expected > 0 and len(parcels) >= expected
 
 
 def _reshipped(order: Order, parcel: Parcel) -> bool:

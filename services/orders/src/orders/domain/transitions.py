@@ -95,6 +95,16 @@ class _Progress(NamedTuple):
 
 
 def _parcel_progress(event: ShipmentEvent) -> _Progress | None:
+    """How far a fact of shipping's takes one of the order's outbound parcels, if it does."""
+    booked = _booking_progress(event)
+    if booked is not None:
+        return booked
+    scanned = _scan_status(event)
+    return None if scanned is None else _Progress(scanned)
+
+
+def _booking_progress(event: ShipmentEvent) -> _Progress | None:
+    """A booking's facts: the parcel's carrier, tracking number and reservation as they come."""
     match event:
         case ShipmentBooked():
             return _Progress(OrderStatus.BOOKED, event.carrier_code, None, event.reservation_id)
@@ -109,18 +119,24 @@ def _parcel_progress(event: ShipmentEvent) -> _Progress | None:
                 event.tracking_number,
                 event.reservation_id,
             )
+    return None
+
+
+def _scan_status(event: ShipmentEvent) -> OrderStatus | None:
+    """Where a carrier's scan puts an outbound parcel."""
+    match event:
         case ShipmentInTransit(direction="outbound", stage="out_for_delivery"):
-            return _Progress(OrderStatus.OUT_FOR_DELIVERY)
+            return OrderStatus.OUT_FOR_DELIVERY
         case ShipmentInTransit(direction="outbound"):
-            return _Progress(OrderStatus.PICKED_UP)
+            return OrderStatus.PICKED_UP
         case DeliveryAttemptFailed(direction="outbound"):
-            return _Progress(OrderStatus.DELIVERY_FAILED)
+            return OrderStatus.DELIVERY_FAILED
         case ShipmentDelivered(direction="outbound"):
-            return _Progress(OrderStatus.DELIVERED)
+            return OrderStatus.DELIVERED
         case ShipmentReturnedToSender(direction="outbound"):
-            return _Progress(OrderStatus.RETURNED_TO_SENDER)
+            return OrderStatus.RETURNED_TO_SENDER
         case ShipmentLost(direction="outbound"):
-            return _Progress(OrderStatus.LOST)
+            return OrderStatus.LOST
     return None  # returns, recalls, exceptions, SLA: the support service's business
 
 

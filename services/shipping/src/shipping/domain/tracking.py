@@ -92,40 +92,101 @@ def scanned(shipment: Shipment, scan: Scan, max_delivery_attempts: int) -> Track
     """``shipment`` with ``scan`` recorded, and what that tells. A scan already known (same
     status and time, whatever the message's id) and a scan of a cancelled booking change
     nothing (the carrier honours a cancellation made before pickup)."""
-    if shipment.status is ShipmentStatus.CANCELLED or any(
-        known.identity == scan.identity for known in shipment.scans
-    ):
+    if _changes_nothing(shipment, scan):
         return Tracked(shipment, ())
-    latest = all(known.scanned_at < scan.scanned_at for known in shipment.scans)
+    recorded = _recorded(shipment, scan)
+    recall = _recall_needed(recorded.after, max_delivery_attempts)
+    broken = _promise_broken(recorded)
+    after = replace(
+        recorded.after,
+        recall_requested=recorded.after.recall_requested or recall,
+        sla_breached=recorded.after.sla_breached or broken,
+    )
+    facts = (
+        _picked_up(recorded),
+        _told(recorded),
+        RecallNeeded() if recall else None,
+        PromiseBroken() if broken else None,
+    )
+    return Tracked(after, tuple(fact for fact in facts if fact is not None))
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """One new scan recorded: the shipment before and after it, and the scan that decides."""
+
+    before: Shipment
+    after: Shipment  # with the scan, at the status its scans decide
+    scan: Scan
+    deciding: Scan | None
+    latest: bool  # later than every scan known before it
+
+
+def _changes_nothing(shipment: Shipment, scan: Scan) -> bool:
+    return shipment.status is ShipmentStatus.CANCELLED or any(
+        known.identity == scan.identity for known in shipment.scans
+    )
+
+
+def _recorded(shipment: Shipment, scan: Scan) -> _Recorded:
     scans = (*shipment.scans, scan)
     deciding = deciding_scan(scans)
     status = shipment.status if deciding is None else _MOVES_TO[deciding.status]
-    after = replace(shipment, scans=scans, status=status)
-    facts: list[TrackingFact] = []
-    if shipment.status.before_pickup and not status.before_pickup:
-        facts.append(PickedUp(min(s.scanned_at for s in scans if s.status in _MOVES_TO)))
-    if latest and deciding is scan and scan.status != "picked_up":  # a pickup: PickedUp
-        facts.append(Scanned(scan))
-    elif latest and scan.status == "exception" and deciding is not None and status.in_flight:
-        # A problem on the way. Before any moving scan the pickup is still to be told first.
-        facts.append(Scanned(scan))
-    if (
+    latest = all(known.scanned_at < scan.scanned_at for known in shipment.scans)
+    return _Recorded(
+        shipment, replace(shipment, scans=scans, status=status), scan, deciding, latest
+    )
+
+
+def _picked_up(recorded: _Recorded) -> PickedUp | None:
+    """The pickup, told once, when the first scan at or past it arrives."""
+    if not recorded.before.status.before_pickup or recorded.after.status.before_pickup:
+        return None
+    return PickedUp(min(s.scanned_at for s in recorded.after.scans if s.status in _MOVES_TO))
+
+
+def _told(recorded: _Recorded) -> Scanned | None:
+    """The scan, if it is the latest and says where the parcel is now or reports a problem."""
+    if recorded.latest and (_moved_on(recorded) or _problem_on_the_way(recorded)):
+        return Scanned(recorded.scan)
+    return None
+
+
+def _moved_on(recorded: _Recorded) -> bool:
+    # A pickup scan is told as PickedUp, not as a scan.
+    return recorded.deciding is recorded.scan and recorded.scan.status != "picked_up"
+
+
+def _problem_on_the_way(recorded: _Recorded) -> bool:
+    # Before any moving scan the pickup is still to be told first.
+    return (
+        recorded.scan.status == "exception"
+        and recorded.deciding is not None
+        and recorded.after.status.in_flight
+    )
+
+
+def _recall_needed(after: Shipment, max_delivery_attempts: int) -> bool:
+    """As many failed deliveries as the policy allows, on an outbound parcel not yet recalled."""
+    return (
         after.delivery_failures >= max_delivery_attempts
-        and status.in_flight
+        and after.status.in_flight
         and not after.recall_requested
         and not after.returning
-    ):
-        after = replace(after, recall_requested=True)
-        facts.append(RecallNeeded())
-    if (
-        status is ShipmentStatus.DELIVERED
-        and shipment.status is not ShipmentStatus.DELIVERED
-        and deciding is not None
-        and after.deliver_by is not None
-        and deciding.scanned_at > after.deliver_by
-        and not after.sla_breached
-        and not after.returning
-    ):
-        after = replace(after, sla_breached=True)
-        facts.append(PromiseBroken())
-    return Tracked(after, tuple(facts))
+    )
+
+
+def _promise_broken(recorded: _Recorded) -> bool:
+    """Just delivered, after the promised date, on an outbound parcel not yet reported late."""
+    after = recorded.after
+    just_delivered = (
+        after.status is ShipmentStatus.DELIVERED
+        and recorded.before.status is not ShipmentStatus.DELIVERED
+    )
+    return just_delivered and _late(recorded) and not after.sla_breached and not after.returning
+
+
+def _late(recorded: _Recorded) -> bool:
+    deliver_by = recorded.after.deliver_by
+    deciding = recorded.deciding
+    return deliver_by is not None and deciding is not None and deciding.scanned_at > deliver_by

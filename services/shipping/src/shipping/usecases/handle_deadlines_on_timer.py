@@ -2,13 +2,20 @@
 reported, personal data past its retention (or asked erased while the order was in flight) is
 erased. Called by the timer poller with the instant it read the deadlines at."""
 
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import datetime
 
 from conveyor_contracts.carriers.requests import CancelShipmentBooking
 from conveyor_contracts.shipping.tracking import DeliverySlaBreached, ShipmentExceptionRaised
 from conveyor_runtime.outbox import OutboxMessage
-from shipping.domain.shipment import Fulfilment, Shipment, ShipmentStatus
+from shipping.domain.shipment import (
+    Deadline,
+    DeadlineKind,
+    Fulfilment,
+    Shipment,
+    after_deadline,
+    passed_deadlines,
+)
 from shipping.usecases.book_waiting_shipments import book_waiting_shipments
 from shipping.usecases.context import Shipping, freeing_slots, give_back
 from shipping.usecases.emit import Reaction, deadline_cause
@@ -34,65 +41,65 @@ async def handle_deadlines_on_timer(order_id: str, now: datetime, shipping: Ship
 def _passed(
     fulfilment: Fulfilment, shipment: Shipment, now: datetime, shipping: Shipping
 ) -> tuple[Shipment, list[OutboxMessage]]:
-    def reaction(kind: str, due: datetime) -> Reaction:
-        return Reaction(deadline_cause(shipment, kind, due), fulfilment, shipping.topics, now)
-
-    status = shipment.status
-    if (
-        status is ShipmentStatus.BOOKING_REQUESTED
-        and shipment.accept_by
-        and shipment.accept_by <= now
-    ):
-        # No answer counts as a decline.
-        return _let_go(shipment, reaction("accept_by", shipment.accept_by), "carrier_declined")
-    if status is ShipmentStatus.CONFIRMED and shipment.pickup_by and shipment.pickup_by <= now:
-        return _let_go(shipment, reaction("pickup_by", shipment.pickup_by), "pickup_missed")
-    if not status.in_flight:
-        return shipment, []
+    """What the shipment's deadlines passed by ``now`` make of it, and what they tell."""
     messages: list[OutboxMessage] = []
-    deliver_by = shipment.deliver_by
-    if deliver_by and deliver_by <= now and not shipment.sla_breached and not shipment.returning:
-        shipment = replace(shipment, sla_breached=True)
-        messages.append(
-            reaction("deliver_by", deliver_by).shipment_event(
-                DeliverySlaBreached,
-                shipment,
-                carrier_code=shipment.carrier_code,
-                deliver_by=deliver_by,
-            )
-        )
-    quiet_since = max(
-        filter(None, (shipment.last_scan_at, shipment.silence_reported_at)), default=None
-    )
-    if quiet_since is not None and quiet_since + shipping.policy.silence <= now:
-        hours = round(shipping.policy.silence.total_seconds() / 3600, 1)
-        shipment = replace(shipment, silence_reported_at=now)
-        messages.append(
-            reaction("silence", quiet_since).shipment_event(
-                ShipmentExceptionRaised,
-                shipment,
-                direction=shipment.direction,
-                scanned_at=now,
-                code="delayed",
-                detail=f"no carrier scan for {hours} h",
-            )
-        )
+    for deadline in passed_deadlines(fulfilment, shipment, shipping.policy.silence, now):
+        cause = deadline_cause(shipment, deadline.kind, deadline.anchor)
+        shipment = after_deadline(shipment, deadline, str(cause), now)
+        reaction = Reaction(cause, fulfilment, shipping.topics, now)
+        messages += _TOLD[deadline.kind](shipment, deadline, reaction)
     return shipment, messages
 
 
-def _let_go(
-    shipment: Shipment, reaction: Reaction, reason: str
-) -> tuple[Shipment, list[OutboxMessage]]:
-    """Stop waiting for this carrier, tell it so, and wait for the next one."""
+def _carrier_let_go(
+    shipment: Shipment, deadline: Deadline, reaction: Reaction
+) -> list[OutboxMessage]:
     assert shipment.carrier_code is not None  # only booked shipments have these deadlines
-    cancel = reaction.carrier_command(
-        CancelShipmentBooking, shipment, shipment.carrier_code, reason="rebooked_elsewhere"
-    )
-    waiting = replace(
-        shipment,
-        status=ShipmentStatus.AWAITING_CARRIER,
-        rebook_reason=reason,
-        cause=str(reaction.cause_id),
-        awaiting_since=reaction.now,
-    )
-    return waiting, [cancel]
+    return [
+        reaction.carrier_command(
+            CancelShipmentBooking, shipment, shipment.carrier_code, reason="rebooked_elsewhere"
+        )
+    ]
+
+
+def _promise_broken(
+    shipment: Shipment, deadline: Deadline, reaction: Reaction
+) -> list[OutboxMessage]:
+    return [
+        reaction.shipment_event(
+            DeliverySlaBreached,
+            shipment,
+            carrier_code=shipment.carrier_code,
+            deliver_by=deadline.anchor,
+        )
+    ]
+
+
+def _carrier_silent(
+    shipment: Shipment, deadline: Deadline, reaction: Reaction
+) -> list[OutboxMessage]:
+    hours = round(deadline.allowance.total_seconds() / 3600, 1)
+    return [
+        reaction.shipment_event(
+            ShipmentExceptionRaised,
+            shipment,
+            direction=shipment.direction,
+            scanned_at=reaction.now,
+            code="delayed",
+            detail=f"no carrier scan for {hours} h",
+        )
+    ]
+
+
+def _nothing(shipment: Shipment, deadline: Deadline, reaction: Reaction) -> list[OutboxMessage]:
+    return []  # an interrupted booking: book_waiting_shipments resumes it, right after
+
+
+# What each kind of deadline that passed tells, once the shipment has taken it into account.
+_TOLD: dict[DeadlineKind, Callable[[Shipment, Deadline, Reaction], list[OutboxMessage]]] = {
+    "resume_booking": _nothing,
+    "accept_by": _carrier_let_go,
+    "pickup_by": _carrier_let_go,
+    "deliver_by": _promise_broken,
+    "silence": _carrier_silent,
+}
