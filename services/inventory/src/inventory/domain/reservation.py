@@ -1,7 +1,7 @@
 """An order's reservation: what was taken where, and how far it got."""
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from inventory.domain.allocation import Allocation
@@ -71,6 +71,80 @@ class Reservation:
         if self.backorder is None or self.status not in waiting:
             return ()
         return self.backorder.skus
+
+
+# Transitions: pure, each takes the reservation as it is and a fact, and returns it as it becomes.
+# ``claim`` is the event id of the attempt that plans and takes the allocations. A transition that
+# does not apply returns the reservation unchanged: what is stored may have moved on since it was
+# read (a cancellation, the expiry timer or another fill got there first).
+
+
+def opened(
+    order_id: str, reservation_id: str, market: str, case_id: str | None = None
+) -> Reservation:
+    """A reservation its cause is about to plan: pending, holding nothing yet."""
+    return Reservation(
+        order_id, reservation_id, ReservationStatus.PENDING, market=market, case_id=case_id
+    )
+
+
+def planned(
+    reservation: Reservation,
+    claim: str,
+    allocations: tuple[Allocation, ...],
+    market: str | None,
+) -> Reservation:
+    """The plan of the attempt ``claim``, recorded before its stock is taken. Over a reservation
+    half-taken by an earlier attempt of the same cause it replaces that plan; the status stays."""
+    return replace(reservation, allocations=allocations, claim=claim, market=market)
+
+
+def held_by(reservation: Reservation, claim: str) -> bool:
+    """Whether the attempt ``claim`` is the one taking it: pending under that claim."""
+    return reservation.status is ReservationStatus.PENDING and reservation.claim == claim
+
+
+def claimed(
+    reservation: Reservation, claim: str, allocations: tuple[Allocation, ...]
+) -> Reservation:
+    """A fill about to take ``allocations`` claims a backorder for itself; only one still waiting
+    can be claimed."""
+    if reservation.status is not ReservationStatus.BACKORDERED:
+        return reservation
+    return replace(
+        reservation, status=ReservationStatus.PENDING, allocations=allocations, claim=claim
+    )
+
+
+def unclaimed(reservation: Reservation, claim: str) -> Reservation:
+    """The fill ``claim`` gave its holds back: the backorder waits again, unclaimed."""
+    if not held_by(reservation, claim):
+        return reservation
+    return replace(reservation, status=ReservationStatus.BACKORDERED, allocations=(), claim=None)
+
+
+def reserved(reservation: Reservation, claim: str) -> Reservation:
+    """The attempt ``claim`` holds every allocation: its pending reservation is reserved."""
+    if not held_by(reservation, claim):
+        return reservation
+    return replace(reservation, status=ReservationStatus.RESERVED)
+
+
+def fell_short(reservation: Reservation) -> Reservation:
+    """The market cannot cover it, and it will not wait: short, holding nothing."""
+    return replace(reservation, status=ReservationStatus.SHORT, allocations=(), claim=None)
+
+
+def backordered(reservation: Reservation, backorder: Backorder) -> Reservation:
+    """The market cannot cover it yet: it holds nothing and waits for receipts, as ``backorder``
+    says, until its deadline."""
+    return replace(
+        reservation,
+        status=ReservationStatus.BACKORDERED,
+        allocations=(),
+        claim=None,
+        backorder=backorder,
+    )
 
 
 def reshipment_key(reservation_id: str) -> str:

@@ -7,19 +7,25 @@ receipt's fill never acts on it at the same time. Whoever took holds and then fa
 redelivery of the event that claimed it; any other event leaves a claimed backorder alone.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass
+from functools import partial
 
 from conveyor_contracts.envelope import Envelope
-from conveyor_runtime.documents import ConcurrentUpdateError
 from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.allocation import Allocated, Allocation
-from inventory.domain.reservation import Reservation, ReservationStatus
-from inventory.ports import Change
+from inventory.domain.allocation import Allocation
+from inventory.domain.reservation import (
+    Reservation,
+    ReservationStatus,
+    claimed,
+    held_by,
+    reserved,
+    unclaimed,
+)
+from inventory.ports import ReservationRepository
 from inventory.usecases.context import Inventory
 from inventory.usecases.emit import order_event
-from inventory.usecases.holds import give_back, plan, reserved_event, take
-
-ATTEMPTS = 5  # re-allocations after losing a race for the last units, before asking for a retry
+from inventory.usecases.holds import give_back, reserved_event
+from inventory.usecases.reserve import ReservedEvent, change, reserve
 
 
 async def fill_backorders(sku: str, cause: Envelope, inventory: Inventory) -> list[str]:
@@ -37,88 +43,75 @@ async def fill_backorders(sku: str, cause: Envelope, inventory: Inventory) -> li
 
 async def fill_backorder(order_id: str, cause: Envelope, inventory: Inventory) -> bool:
     """Reserve a backordered order if the stock now covers all of it; True if reserved now."""
-    claim = str(cause.event_id)
+    event = partial(_reserved, cause, inventory)
+    fill = BackorderFill(inventory.reservations, order_id, str(cause.event_id), event)
     stored = await inventory.reservations.get(order_id)
     if stored is None or stored.backorder is None:
         return False
-    if stored.status is ReservationStatus.PENDING:
-        if stored.claim != claim:
-            return False  # another event's fill is under way, or its redelivery will finish it
-        # This event's earlier attempt died half-way: undo it and start again.
-        await give_back(inventory, cause, stored.allocations, stored.reservation_id)
-        await inventory.reservations.update(order_id, _unclaimed(claim))
-    elif stored.status is not ReservationStatus.BACKORDERED:
+    backorder = stored.backorder
+    if not await _claimable(stored, cause, inventory, fill):
         return False
-    if inventory.clock() >= stored.backorder.deadline:
+    if inventory.clock() >= backorder.deadline:
         return False  # past its bound: the timer reports it short
-    for _ in range(ATTEMPTS):
-        outcome = await plan(inventory, stored.backorder.lines, stored.backorder.market)
-        if not isinstance(outcome, Allocated):
-            return False
-        claimed = await inventory.reservations.update(order_id, _claimed(claim, outcome))
-        if claimed is None or not _holds_claim(claimed, claim):
-            return False  # cancelled, expired or filled meanwhile
-        rid = claimed.reservation_id
-        if await take(inventory, cause, outcome.allocations, rid):
-            event = _reserved(cause, inventory, claimed, outcome.allocations)
-            settled = await inventory.reservations.update(order_id, _settled(claim, event))
-            if settled is not None and settled.status is ReservationStatus.RESERVED:
-                return True
-            # Cancelled while the holds were taken: nothing may stay held for it.
-            await give_back(inventory, cause, outcome.allocations, rid)
-            return False
-        await give_back(inventory, cause, outcome.allocations, rid)
-        await inventory.reservations.update(order_id, _unclaimed(claim))
-    raise ConcurrentUpdateError(f"stock for backorder {order_id} kept moving; retrying later")
+    subject = f"backorder {order_id}"
+    outcome = await reserve(inventory, cause, backorder.lines, backorder.market, fill, subject)
+    return isinstance(outcome, Reservation)
 
 
-def _holds_claim(reservation: Reservation, claim: str) -> bool:
-    return reservation.status is ReservationStatus.PENDING and reservation.claim == claim
+@dataclass(frozen=True)
+class BackorderFill:
+    """The ledger of a fill: the backorder is claimed in the versioned update that stores the plan,
+    and every later write applies only while the claim holds."""
 
+    reservations: ReservationRepository
+    order_id: str
+    claim: str
+    event: ReservedEvent
 
-def _claimed(claim: str, outcome: Allocated) -> Change:
-    def change(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-        if current.status is not ReservationStatus.BACKORDERED:
-            return current, []
-        return (
-            replace(
-                current,
-                status=ReservationStatus.PENDING,
-                allocations=outcome.allocations,
-                claim=claim,
-            ),
-            [],
+    async def store_plan(self, allocations: tuple[Allocation, ...]) -> Reservation | None:
+        stored = await self.reservations.update(
+            self.order_id, change(lambda current: claimed(current, self.claim, allocations))
+        )
+        if stored is None or not held_by(stored, self.claim):
+            return None  # cancelled, expired or filled meanwhile
+        return stored
+
+    async def store_reserved(
+        self, pending: Reservation, allocations: tuple[Allocation, ...]
+    ) -> Reservation | None:
+        event = self.event(pending, allocations)
+        stored = await self.reservations.update(
+            self.order_id, change(lambda current: reserved(current, self.claim), event)
+        )
+        if stored is None or stored.status is not ReservationStatus.RESERVED:
+            return None  # cancelled while the holds were taken
+        return stored
+
+    async def gave_back(self) -> None:
+        await self.reservations.update(
+            self.order_id, change(lambda current: unclaimed(current, self.claim))
         )
 
-    return change
 
-
-def _unclaimed(claim: str) -> Change:
-    def change(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-        if not _holds_claim(current, claim):
-            return current, []
-        return (
-            replace(current, status=ReservationStatus.BACKORDERED, allocations=(), claim=None),
-            [],
-        )
-
-    return change
-
-
-def _settled(claim: str, event: OutboxMessage) -> Change:
-    def change(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-        if not _holds_claim(current, claim):
-            return current, []
-        return replace(current, status=ReservationStatus.RESERVED), [event]
-
-    return change
+async def _claimable(
+    stored: Reservation, cause: Envelope, inventory: Inventory, fill: BackorderFill
+) -> bool:
+    """Whether this cause may fill it now: it waits, or this cause's own earlier fill died
+    half-way (then undone first); any other fill under way is left to finish."""
+    if stored.status is ReservationStatus.BACKORDERED:
+        return True
+    if not held_by(stored, fill.claim):
+        return False  # not waiting, or another event's fill is under way (its redelivery ends it)
+    await give_back(inventory, cause, stored.allocations, stored.reservation_id)
+    await fill.gave_back()
+    return True
 
 
 def _reserved(
-    cause: Envelope, inventory: Inventory, claimed: Reservation, allocations: tuple[Allocation, ...]
+    cause: Envelope, inventory: Inventory, pending: Reservation, allocations: tuple[Allocation, ...]
 ) -> OutboxMessage:
-    order_id = claimed.order_id
-    correlation_id = claimed.backorder.correlation_id if claimed.backorder else order_id
+    order_id = pending.order_id
+    correlation_id = pending.backorder.correlation_id if pending.backorder else order_id
     order_cause = getattr(cause, "order_id", None) == order_id
     return reserved_event(
         lambda event_type, **fields: order_event(
@@ -132,6 +125,6 @@ def _reserved(
             now=inventory.clock(),
             **fields,
         ),
-        claimed.reservation_id,
+        pending.reservation_id,
         allocations,
     )

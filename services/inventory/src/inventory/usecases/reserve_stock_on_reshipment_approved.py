@@ -9,97 +9,55 @@ finds it pending gives back what was taken and starts again, and one that finds 
 ``StockShortage`` at once, whatever the unfillable policy.
 """
 
-from dataclasses import replace
-from typing import Any
+from functools import partial
 
-from conveyor_contracts.inventory import ShortLine, StockShortage
+from conveyor_contracts.inventory import StockShortage
 from conveyor_contracts.support import ReshipmentApproved
-from conveyor_runtime.documents import ConcurrentUpdateError
 from conveyor_runtime.failures import PermanentError
-from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.allocation import Allocated, Short
+from inventory.domain.allocation import Short
 from inventory.domain.reservation import (
-    Reservation,
     ReservationStatus,
+    fell_short,
     market_of,
+    opened,
     reshipment_key,
 )
-from inventory.ports import Change
 from inventory.usecases.context import Inventory
 from inventory.usecases.emit import Reaction, reservation_id_for_case
-from inventory.usecases.holds import give_back, plan, reserved_event, settle, take
-
-ATTEMPTS = 5  # re-allocations after losing a race for the last units, before asking for a retry
+from inventory.usecases.holds import give_back, settle
+from inventory.usecases.reserve import NewReservation, announced, reserve, shortfall, wanted
 
 
 async def reserve_stock_on_reshipment_approved(
     event: ReshipmentApproved, inventory: Inventory
 ) -> None:
-    reservations = inventory.reservations
     rid = reservation_id_for_case(event.case_id)
-    key = reshipment_key(rid)
-    stored = await reservations.get(key)
+    stored = await inventory.reservations.get(reshipment_key(rid))
     if stored is not None and stored.status is not ReservationStatus.PENDING:
         return
-    original = await reservations.get(event.order_id)
+    market = await _market_of_order(event, inventory)
+    if stored is not None:
+        # An earlier attempt of this case died half-way: undo it and start again.
+        await give_back(inventory, event, stored.allocations, rid)
+    reaction = Reaction(event, inventory.topics, inventory.clock())
+    reshipment = opened(event.order_id, rid, market, event.case_id)
+    build = partial(reaction.reservation_event, case_id=event.case_id)
+    ledger = NewReservation(
+        inventory.reservations, reshipment, str(event.event_id), announced(build)
+    )
+    outcome = await reserve(
+        inventory, event, wanted(event.lines), market, ledger, f"reshipment {event.case_id}"
+    )
+    if isinstance(outcome, Short):
+        shortage = reaction.reservation_event(StockShortage, short_lines=shortfall(outcome))
+        await settle(inventory.reservations, fell_short(reshipment), shortage)
+
+
+async def _market_of_order(event: ReshipmentApproved, inventory: Inventory) -> str:
+    original = await inventory.reservations.get(event.order_id)
     market = None if original is None else market_of(original, inventory.policy.warehouses)
     if market is None:
         raise PermanentError(
             f"reshipment of case {event.case_id}: the market of order {event.order_id} is unknown"
         )
-    if stored is not None:
-        # An earlier attempt of this case died half-way: undo it and start again.
-        await give_back(inventory, event, stored.allocations, rid)
-    lines: dict[str, int] = {}
-    for line in event.lines:
-        lines[line.sku] = lines.get(line.sku, 0) + line.quantity
-    reaction = Reaction(event, inventory.topics, inventory.clock())
-
-    def build(event_type: Any, **fields: Any) -> OutboxMessage:
-        return reaction.reservation_event(event_type, case_id=event.case_id, **fields)
-
-    for _ in range(ATTEMPTS):
-        outcome = await plan(inventory, lines, market)
-        if isinstance(outcome, Short):
-            short = tuple(
-                ShortLine(sku=sku, requested=requested, available=has)
-                for sku, requested, has in outcome.short_lines
-            )
-            await settle(
-                reservations,
-                Reservation(
-                    event.order_id,
-                    rid,
-                    ReservationStatus.SHORT,
-                    market=market,
-                    case_id=event.case_id,
-                ),
-                reaction.reservation_event(StockShortage, short_lines=short),
-            )
-            return
-        assert isinstance(outcome, Allocated)
-        pending = Reservation(
-            event.order_id,
-            rid,
-            ReservationStatus.PENDING,
-            outcome.allocations,
-            claim=str(event.event_id),
-            market=market,
-            case_id=event.case_id,
-        )
-        # Record the plan before touching stock, so a crash leaves a trail to undo.
-        if not await reservations.add(pending, []):
-            await reservations.update(key, _planned(pending))
-        if await take(inventory, event, outcome.allocations, rid):
-            done = replace(pending, status=ReservationStatus.RESERVED)
-            await settle(reservations, done, reserved_event(build, rid, outcome.allocations))
-            return
-        await give_back(inventory, event, outcome.allocations, rid)
-    raise ConcurrentUpdateError(f"stock for reshipment {event.case_id} kept moving; retrying later")
-
-
-def _planned(pending: Reservation) -> Change:
-    return lambda current: (
-        replace(current, allocations=pending.allocations, claim=pending.claim),
-        [],
-    )
+    return market
