@@ -19,7 +19,7 @@ from conveyor_contracts.topics import (
 )
 from conveyor_contracts.warehouse import ReturnInspected
 from conveyor_runtime.testing import Servers, from_example, wait_for
-from support.rebuild import rebuild_timelines
+from support.app import rebuild_timelines
 from support.settings import SupportSettings
 
 

@@ -7,8 +7,7 @@ import json
 
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.service import serve
-from support.app import create_app
-from support.rebuild import rebuild_timelines
+from support.app import create_app, rebuild_timelines
 from support.settings import SupportSettings
 
 

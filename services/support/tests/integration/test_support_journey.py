@@ -29,9 +29,9 @@ from conveyor_contracts.shipping import (
 from conveyor_runtime.mongo import build_mongo_client
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
-from support.adapters.mongo import decode_timeline
+from support.adapters.mongo import TIMELINES, decode_timeline
+from support.app import rebuild_timelines
 from support.entrypoints.kafka import TIMELINE_TOPICS
-from support.rebuild import TIMELINES, rebuild_timelines
 
 
 async def journey(running: Running, order_id: str) -> dict[str, Any]:

@@ -86,6 +86,17 @@ def test_the_order_depends_only_on_the_set_of_entries() -> None:
     assert len(results) == 1
 
 
+def test_a_causation_cycle_keeps_every_entry_once_earliest_first() -> None:
+    # Bad data: b and c each name the other as their cause. Nothing is lost or repeated.
+    b_id, c_id = uuid.uuid4(), uuid.uuid4()
+    a = event(OrderPlaced, at=T0)
+    b = event(OrderAccepted, at=T0 + timedelta(seconds=1), event_id=b_id, causation_id=c_id)
+    c = event(StockReserved, at=T0 + timedelta(seconds=2), event_id=c_id, causation_id=b_id)
+    entries = [entry_of(e, topic="t", trace_id=None) for e in (a, b, c)]
+    ordered = causal_order(entries)
+    assert [e.event_id for e in ordered] == [str(a.event_id), str(b_id), str(c_id)]
+
+
 async def test_entries_carry_no_personal_data_but_the_buyer_is_kept_for_access() -> None:
     w = world()
     placed = event(OrderPlaced, buyer_id="byr_secret42", at=T0)

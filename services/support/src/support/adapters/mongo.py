@@ -49,6 +49,9 @@ def _decode_cases(document: dict[str, Any]) -> OrderCases:
     return _CASES.validate_python({"order_id": document["_id"], **fields})
 
 
+TIMELINES = "timelines"  # the collection, in the service's database or a rebuild's
+
+
 class MongoTimelines:
     """Timelines emit no events; the versioned write path still guards concurrent writers."""
 

@@ -82,32 +82,55 @@ def causal_order(entries: tuple[Entry, ...] | list[Entry]) -> tuple[Entry, ...]:
     rebuild that reads the topics in another interleaving produces the same timeline.
     """
     by_id = {entry.event_id: entry for entry in entries}
-    effects: dict[str, list[Entry]] = {}
-    waiting: dict[str, int] = {}
-    for entry in by_id.values():
-        cause = entry.causation_id
-        if cause is not None and cause in by_id and cause != entry.event_id:
-            effects.setdefault(cause, []).append(entry)
-            waiting[entry.event_id] = 1
-    ready = [_sort_key(entry) for entry in by_id.values() if entry.event_id not in waiting]
+    effects = _effects_within(by_id)
+    # An entry's state while ordering; an entry without a cause in the timeline has none.
+    state = {effect.event_id: _BLOCKED for caused in effects.values() for effect in caused}
+    ready = [_sort_key(entry) for entry in by_id.values() if entry.event_id not in state]
     heapq.heapify(ready)
     ordered: list[Entry] = []
     while len(ordered) < len(by_id):
         if not ready:  # a causation cycle (bad data): release the earliest blocked entry
-            blocked = min((by_id[i] for i in waiting if waiting[i]), key=_sort_key)
-            waiting[blocked.event_id] = 0
-            heapq.heappush(ready, _sort_key(blocked))
+            _release(_earliest_unreleased(by_id, state), state, ready)
         *_, event_id = heapq.heappop(ready)
-        if waiting.get(event_id) == -1:
+        if state.get(event_id) == _PLACED:
             continue
-        waiting[event_id] = -1  # placed
-        entry = by_id[event_id]
-        ordered.append(entry)
-        for effect in effects.get(event_id, []):
-            if waiting.get(effect.event_id) == 1:
-                waiting[effect.event_id] = 0
-                heapq.heappush(ready, _sort_key(effect))
+        state[event_id] = _PLACED
+        ordered.append(by_id[event_id])
+        _release_blocked(effects.get(event_id, []), state, ready)
     return tuple(ordered)
+
+
+_BLOCKED, _RELEASED, _PLACED = 1, 0, -1  # waiting for its cause; ready to place; in the result
+
+
+def _effects_within(by_id: dict[str, Entry]) -> dict[str, list[Entry]]:
+    """Each event id's effects among the entries (an entry naming itself as its cause has none)."""
+    effects: dict[str, list[Entry]] = {}
+    for entry in by_id.values():
+        cause = entry.causation_id
+        if cause is not None and cause in by_id and cause != entry.event_id:
+            effects.setdefault(cause, []).append(entry)
+    return effects
+
+
+def _earliest_unreleased(by_id: dict[str, Entry], state: dict[str, int]) -> Entry:
+    """The earliest entry still waiting for its cause (never a placed one: placing it again
+    would repeat it and lose the cycle's entries)."""
+    return min((by_id[i] for i in state if state[i] == _BLOCKED), key=_sort_key)
+
+
+def _release(entry: Entry, state: dict[str, int], ready: list[tuple[datetime, str]]) -> None:
+    state[entry.event_id] = _RELEASED
+    heapq.heappush(ready, _sort_key(entry))
+
+
+def _release_blocked(
+    effects: list[Entry], state: dict[str, int], ready: list[tuple[datetime, str]]
+) -> None:
+    """Release the effects of an entry just placed (an effect released already stays put)."""
+    for effect in effects:
+        if state.get(effect.event_id) == _BLOCKED:
+            _release(effect, state, ready)
 
 
 def _sort_key(entry: Entry) -> tuple[datetime, str]:
@@ -123,22 +146,28 @@ def key_facts(event: BaseModel) -> dict[str, Fact]:
     personal = personal_data_paths(type(event))
     facts: dict[str, Fact] = {}
     for name in type(event).model_fields:
-        if name in _ENVELOPE or name in _FREE_TEXT or name in personal:
-            continue
-        if any(path.startswith(f"{name}.") for path in personal):
-            continue  # a model holding personal data (an address, a contact): left out whole
-        value = getattr(event, name)
-        if isinstance(value, tuple | list):
-            facts[f"{name}_count"] = len(value)
-        elif isinstance(value, BaseModel):
-            flat = {key: _scalar(item) for key, item in value.model_dump(mode="json").items()}
-            if all(item is not _SKIP for item in flat.values()):
-                facts[name] = {key: item for key, item in flat.items() if item is not _SKIP}
-        else:
-            scalar = _scalar(value)
-            if scalar is not _SKIP:
-                facts[name] = scalar
+        if _shown(name, personal):
+            facts.update(_facts_of(name, getattr(event, name)))
     return facts
+
+
+def _shown(name: str, personal: frozenset[str]) -> bool:
+    """Whether field ``name`` may reach a timeline: not the envelope, free text or personal."""
+    if name in _ENVELOPE or name in _FREE_TEXT or name in personal:
+        return False
+    # A model holding personal data (an address, a contact) is left out whole.
+    return not any(path.startswith(f"{name}.") for path in personal)
+
+
+def _facts_of(name: str, value: object) -> dict[str, Fact]:
+    """The facts one shown field gives: its size, its flat model, its scalar, or none."""
+    if isinstance(value, tuple | list):
+        return {f"{name}_count": len(value)}
+    if isinstance(value, BaseModel):
+        flat = {key: _scalar(item) for key, item in value.model_dump(mode="json").items()}
+        return {} if any(item is _SKIP for item in flat.values()) else {name: flat}
+    scalar = _scalar(value)
+    return {} if scalar is _SKIP else {name: scalar}
 
 
 _SKIP: Any = object()

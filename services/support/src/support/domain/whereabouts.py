@@ -29,6 +29,10 @@ _PARCEL_STATUS = {
     "ShipmentLost": "lost",
 }
 _FINAL_ORDER = {"rejected", "cancelled", "out_of_stock"}
+# Parcels that never left, or never will: the answer talks about another one if there is one.
+_NOT_MOVING = frozenset({"cancelled", "booking_failed"})
+# A return's events name its shipment but carry no direction: that parcel goes back, not out.
+_RETURN_LEG = frozenset({"ReturnPickupBooked", "ReturnPickedUp"})
 
 
 @dataclass(frozen=True)
@@ -62,22 +66,9 @@ class Whereabouts:
 
 
 def where_is(timeline: Timeline) -> Whereabouts:
-    order_status = "unknown"
-    parcels: dict[str, Parcel] = {}
-    for entry in timeline.entries:
-        order_status = _ORDER_STATUS.get(entry.event_type, order_status)
-        shipment_id = entry.facts.get("shipment_id")
-        if isinstance(shipment_id, str) and entry.facts.get("direction", "outbound") == "outbound":
-            if entry.event_type in ("ReturnPickupBooked", "ReturnPickedUp"):
-                continue
-            parcels[shipment_id] = _parcel_after(
-                parcels.get(shipment_id, Parcel(shipment_id, "awaiting_pickup")), entry
-            )
-    outbound = list(parcels.values())
-    # The parcel to talk about: the latest one still moving, else the latest one at all.
-    live = [p for p in outbound if p.status not in ("cancelled", "booking_failed")]
-    candidates = live or outbound
-    current = candidates[-1] if candidates else None
+    order_status = _order_status(timeline.entries)
+    parcels = _outbound_parcels(timeline.entries)
+    current = _parcel_to_talk_about(parcels)
     status = order_status
     if current is not None and order_status not in _FINAL_ORDER:
         status = current.status
@@ -88,9 +79,44 @@ def where_is(timeline: Timeline) -> Whereabouts:
         carrier_code=current.carrier_code if current else None,
         tracking_number=current.tracking_number if current else None,
         deliver_by=current.deliver_by if current else None,
-        parcels=tuple(outbound),
+        parcels=parcels,
         last_update=last,
     )
+
+
+def _order_status(entries: tuple[Entry, ...]) -> str:
+    """The status the order's own latest order-level event left it in."""
+    status = "unknown"
+    for entry in entries:
+        status = _ORDER_STATUS.get(entry.event_type, status)
+    return status
+
+
+def _outbound_parcels(entries: tuple[Entry, ...]) -> tuple[Parcel, ...]:
+    """Every parcel sent to the buyer, in the order it first appeared, as its events left it."""
+    parcels: dict[str, Parcel] = {}
+    for entry in entries:
+        shipment_id = _outbound_shipment(entry)
+        if shipment_id is not None:
+            parcel = parcels.get(shipment_id, Parcel(shipment_id, "awaiting_pickup"))
+            parcels[shipment_id] = _parcel_after(parcel, entry)
+    return tuple(parcels.values())
+
+
+def _outbound_shipment(entry: Entry) -> str | None:
+    """The shipment ``entry`` moves towards the buyer, if any (a return's pickup moves none)."""
+    shipment_id = entry.facts.get("shipment_id")
+    outbound = entry.facts.get("direction", "outbound") == "outbound"
+    if not isinstance(shipment_id, str) or not outbound or entry.event_type in _RETURN_LEG:
+        return None
+    return shipment_id
+
+
+def _parcel_to_talk_about(parcels: tuple[Parcel, ...]) -> Parcel | None:
+    """The latest parcel still moving, else the latest one at all."""
+    live = [parcel for parcel in parcels if parcel.status not in _NOT_MOVING]
+    candidates = live or parcels
+    return candidates[-1] if candidates else None
 
 
 def _parcel_after(parcel: Parcel, entry: Entry) -> Parcel:

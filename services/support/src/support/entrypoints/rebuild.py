@@ -6,7 +6,8 @@ the end offsets it read when it started, feeding the same use case the live cons
 Timelines are ordered by the set of their entries, not by arrival, and entries carry only what
 the messages carry (their trace id comes from the message's ``traceparent`` header), so the
 rebuilt timelines equal the live ones. Cases are not rebuilt: they are decisions, kept in the
-service's own database.
+service's own database. This module reads the topics into any ``TimelineRepository``;
+``support.app.rebuild_timelines`` gives it the empty database.
 """
 
 import asyncio
@@ -20,21 +21,12 @@ from pydantic import ValidationError
 
 from conveyor_contracts.spec import TopicSpec
 from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
-from conveyor_runtime.mongo import KeyedLock, build_mongo_client
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
-from conveyor_runtime.telemetry import build_tracer_provider
-from support.adapters.mongo import MongoTimelines
 from support.entrypoints.kafka import TIMELINE_TOPICS, trace_id_of
+from support.ports import TimelineRepository
 from support.settings import SupportSettings
 from support.usecases.record_timeline_on_order_event import record_timeline_on_order_event
 
 log = logging.getLogger(__name__)
-
-TIMELINES = "timelines"  # the collection, in the service's database or the rebuild's
-
-
-class TargetNotEmptyError(RuntimeError):
-    """The database to rebuild into already holds timelines."""
 
 
 @dataclass(frozen=True)
@@ -45,26 +37,15 @@ class RebuildReport:
     skipped: int  # malformed or schema-violating: the live consumers dead-letter these
 
 
-async def _never_publish(message: OutboxMessage) -> None:  # timelines emit no events
-    raise AssertionError(f"a timeline has no events to publish: {message.event_type}")
-
-
-async def rebuild_timelines(
-    settings: SupportSettings, *, database: str, idle_timeout: float = 30.0
-) -> RebuildReport:
-    """Replay every timeline topic from its beginning into ``database`` (which must be empty).
-
-    Args:
-        settings: Where Kafka and the database are, and the topic prefix.
-        database: The database to build the timelines in.
-        idle_timeout: Give up when no message arrives for this long before catching up.
+async def replay_timelines(
+    settings: SupportSettings, timelines: TimelineRepository, *, idle_timeout: float = 30.0
+) -> tuple[int, int, int]:
+    """Feed every timeline topic, from its beginning up to where it ends now, to the use case
+    the live consumers run, recording into ``timelines``: (messages, recorded, skipped).
 
     Raises:
-        TargetNotEmptyError: ``database`` already has timelines.
         TimeoutError: Kafka stopped delivering before the end offsets were reached.
     """
-    provider = build_tracer_provider(f"{settings.service_name}-rebuild", None)
-    mongo = build_mongo_client(settings.mongo_url, provider)
     login = settings.kafka_credentials()
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -75,23 +56,12 @@ async def rebuild_timelines(
         **client_options(login),
     )
     try:
-        collection = mongo[database][TIMELINES]
-        if await collection.count_documents({}, limit=1):
-            raise TargetNotEmptyError(f"database {database!r} already has timelines")
-        locks = KeyedLock()
-        relay = OutboxRelay(MongoOutboxStore(collection), _never_publish, locks)
-        timelines = MongoTimelines(collection, locks, relay)
         await consumer.start()
         specs = {settings.topic(spec.name): spec for spec in TIMELINE_TOPICS}
         ends = await _end_offsets(consumer, settings.kafka_bootstrap_servers, login, list(specs))
-        counts = await _replay(consumer, specs, ends, timelines, idle_timeout)
+        return await _replay(consumer, specs, ends, timelines, idle_timeout)
     finally:
         await consumer.stop()
-        await mongo.close()
-        provider.shutdown()
-    report = RebuildReport(database, *counts)
-    log.info("timelines rebuilt", extra=report.__dict__)
-    return report
 
 
 async def _end_offsets(
@@ -119,40 +89,69 @@ async def _end_offsets(
     return ends
 
 
+@dataclass
+class _Tally:
+    """What the replay read so far (``RebuildReport``'s counts)."""
+
+    messages: int = 0
+    recorded: int = 0
+    skipped: int = 0
+
+
 async def _replay(
     consumer: Any,
     specs: dict[str, TopicSpec[Any]],
     ends: dict[Any, int],
-    timelines: MongoTimelines,
+    timelines: TimelineRepository,
     idle_timeout: float,
 ) -> tuple[int, int, int]:
-    messages = recorded = skipped = 0
+    """Feed every partition to the use case up to its end offset: (messages, recorded, skipped)."""
+    tally = _Tally()
+    loop = asyncio.get_running_loop()
+    idle_since = loop.time()
     pending = {tp for tp, end in ends.items() if end > 0}
-    idle_since = asyncio.get_running_loop().time()
-    while pending:
-        for tp in list(pending):
-            if await consumer.position(tp) >= ends[tp]:
-                pending.discard(tp)
-        if not pending:
-            break
+    while pending := await _not_caught_up(consumer, pending, ends):
         batches = await consumer.getmany(*pending, timeout_ms=500)
-        now = asyncio.get_running_loop().time()
-        if not batches and now - idle_since > idle_timeout:
+        now = loop.time()
+        if batches:
+            idle_since = now
+        elif now - idle_since > idle_timeout:
             raise TimeoutError(f"no message for {idle_timeout}s before the end offsets")
         for tp, records in batches.items():
-            idle_since = now
-            spec = specs[tp.topic]
-            for record in records:
-                if record.offset >= ends[tp]:
-                    continue  # arrived after the rebuild started: the live consumers have it
-                messages += 1
-                try:
-                    event = spec.adapter.validate_json(record.value or b"")
-                except (ValidationError, UnicodeDecodeError):
-                    skipped += 1
-                    continue
-                await record_timeline_on_order_event(
-                    event, spec.name, trace_id_of(record.headers or ()), timelines
-                )
-                recorded += 1
-    return messages, recorded, skipped
+            await _feed(records, ends[tp], specs[tp.topic], timelines, tally)
+    return tally.messages, tally.recorded, tally.skipped
+
+
+async def _not_caught_up(consumer: Any, pending: set[Any], ends: dict[Any, int]) -> set[Any]:
+    """The partitions of ``pending`` whose position is still before their end offset."""
+    return {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+
+
+async def _feed(
+    records: list[Any],
+    end: int,
+    spec: TopicSpec[Any],
+    timelines: TimelineRepository,
+    tally: _Tally,
+) -> None:
+    """Feed one partition's batch to the use case, up to the partition's end offset."""
+    for record in records:
+        if record.offset >= end:
+            continue  # arrived after the rebuild started: the live consumers have it
+        tally.messages += 1
+        if await _record(record, spec, timelines):
+            tally.recorded += 1
+        else:
+            tally.skipped += 1
+
+
+async def _record(record: Any, spec: TopicSpec[Any], timelines: TimelineRepository) -> bool:
+    """Record one message on its timeline; False when it is malformed or breaks the schema."""
+    try:
+        event = spec.adapter.validate_json(record.value or b"")
+    except (ValidationError, UnicodeDecodeError):
+        return False
+    await record_timeline_on_order_event(
+        event, spec.name, trace_id_of(record.headers or ()), timelines
+    )
+    return True
