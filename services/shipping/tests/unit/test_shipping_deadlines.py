@@ -8,9 +8,15 @@ from typing import Any
 from shipping_testkit import NEW_YORK
 
 from conveyor_contracts.address import Contact, PostalAddress
+from shipping.domain.deadlines import (
+    Deadline,
+    after_deadline,
+    deadlines,
+    next_due,
+    passed_deadlines,
+)
 from shipping.domain.shipment import (
     RESUME_BOOKING_AFTER,
-    Deadline,
     Fulfilment,
     Line,
     OrderDetails,
@@ -18,10 +24,6 @@ from shipping.domain.shipment import (
     Scan,
     Shipment,
     ShipmentStatus,
-    after_deadline,
-    deadlines,
-    next_due,
-    passed_deadlines,
 )
 
 T0 = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ from conveyor_contracts.orders import OrderCancelled
 from conveyor_contracts.support import ReturnAuthorised
 from conveyor_runtime.testing import from_example
 from shipping.adapters.memory import MemoryCarrierCapacity
-from shipping.domain.shipment import RESUME_BOOKING_AFTER, Scan, ShipmentStatus, next_due
+from shipping.domain.deadlines import next_due
+from shipping.domain.shipment import RESUME_BOOKING_AFTER, Scan, ShipmentStatus
 from shipping.domain.tracking import tracked_status
 from shipping.usecases.book_return_on_return_authorised import book_return_on_return_authorised
 from shipping.usecases.cancel_shipments_on_order_cancelled import (

@@ -15,7 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from conveyor_contracts.privacy import erased, holds_personal_data
-from shipping.domain.shipment import Fulfilment, Shipment, next_due
+from shipping.domain.deadlines import next_due
+from shipping.domain.shipment import Fulfilment, Shipment
 
 
 def holds_personal(fulfilment: Fulfilment) -> bool:

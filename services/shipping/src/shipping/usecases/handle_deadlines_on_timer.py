@@ -8,14 +8,8 @@ from datetime import datetime
 from conveyor_contracts.carriers.requests import CancelShipmentBooking
 from conveyor_contracts.shipping.tracking import DeliverySlaBreached, ShipmentExceptionRaised
 from conveyor_runtime.outbox import OutboxMessage
-from shipping.domain.shipment import (
-    Deadline,
-    DeadlineKind,
-    Fulfilment,
-    Shipment,
-    after_deadline,
-    passed_deadlines,
-)
+from shipping.domain.deadlines import Deadline, DeadlineKind, after_deadline, passed_deadlines
+from shipping.domain.shipment import Fulfilment, Shipment
 from shipping.usecases.book_waiting_shipments import book_waiting_shipments
 from shipping.usecases.context import Shipping, freeing_slots, give_back
 from shipping.usecases.emit import Reaction, deadline_cause
