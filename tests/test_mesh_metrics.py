@@ -22,6 +22,7 @@ from conveyor_runtime.service import build_infrastructure
 from conveyor_runtime.testing import Servers, wait_for
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
+from orders.app import OrdersDeps
 from orders.app import create_app as create_orders
 from orders.settings import OrdersSettings
 from shipping.app import create_app as create_shipping
@@ -257,7 +258,7 @@ def registries() -> Iterator[CollectorRegistry]:
     shipping = ShippingSettings(otlp_endpoint=None)
     support = SupportSettings(otlp_endpoint=None)
     built = [build_infrastructure(settings) for settings in (orders, inventory, shipping, support)]
-    create_orders(orders, built[0])
+    create_orders(orders, OrdersDeps.on_mongo(built[0]))
     create_inventory(inventory, built[1])
     create_shipping(shipping, built[2])
     create_support(support, built[3])

@@ -25,7 +25,7 @@ from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client, ping
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, kafka_publisher
+from conveyor_runtime.outbox import MongoOutboxStore, OutboxRelay, OutboxStore, kafka_publisher
 from conveyor_runtime.problems import install_problems
 from conveyor_runtime.settings import ServiceSettings
 from conveyor_runtime.telemetry import build_tracer_provider
@@ -49,15 +49,20 @@ class Infrastructure:
     settings: ServiceSettings
     tracer_provider: TracerProvider
     broker: KafkaBroker
-    mongo: AsyncMongoClient[dict[str, Any]]
+    # None for a service whose repositories are all in memory (``conveyor_runtime.memory``).
+    mongo: AsyncMongoClient[dict[str, Any]] | None
     metrics: MessagingMetrics
     locks: KeyedLock = field(default_factory=KeyedLock)
     subscriptions: list[Subscription] = field(default_factory=list)  # whose lag is measured
     # Per consumer group, the topics to consume; subscribed together by ``subscribe_routes``.
     routes: dict[str, list[Route[Any]]] = field(default_factory=dict)
+    # False where the broker is in memory: the lag monitor opens Kafka connections of its own.
+    measure_lag: bool = True
 
     @property
     def database(self) -> AsyncDatabase[dict[str, Any]]:
+        if self.mongo is None:
+            raise RuntimeError("this infrastructure has no database: use in-memory repositories")
         return self.mongo[self.settings.mongo_database]
 
     def consume(
@@ -104,12 +109,17 @@ class Infrastructure:
     def outbox_relay(self, collection: AsyncCollection[dict[str, Any]]) -> OutboxRelay:
         """The relay of ``collection``'s outboxes, publishing on the broker, its backlog in
         ``conveyor_outbox_pending{collection}``."""
+        return self.relay(MongoOutboxStore(collection), collection=collection.name)
+
+    def relay(self, store: OutboxStore, *, collection: str) -> OutboxRelay:
+        """The relay of ``store``'s outboxes (a ``MemoryOutboxStore`` in component tests),
+        publishing on the broker, its backlog in ``conveyor_outbox_pending{collection}``."""
         return OutboxRelay(
-            MongoOutboxStore(collection),
+            store,
             kafka_publisher(self.broker, self.metrics, self.tracer_provider),
             self.locks,
             sweep_seconds=self.settings.outbox_sweep_seconds,
-            backlog=self.metrics.outbox_pending.labels(collection.name),
+            backlog=self.metrics.outbox_pending.labels(collection),
         )
 
     def timer_poller(
@@ -160,7 +170,8 @@ def build_http_app(
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The service's process: HTTP API, broker and background workers (outbox relays, timer
-    pollers, and the consumer lag monitor every service gets), started and stopped together.
+    pollers, and the consumer lag monitor every service on a real Kafka gets), started and
+    stopped together.
 
     Errors are problem details (``conveyor_runtime.problems``); the routers' routes check
     bearer tokens against the settings' key set (``conveyor_runtime.auth.require``), while
@@ -175,17 +186,9 @@ def build_http_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await infra.broker.start()
-        lag = ConsumerLagMonitor(
-            infra.settings.kafka_bootstrap_servers,
-            infra.subscriptions,
-            infra.metrics.consumer_lag,
-            interval_seconds=infra.settings.lag_poll_seconds,
-            client_id=f"{infra.settings.service_name}-lag",
-            credentials=infra.settings.kafka_credentials(),
-        )
         tasks = [
             asyncio.create_task(worker.run(), name=type(worker).__name__)
-            for worker in (*workers, lag)
+            for worker in (*workers, *_infrastructure_workers(infra))
         ]
         log.info("service started", extra={"service": infra.settings.service_name})
         try:
@@ -195,11 +198,28 @@ def build_http_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await infra.broker.stop()
-            await infra.mongo.close()
+            if infra.mongo is not None:
+                await infra.mongo.close()
             infra.tracer_provider.shutdown()
             log.info("service stopped", extra={"service": infra.settings.service_name})
 
     return build_api(infra.settings, [_operations_router(infra), *routers], lifespan=lifespan)
+
+
+def _infrastructure_workers(infra: Infrastructure) -> list[Worker]:
+    """The workers every service gets: the consumer lag monitor, on a real Kafka."""
+    if not infra.measure_lag:
+        return []
+    return [
+        ConsumerLagMonitor(
+            infra.settings.kafka_bootstrap_servers,
+            infra.subscriptions,
+            infra.metrics.consumer_lag,
+            interval_seconds=infra.settings.lag_poll_seconds,
+            client_id=f"{infra.settings.service_name}-lag",
+            credentials=infra.settings.kafka_credentials(),
+        )
+    ]
 
 
 def build_api(
@@ -224,13 +244,11 @@ def _operations_router(infra: Infrastructure) -> APIRouter:
         return {"status": "ok"}
 
     async def dependencies() -> dict[str, str]:
-        checks = {"kafka": "ok", "mongo": "ok"}
+        checks = {"kafka": "ok"}
         if not await infra.broker.ping(timeout=2.0):
             checks["kafka"] = "unreachable"
-        try:
-            await asyncio.wait_for(ping(infra.mongo), timeout=2.0)
-        except Exception as error:
-            checks["mongo"] = f"unreachable: {type(error).__name__}"
+        if infra.mongo is not None:  # in-memory repositories have no database to check
+            checks["mongo"] = await _mongo_state(infra.mongo)
         for dependency, state in checks.items():
             infra.metrics.dependency_up.labels(dependency).set(1 if state == "ok" else 0)
         return checks
@@ -251,6 +269,14 @@ def _operations_router(infra: Infrastructure) -> APIRouter:
         return Response(generate_latest(infra.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+async def _mongo_state(mongo: AsyncMongoClient[dict[str, Any]]) -> str:
+    try:
+        await asyncio.wait_for(ping(mongo), timeout=2.0)
+    except Exception as error:
+        return f"unreachable: {type(error).__name__}"
+    return "ok"
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -1,32 +1,53 @@
-"""Orders in a dict: the repository for fast tests, with the same contract as the Mongo one."""
+"""Orders in a dict: the repository for fast tests, with the same contract as the Mongo one.
+
+Each write's events go to the order's outbox in a ``MemoryOutboxStore``. Given a relay (the
+component tests' app), the repository tells it of each write, and the relay publishes and
+removes them as it does Mongo's; without one (unit tests) every event an order emitted stays
+in ``outboxes``.
+"""
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.memory import MemoryOutboxStore
+from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
 from orders.domain.order import Order, OrderStatus
 from orders.ports import Change
 
 
 class MemoryOrders:
-    def __init__(self) -> None:
+    def __init__(
+        self, store: MemoryOutboxStore | None = None, relay: OutboxRelay | None = None
+    ) -> None:
         self.orders: dict[str, Order] = {}
-        self.outboxes: dict[str, list[OutboxMessage]] = {}
+        self.store = store if store is not None else MemoryOutboxStore()
+        self.relay = relay
+
+    @property
+    def outboxes(self) -> Mapping[Hashable, list[OutboxMessage]]:
+        """Per order, its events not published yet."""
+        return self.store.outboxes
 
     async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:
         if order.order_id in self.orders:
             return False
         self.orders[order.order_id] = order
-        self.outboxes[order.order_id] = list(events)
+        self._emitted(order.order_id, events)
         return True
 
     async def update(self, order_id: str, change: Change) -> Order | None:
         if order_id not in self.orders:
             return None
         self.orders[order_id], events = change(self.orders[order_id])
-        self.outboxes[order_id].extend(events)
+        self._emitted(order_id, events)
         return self.orders[order_id]
+
+    def _emitted(self, order_id: str, events: Sequence[OutboxMessage]) -> None:
+        # Stored and announced with no await between: the relay cannot flush in the middle.
+        self.store.append(order_id, events)
+        if events and self.relay is not None:
+            self.relay.notify(order_id)  # it reads the outbox back, as after a sweep
 
     async def get(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
