@@ -123,9 +123,14 @@ class Infrastructure:
         )
 
     def timer_poller(
-        self, collection: AsyncCollection[dict[str, Any]], fire: Fire, *, sweep_seconds: float
+        self,
+        collection: AsyncCollection[dict[str, Any]] | str,
+        fire: Fire,
+        *,
+        sweep_seconds: float,
     ) -> TimerPoller:
-        """The poller firing ``collection``'s deadlines, each firing a span of this service.
+        """The poller firing ``collection``'s deadlines, each firing a span of this service
+        (only the collection's name for documents kept in memory, see ``TimerPoller``).
 
         Make it before the collection's repository, whose writes tell it their deadlines
         (``deadlines=poller.stored``); ``fire`` may reach use cases built after it, since it

@@ -55,7 +55,7 @@ class TimerPoller:
 
     def __init__(
         self,
-        collection: AsyncCollection[dict[str, Any]],
+        collection: AsyncCollection[dict[str, Any]] | str,
         fire: Fire,
         *,
         tracer_provider: TracerProvider | None = None,
@@ -63,13 +63,16 @@ class TimerPoller:
         retry_seconds: float = 1.0,
         clock: Clock = utc_now,
     ) -> None:
-        self.collection = collection
+        """``collection``: the documents' collection, or only its name for documents kept in
+        memory (a component test), whose every deadline this process learns from its writes."""
+        self.collection = None if isinstance(collection, str) else collection
         self.fire = fire
         self.sweep_seconds = sweep_seconds
         self.retry_seconds = retry_seconds
         self.clock = clock
         self.tracer = get_tracer(__name__, tracer_provider=tracer_provider)
-        self.span_name = f"{collection.name} timer fire"
+        name = collection if isinstance(collection, str) else collection.name
+        self.span_name = f"{name} timer fire"
         self._due: dict[Hashable, datetime] = {}
         self._order_traces: dict[Hashable, Mapping[str, str] | None] = {}
         self._rescheduled = asyncio.Event()
@@ -94,6 +97,8 @@ class TimerPoller:
 
     async def sweep(self) -> int:
         """Learn every pending deadline of the collection; how many there are."""
+        if self.collection is None:
+            return len(self._due)  # in memory: nothing is written elsewhere
         cursor = self.collection.find(
             {DUE_FIELD: {"$ne": None}}, {"_id": 1, DUE_FIELD: 1, TRACE_CONTEXT_FIELD: 1}
         )
