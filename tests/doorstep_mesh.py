@@ -43,7 +43,7 @@ from conveyor_contracts.topics import (
     carrier_tracking_topic,
 )
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime import kafka_admin
+from conveyor_runtime import kafka_acl_admin, kafka_topics
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.kafka_acl import ADMIN, registry_acls
@@ -282,10 +282,10 @@ async def running_mesh(
         wanted[prefix + spec.name] = min(spec.partitions, 3)
         wanted[prefix + spec.dead_letter] = 1
     admin = secured.credentials(ADMIN) if secured else None
-    await kafka_admin.ensure_topics(kafka, wanted, credentials=admin)
+    await kafka_topics.ensure_topics(kafka, wanted, credentials=admin)
     if secured:
         acls = registry_acls(TOPICS, prefix)
-        await kafka_admin.ensure_acls(kafka, acls, credentials=admin)
+        await kafka_acl_admin.ensure_acls(kafka, acls, credentials=admin)
 
     def common(service: str) -> dict[str, Any]:
         principal = secured.credentials(service) if secured else None
@@ -326,13 +326,13 @@ async def running_mesh(
     async with AsyncExitStack() as stack:
         stack.enter_context(keys)
         stack.push_async_callback(
-            functools.partial(kafka_admin.delete_topics_with_prefix, credentials=admin),
+            functools.partial(kafka_topics.delete_topics_with_prefix, credentials=admin),
             kafka,
             prefix,
         )
         if secured:
             stack.push_async_callback(
-                functools.partial(kafka_admin.delete_acls, credentials=admin), kafka, acls
+                functools.partial(kafka_acl_admin.delete_acls, credentials=admin), kafka, acls
             )
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))

@@ -31,7 +31,7 @@ from conveyor_contracts.topics import (
     carrier_requests_topic,
     carrier_tracking_topic,
 )
-from conveyor_runtime import kafka_admin
+from conveyor_runtime import kafka_acl_admin, kafka_topics
 from conveyor_runtime.kafka_acl import registry_acls
 from conveyor_runtime.kafka_auth import KafkaCredentials
 from conveyor_runtime.testing import KafkaLogin, from_example, wait_for
@@ -203,7 +203,8 @@ async def test_applying_the_registry_acls_again_changes_nothing(secured: KafkaLo
     acls = registry_acls(TOPICS)
     admin = secured.credentials("admin")
     # As a second `make up` does: no error, the same rules, and they still hold.
-    assert await kafka_admin.ensure_acls(secured.bootstrap, acls, credentials=admin) == len(acls)
+    created = await kafka_acl_admin.ensure_acls(secured.bootstrap, acls, credentials=admin)
+    assert created == len(acls)
     with pytest.raises(TopicAuthorizationFailedError):
         await publish(secured, "inventory", ORDER_STATUS.name, marker())
 
@@ -269,13 +270,13 @@ async def test_a_namespace_gets_the_registry_rules_on_its_topics_until_they_are_
     spec = carrier_requests_topic(A)
     admin = secured.credentials("admin")
     topic = namespace + spec.name
-    await kafka_admin.ensure_topics(secured.bootstrap, {topic: 1}, credentials=admin)
+    await kafka_topics.ensure_topics(secured.bootstrap, {topic: 1}, credentials=admin)
     acls = registry_acls([spec], namespace)
     try:
-        await kafka_admin.ensure_acls(secured.bootstrap, acls, credentials=admin)
+        await kafka_acl_admin.ensure_acls(secured.bootstrap, acls, credentials=admin)
         await publish(secured, "shipping", topic, marker())  # the namespace's producer may
 
-        await kafka_admin.delete_acls(secured.bootstrap, acls, credentials=admin)
+        await kafka_acl_admin.delete_acls(secured.bootstrap, acls, credentials=admin)
 
         async def refused() -> bool:
             try:
@@ -286,4 +287,6 @@ async def test_a_namespace_gets_the_registry_rules_on_its_topics_until_they_are_
 
         await wait_for(refused, within=30, interval=0.5)
     finally:
-        await kafka_admin.delete_topics_with_prefix(secured.bootstrap, namespace, credentials=admin)
+        await kafka_topics.delete_topics_with_prefix(
+            secured.bootstrap, namespace, credentials=admin
+        )

@@ -31,7 +31,7 @@ from conveyor_contracts.topics import (
     TOPICS,
     carrier_requests_topic,
 )
-from conveyor_runtime import kafka_admin, kafka_users
+from conveyor_runtime import kafka_acl_admin, kafka_topics, kafka_users
 from conveyor_runtime.kafka_acl import (
     Acl,
     Operation,
@@ -176,7 +176,7 @@ async def test_provisioning_deletes_rules_on_registry_resources_it_no_longer_der
         Acl("User:support", Resource.TOPIC, "ops.", Pattern.PREFIXED, Operation.READ),
     }
     admin = login.credentials()
-    await kafka_admin.ensure_acls(login.bootstrap, stale | unrelated, credentials=admin)
+    await kafka_acl_admin.ensure_acls(login.bootstrap, stale | unrelated, credentials=admin)
     denied = (Resource.TOPIC, SUPPORT_CASES.name, Pattern.LITERAL, "User:orders", "*", 4, DENY)
     await _create_raw(login, denied)
     sent = b"before-reconcile"
@@ -185,7 +185,7 @@ async def test_provisioning_deletes_rules_on_registry_resources_it_no_longer_der
 
     await asyncio.to_thread(stack.provision_kafka, settings)
 
-    held = await kafka_admin.describe_acls(login.bootstrap, credentials=admin)
+    held = await kafka_acl_admin.describe_acls(login.bootstrap, credentials=admin)
     assert not held & stale
     assert unrelated <= held
     assert registry_acls(TOPICS) <= held
@@ -193,7 +193,7 @@ async def test_provisioning_deletes_rules_on_registry_resources_it_no_longer_der
     assert await refused_read(login, "support", requests, group=None)
     # Nothing more to delete the second time.
     await asyncio.to_thread(stack.provision_kafka, settings)
-    assert await kafka_admin.describe_acls(login.bootstrap, credentials=admin) == held
+    assert await kafka_acl_admin.describe_acls(login.bootstrap, credentials=admin) == held
 
 
 def test_the_registry_owns_its_topics_dead_letters_and_every_actors_groups() -> None:
@@ -278,11 +278,12 @@ async def test_the_deployment_provisioner_creates_the_users_it_lacks_the_topics_
     assert "carrier-newcomer" in await kafka_users.scram_users(bootstrap, credentials=admin)
     newcomer = KafkaLogin(bootstrap, credentials)
     assert await _logs_in(newcomer, "carrier-newcomer")
-    assert registry_acls(TOPICS) <= await kafka_admin.describe_acls(bootstrap, credentials=admin)
+    held = await kafka_acl_admin.describe_acls(bootstrap, credentials=admin)
+    assert registry_acls(TOPICS) <= held
     client = AIOKafkaAdminClient(**login.options())
     await client.start()
     try:
         topics = set(await client.list_topics())
     finally:
         await client.close()
-    assert set(kafka_admin.registry_topics()) <= topics
+    assert set(kafka_topics.registry_topics()) <= topics

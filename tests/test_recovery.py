@@ -48,7 +48,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RECEIPTS,
 )
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime import kafka_admin
+from conveyor_runtime import kafka_acl_admin, kafka_topics
 from conveyor_runtime.kafka_acl import registry_acls
 from conveyor_runtime.testing import Servers, from_example, wait_for
 from conveyor_runtime.tokens import Issuer
@@ -210,13 +210,13 @@ async def stack(
     # One partition per topic: "the next message on the same partition" is the next message.
     specs = [s for s in TOPICS if {s.producer, *s.consumers} & set(SERVICES)]
     admin = servers.kafka_login.credentials()
-    await kafka_admin.ensure_topics(
+    await kafka_topics.ensure_topics(
         kafka,
         {namespace + name: 1 for s in specs for name in (s.name, s.dead_letter)},
         credentials=admin,
     )
     acls = registry_acls(specs, namespace) if admin else set()
-    await kafka_admin.ensure_acls(kafka, acls, credentials=admin)
+    await kafka_acl_admin.ensure_acls(kafka, acls, credentials=admin)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
     running = Stack(servers, kafka, namespace, tmp_path, mongo, token_issuer)
     try:
@@ -229,8 +229,8 @@ async def stack(
         for service in SERVICES:
             await mongo.drop_database(f"{namespace}{service}")
         await mongo.close()
-        await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=admin)
-        await kafka_admin.delete_acls(kafka, acls, credentials=admin)
+        await kafka_topics.delete_topics_with_prefix(kafka, namespace, credentials=admin)
+        await kafka_acl_admin.delete_acls(kafka, acls, credentials=admin)
 
 
 def order_placed(sku: str = "TEE-BLK-M", quantity: int = 1) -> OrderPlaced:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, TypeAdapter
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import AutoReconnect
 
-from conveyor_runtime import kafka_admin
+from conveyor_runtime import kafka_topics
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import BatchPolicy, RetryPolicy, Route, subscribe_batches
 from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments
@@ -42,9 +42,9 @@ async def topics(
 ) -> AsyncIterator[tuple[str, str]]:
     topic, dead_letters = namespace + "pings", namespace + "pings.dlq"
     admin = kafka_login.credentials()
-    await kafka_admin.ensure_topics(kafka, {topic: 2, dead_letters: 1}, credentials=admin)
+    await kafka_topics.ensure_topics(kafka, {topic: 2, dead_letters: 1}, credentials=admin)
     yield topic, dead_letters
-    await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=admin)
+    await kafka_topics.delete_topics_with_prefix(kafka, namespace, credentials=admin)
 
 
 async def publish(login: KafkaLogin, topic: str, messages: list[tuple[bytes, bytes]]) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 
-from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments, coalescing
+from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments
+from conveyor_runtime.key_scope import coalescing
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import STATEMENTS_PER_COMMAND, KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay

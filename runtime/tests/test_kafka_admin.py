@@ -4,8 +4,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from conveyor_contracts.topics import CHECKOUT_ORDERS
-from conveyor_runtime import kafka_admin
-from conveyor_runtime.kafka_admin import TopicSettings
+from conveyor_runtime import kafka_topics
+from conveyor_runtime.kafka_topics import TopicSettings
 from conveyor_runtime.testing import KafkaLogin
 
 
@@ -16,7 +16,7 @@ def test_a_cluster_gets_the_registrys_copies_and_one_broker_gets_what_it_can_hol
 
 
 def test_the_registry_asks_for_three_copies_two_in_sync_and_keeps_dead_letters_longer() -> None:
-    topics = kafka_admin.registry_topics("p-")
+    topics = kafka_topics.registry_topics("p-")
     topic, parked = topics["p-" + CHECKOUT_ORDERS.name], topics["p-" + CHECKOUT_ORDERS.dead_letter]
     assert (topic.partitions, topic.replication_factor, topic.min_insync_replicas) == (12, 3, 2)
     assert parked.partitions == topic.partitions
@@ -29,10 +29,10 @@ async def test_a_registry_topic_is_created_with_its_configs_on_the_broker(
     kafka: str, namespace: str, kafka_login: KafkaLogin
 ) -> None:
     name = namespace + CHECKOUT_ORDERS.name
-    wanted = kafka_admin.registry_topics(namespace)[name]
+    wanted = kafka_topics.registry_topics(namespace)[name]
     credentials = kafka_login.credentials()
     try:
-        await kafka_admin.ensure_topics(kafka, {name: wanted}, credentials=credentials)
+        await kafka_topics.ensure_topics(kafka, {name: wanted}, credentials=credentials)
         admin = AIOKafkaAdminClient(**kafka_login.options())
         await admin.start()
         try:
@@ -49,4 +49,4 @@ async def test_a_registry_topic_is_created_with_its_configs_on_the_broker(
         assert configs["min.insync.replicas"] == str(min(2, min(3, brokers)))
         assert configs["retention.ms"] == str(CHECKOUT_ORDERS.retention_hours * 3_600_000)
     finally:
-        await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=credentials)
+        await kafka_topics.delete_topics_with_prefix(kafka, namespace, credentials=credentials)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from conveyor_runtime import kafka_admin
+from conveyor_runtime import kafka_topics
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.testing import KafkaLogin, wait_for
@@ -17,9 +17,9 @@ from conveyor_runtime.testing import KafkaLogin, wait_for
 async def topic(kafka: str, namespace: str, kafka_login: KafkaLogin) -> AsyncIterator[str]:
     name = namespace + "lagged"
     admin = kafka_login.credentials()
-    await kafka_admin.ensure_topics(kafka, {name: 2}, credentials=admin)
+    await kafka_topics.ensure_topics(kafka, {name: 2}, credentials=admin)
     yield name
-    await kafka_admin.delete_topics_with_prefix(kafka, namespace, credentials=admin)
+    await kafka_topics.delete_topics_with_prefix(kafka, namespace, credentials=admin)
 
 
 async def test_lag_is_the_messages_after_the_committed_position_per_partition(

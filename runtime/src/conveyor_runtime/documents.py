@@ -5,47 +5,37 @@ a change is read, applied and written back with a version check and its events a
 document's outbox, in a single-document update; then the relay is told.
 
 What a change costs is kept low, since the database is the scarce resource: the documents this
-process wrote last are kept, so a change is usually the versioned write alone (the version check
-catches a copy another process made stale); a document not seen yet is inserted before it is
-looked for (``upsert``); while the consumer handles one key's messages, the changes they make
-to that key's own documents are held and written once (``coalescing``); and the reads, inserts
-and writes that the handlers of different keys make at the same time go to the database as one
-command of each kind (``Batches``).
+process wrote last are kept (``recent_documents``), so a change is usually the versioned write
+alone (the version check catches a copy another process made stale); a document not seen yet is
+inserted before it is looked for (``upsert``); while the consumer handles one key's messages, the
+changes they make to that key's own documents are held and written once (``coalescing``, in
+``key_scope``); and the reads, inserts and writes that the handlers of different keys make at the
+same time go to the database as one command of each kind (``Batches``, in ``document_batches``).
 
 It is also where a document remembers the trace of the order it belongs to (the one current when
 it was created) and where later work finds it again (see ``conveyor_runtime.tracing``).
 """
 
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from opentelemetry import context as otel_context
-from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, OperationFailure
 
-from conveyor_runtime.mongo import Batches, KeyedLock
+from conveyor_runtime.document_batches import WRITE_ID_FIELD, DocumentBatches, VersionedWrite
+from conveyor_runtime.key_scope import Held, current_scope
+
+# Re-exported (``X as X``): the consumer imports the coalescing scope from here.
+from conveyor_runtime.key_scope import KeyScope as KeyScope
+from conveyor_runtime.key_scope import coalescing as coalescing
+from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
-from conveyor_runtime.tracing import (
-    TRACE_CONTEXT_FIELD,
-    current_trace_context,
-    link_to_order_trace,
-)
+from conveyor_runtime.recent_documents import RecentDocuments
+from conveyor_runtime.tracing import TRACE_CONTEXT_FIELD, current_trace_context, link_to_order_trace
 
 T = TypeVar("T")
-# Documents kept per collection so that a change need not read what this process just wrote:
-# the working set of a busy service (orders in flight, hot stock) with room to spare.
-CACHED_DOCUMENTS = 20_000
 Change = Callable[[T], tuple[T, list[OutboxMessage]]]
-# Set by every versioned write to an id of its own: when some writes of one bulk command matched
-# nothing, it tells which ones did (two processes can write the same version of a document).
-WRITE_ID_FIELD = "write_id"
-DUPLICATE_KEY = 11000
 # What every document holds beside its value, which ``decode`` is not given.
 _RUNTIME_FIELDS = frozenset({"version", WRITE_ID_FIELD, TRACE_CONTEXT_FIELD, OUTBOX_FIELD})
 # Told what a document holds after each write (or read that changed nothing), with the trace of
@@ -58,64 +48,6 @@ class ConcurrentUpdateError(ConnectionError):
 
     A ``ConnectionError`` so the consumer treats it as transient and retries with backoff.
     """
-
-
-@dataclass(eq=False)
-class _Held(Generic[T]):
-    """A document's changes held by a ``KeyScope``: the copy they apply to, not yet written."""
-
-    owner: "OutboxDocuments[T]"
-    key: str
-    document: dict[str, Any]  # as read (its version is the one the write expects), then changed
-    order_trace: Mapping[str, str] | None
-    from_cache: bool
-    changed: T | None = None  # the value after the last held change; None: nothing to write
-    events: list[OutboxMessage] = field(default_factory=list)
-    context: otel_context.Context | None = None
-
-
-@dataclass(frozen=True)
-class _VersionedWrite:
-    """One document's update, to apply only if it still has the version it was read at."""
-
-    key: str
-    version: int
-    update: dict[str, Any]
-    write_id: str
-
-
-class KeyScope:
-    """The changes made while the messages of one key are handled, written at ``flush``."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.held: dict[tuple[int, str], _Held[Any]] = {}
-
-    async def flush(self) -> None:
-        """Write each held document once, with all its events; ConcurrentUpdateError when
-        another process wrote one meanwhile (what was already written stays written)."""
-        for document, held in list(self.held.items()):
-            if held.changed is not None:
-                await held.owner._flush(held)
-            del self.held[document]  # written: a retry of the flush leaves it alone
-
-
-_scope: ContextVar[KeyScope | None] = ContextVar("conveyor_key_scope", default=None)
-
-
-@contextmanager
-def coalescing(key: str) -> Iterator[KeyScope]:
-    """Hold the changes of coalesced documents whose ``_id`` is ``key`` until ``flush``.
-
-    The consumer opens one around the messages of one key in a batch, and flushes it before the
-    batch is committed: several events of one order change its document with one write.
-    """
-    scope = KeyScope(key)
-    token = _scope.set(scope)
-    try:
-        yield scope
-    finally:
-        _scope.reset(token)
 
 
 class OutboxDocuments(Generic[T]):
@@ -149,11 +81,9 @@ class OutboxDocuments(Generic[T]):
         self.order_keyed = order_keyed
         self.coalesced = coalesced
         self.on_stored = on_stored
-        # The documents this process wrote or read last, by _id, oldest first.
-        self._recent: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
-        self._find = Batches(self._find_many)
-        self._insert = Batches(self._insert_many)
-        self._update = Batches(self._update_many)
+        self._recent = RecentDocuments()
+        batches = DocumentBatches(collection)
+        self._find, self._insert, self._update = batches.find, batches.insert, batches.update
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
@@ -168,7 +98,7 @@ class OutboxDocuments(Generic[T]):
                 return False  # documents are never deleted: a cached one is taken
             if not await self._insert(document):
                 return False
-            self._remember(document)
+            self._recent.remember(document)
             self._stored(document["_id"], document, document.get(TRACE_CONTEXT_FIELD))
             if events:
                 self.relay.notify(document["_id"], events)
@@ -189,7 +119,7 @@ class OutboxDocuments(Generic[T]):
         a coalesced collection holds the change instead and writes it, with the key's other
         changes, once those messages are handled.
         """
-        scope = _scope.get()
+        scope = current_scope()
         if self.coalesced and scope is not None and scope.key == key:
             return await self._hold(scope, key, change)
         async with self.locks.hold(key):
@@ -231,7 +161,7 @@ class OutboxDocuments(Generic[T]):
         on this service): its insert is tried first, one operation instead of a read that
         finds nothing and then the insert.
         """
-        scope = _scope.get()
+        scope = current_scope()
         known = key in self._recent or (scope is not None and (id(self), key) in scope.held)
         if not known:
             created, events = change(new)
@@ -248,7 +178,7 @@ class OutboxDocuments(Generic[T]):
             raise ConcurrentUpdateError(key)
         return updated
 
-    async def _hold(self, scope: "KeyScope", key: str, change: Change[T]) -> T | None:
+    async def _hold(self, scope: KeyScope, key: str, change: Change[T]) -> T | None:
         """Apply ``change`` to the scope's copy of the document, to be written at its flush."""
         async with self.locks.hold(key):
             held = scope.held.get((id(self), key))
@@ -259,7 +189,7 @@ class OutboxDocuments(Generic[T]):
                     if document is None:
                         return None
                     order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
-                    held = _Held(self, key, document, order_trace, from_cache=cached is not None)
+                    held = Held(self, key, document, order_trace, from_cache=cached is not None)
                     if attempt == 0:
                         link_to_order_trace(order_trace)
                 value = self._value(held.document)
@@ -287,16 +217,6 @@ class OutboxDocuments(Generic[T]):
                 return changed
         raise AssertionError("unreachable: the second attempt reads the database")
 
-    async def _flush(self, held: "_Held[T]") -> None:
-        assert held.changed is not None
-        token = otel_context.attach(held.context) if held.context is not None else None
-        try:
-            async with self.locks.hold(held.key):
-                await self._write(held.document, held.changed, held.events, held.order_trace)
-        finally:
-            if token is not None:
-                otel_context.detach(token)
-
     async def _write(
         self,
         document: Mapping[str, Any],
@@ -314,13 +234,13 @@ class OutboxDocuments(Generic[T]):
         update: dict[str, Any] = {"$set": fields}
         if events:
             update["$push"] = {OUTBOX_FIELD: {"$each": [event.model_dump() for event in events]}}
-        if not await self._update(_VersionedWrite(key, version, update, write_id)):
-            self._recent.pop(key, None)
+        if not await self._update(VersionedWrite(key, version, update, write_id)):
+            self._recent.forget(key)
             raise ConcurrentUpdateError(key)
         written = dict(document) | fields
         if order_trace:
             written[TRACE_CONTEXT_FIELD] = order_trace
-        self._remember(written)
+        self._recent.remember(written)
         self._stored(key, fields, order_trace)
         if events:  # under the lock: the relay knows the entries before these
             self.relay.appended(key, events)
@@ -334,72 +254,14 @@ class OutboxDocuments(Generic[T]):
         left = document.pop(OUTBOX_FIELD, [])
         if left:
             self.relay.notify(key, [OutboxMessage.model_validate(entry) for entry in left])
-        self._remember(document)  # a copy of its own: the caller may change this one
+        self._recent.remember(document)  # a copy of its own: the caller may change this one
         return document
-
-    async def _find_many(self, keys: list[str]) -> list[dict[str, Any] | None]:
-        found = {
-            document["_id"]: document
-            async for document in self.collection.find({"_id": {"$in": list(set(keys))}})
-        }
-        # A copy each: two callers asking for one document must not share what they change.
-        return [dict(found[key]) if key in found else None for key in keys]
-
-    async def _insert_many(self, documents: list[dict[str, Any]]) -> list[bool | Exception]:
-        """Each document inserted, or False when its ``_id`` is taken."""
-        try:
-            await self.collection.bulk_write(
-                [InsertOne(document) for document in documents], ordered=False
-            )
-        except BulkWriteError as error:
-            return _per_statement(error, [True] * len(documents))
-        return [True] * len(documents)
-
-    async def _update_many(self, writes: list["_VersionedWrite"]) -> list[bool | Exception]:
-        """Whether each versioned write matched its version."""
-        statements = [
-            UpdateOne({"_id": write.key, "version": write.version}, write.update)
-            for write in writes
-        ]
-        outcomes: list[bool | Exception] = [True] * len(writes)
-        try:
-            matched = (await self.collection.bulk_write(statements, ordered=False)).matched_count
-        except BulkWriteError as error:
-            outcomes = _per_statement(error, outcomes)
-            matched = error.details.get("nMatched", 0)
-        if matched < outcomes.count(True):  # some found their version moved: which ones?
-            applied = await self._applied(writes)
-            outcomes = [
-                done if outcome is True else outcome
-                for outcome, done in zip(outcomes, applied, strict=True)
-            ]
-        return outcomes
-
-    async def _applied(self, writes: list["_VersionedWrite"]) -> list[bool]:
-        """Which of the writes a bulk command applied: those whose write id the documents hold."""
-        held = {
-            document.get(WRITE_ID_FIELD)
-            async for document in self.collection.find(
-                {"_id": {"$in": list({write.key for write in writes})}}, {WRITE_ID_FIELD: 1}
-            )
-        }
-        return [write.write_id in held for write in writes]
 
     def _value(self, document: Mapping[str, Any]) -> T:
         """The ``T`` a document holds, without what this module stores beside it."""
         return self.decode(
             {name: value for name, value in document.items() if name not in _RUNTIME_FIELDS}
         )
-
-    def _remember(self, document: Mapping[str, Any]) -> None:
-        """Keep the document as last read or written (its outbox left out), newest last."""
-        key = document["_id"]
-        self._recent.pop(key, None)
-        self._recent[key] = {
-            name: value for name, value in document.items() if name != OUTBOX_FIELD
-        }
-        while len(self._recent) > CACHED_DOCUMENTS:
-            self._recent.popitem(last=False)
 
     def _stored(
         self, key: Hashable, fields: Mapping[str, Any], order_trace: Mapping[str, str] | None
@@ -408,7 +270,7 @@ class OutboxDocuments(Generic[T]):
             self.on_stored(key, fields, order_trace)
 
     async def get(self, key: str) -> T | None:
-        scope = _scope.get()
+        scope = current_scope()
         held = scope.held.get((id(self), key)) if scope is not None else None
         if held is not None and held.changed is not None:
             changed: T = held.changed  # what this key's handling changed, not yet written
@@ -417,20 +279,6 @@ class OutboxDocuments(Generic[T]):
         if document is None:
             return None
         return self._value(document)
-
-
-def _per_statement(
-    error: BulkWriteError, outcomes: list[bool | Exception]
-) -> list[bool | Exception]:
-    """``outcomes`` with each failed statement's own outcome: False for a taken ``_id``, its
-    error otherwise."""
-    for failure in error.details.get("writeErrors", []):
-        index = failure["index"]
-        if failure.get("code") == DUPLICATE_KEY:
-            outcomes[index] = False
-        else:
-            outcomes[index] = OperationFailure(failure.get("errmsg", ""), failure.get("code"))
-    return outcomes
 
 
 def _in_trace(
