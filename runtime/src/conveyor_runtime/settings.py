@@ -14,20 +14,20 @@ DEV_TOKEN_AUDIENCE = "conveyor"
 DEV_JWKS_PATH = Path(".cache/tokens/jwks.json")
 
 
-class ServiceSettings(BaseSettings):
-    """Endpoints and knobs every service needs.
+class KafkaClientSettings(BaseSettings):
+    """Where a Kafka client connects, who it is there, and its deployment's topic prefix: what
+    every service and every operator's command line shares.
 
-    A service subclass sets ``model_config = SettingsConfigDict(env_prefix="ORDERS_")`` so that,
-    for example, ``ORDERS_KAFKA_BOOTSTRAP_SERVERS`` configures the orders service only.
+    A subclass sets its own ``env_prefix`` (``ORDERS_``, ``DEAD_LETTERS_``), so that, for
+    example, ``ORDERS_KAFKA_BOOTSTRAP_SERVERS`` configures the orders service only.
     """
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
-    service_name: str = Field(description="OpenTelemetry service.name and Kafka client id.")
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
     kafka_username: str | None = Field(
         default=None,
-        description="SASL/SCRAM-SHA-512 user (the service's principal); None: no authentication.",
+        description="SASL/SCRAM-SHA-512 user (the client's principal); None: no authentication.",
     )
     kafka_password: SecretStr | None = Field(default=None, description="That user's password.")
     kafka_password_file: Path | None = Field(
@@ -36,6 +36,32 @@ class ServiceSettings(BaseSettings):
         # environment variable would show in `docker inspect` and every child process.
         description="A file holding that password, read when kafka_password is not given.",
     )
+    topic_prefix: str = Field(
+        default="",
+        description="Prepended to every topic and group id; lets tests and tenants share a broker.",
+    )
+
+    def kafka_credentials(self) -> KafkaCredentials | None:
+        """Who the client is to Kafka, or None for a broker without authentication."""
+        if self.kafka_username is None:
+            return None
+        password = self.kafka_password
+        if password is None and self.kafka_password_file is not None:
+            password = SecretStr(self.kafka_password_file.read_text().strip())
+        if password is None:
+            raise ValueError("kafka_username is set without kafka_password (or its file)")
+        return KafkaCredentials(self.kafka_username, password)
+
+    def topic(self, name: str) -> str:
+        """The deployed name of a registry topic (or consumer group): prefix + name."""
+        return self.topic_prefix + name
+
+
+class ServiceSettings(KafkaClientSettings):
+    """Endpoints and knobs every service needs, Kafka's included; a service subclass sets
+    ``model_config = SettingsConfigDict(env_prefix="ORDERS_")``."""
+
+    service_name: str = Field(description="OpenTelemetry service.name and Kafka client id.")
     mongo_url: str = Field(default="mongodb://127.0.0.1:27017/")
     mongo_database: str = Field(description="The service's own database.")
     otlp_endpoint: str | None = Field(
@@ -44,10 +70,6 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = Field(default="127.0.0.1")
     http_port: int = Field(default=8000, ge=0, le=65535)
-    topic_prefix: str = Field(
-        default="",
-        description="Prepended to every topic and group id; lets tests and tenants share a broker.",
-    )
     log_level: str = Field(default="INFO")
     outbox_sweep_seconds: float = Field(
         default=300.0,
@@ -95,18 +117,3 @@ class ServiceSettings(BaseSettings):
     token_audience: str = Field(
         default=DEV_TOKEN_AUDIENCE, description="The `aud` a bearer token must carry."
     )
-
-    def kafka_credentials(self) -> KafkaCredentials | None:
-        """Who the service is to Kafka, or None for a broker without authentication."""
-        if self.kafka_username is None:
-            return None
-        password = self.kafka_password
-        if password is None and self.kafka_password_file is not None:
-            password = SecretStr(self.kafka_password_file.read_text().strip())
-        if password is None:
-            raise ValueError("kafka_username is set without kafka_password (or its file)")
-        return KafkaCredentials(self.kafka_username, password)
-
-    def topic(self, name: str) -> str:
-        """The deployed name of a registry topic (or consumer group): prefix + name."""
-        return self.topic_prefix + name

@@ -13,16 +13,18 @@ dead-letter companion exists), deployed under ``--topic-prefix``. Offsets and pa
 dead-letter topic's, as ``list`` prints them (``partition/offset``). Output never includes a
 payload: it may hold personal data.
 
-On an authenticated broker the tool logs in as an operator (the admin principal: it reads
-every dead-letter topic and writes every original one): ``--credentials FILE`` takes the admin's
-password from a stack's credentials file (``make dead-letters`` passes the local stack's), or
-``DEAD_LETTERS_KAFKA_USERNAME`` with ``DEAD_LETTERS_KAFKA_PASSWORD`` (or ``..._PASSWORD_FILE``).
-A password is never an argument: it would show in the process list.
+Settings come as a service's do (``conveyor_runtime.settings``), with the prefix
+``DEAD_LETTERS_``: ``DEAD_LETTERS_KAFKA_BOOTSTRAP_SERVERS``, ``DEAD_LETTERS_TOPIC_PREFIX``, and on
+an authenticated broker ``DEAD_LETTERS_KAFKA_USERNAME`` with ``DEAD_LETTERS_KAFKA_PASSWORD`` (or
+``..._PASSWORD_FILE``); the options before the command override them. The tool is an
+operator's: it logs in as the admin principal, which reads every dead-letter topic and writes
+every original one; ``--credentials FILE`` takes the admin's password from a stack's
+credentials file (``make dead-letters`` passes the local stack's). A password is never an
+argument: it would show in the process list.
 """
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -32,41 +34,45 @@ from aiokafka.errors import (
     KafkaConnectionError,
     SaslAuthenticationFailed,
 )
-from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from conveyor_contracts.topics import TOPICS
 from conveyor_runtime.dead_letters.parked import ParkedMessage
 from conveyor_runtime.dead_letters.replay import DeadLetters, Outcome, Selection
 from conveyor_runtime.kafka_acl import ADMIN
 from conveyor_runtime.kafka_auth import KafkaCredentials, read_credentials
-
-BOOTSTRAP_ENV = "DEAD_LETTERS_KAFKA_BOOTSTRAP_SERVERS"
-PREFIX_ENV = "DEAD_LETTERS_TOPIC_PREFIX"
-USERNAME_ENV = "DEAD_LETTERS_KAFKA_USERNAME"
-PASSWORD_ENV = "DEAD_LETTERS_KAFKA_PASSWORD"
-PASSWORD_FILE_ENV = "DEAD_LETTERS_KAFKA_PASSWORD_FILE"
+from conveyor_runtime.settings import KafkaClientSettings
 
 
-def _parser() -> argparse.ArgumentParser:
+class DeadLetterToolSettings(KafkaClientSettings):
+    """The tool's Kafka: ``DEAD_LETTERS_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="DEAD_LETTERS_", frozen=True, extra="ignore")
+
+
+def _parser(settings: DeadLetterToolSettings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m conveyor_runtime.dead_letters",
         description="List parked messages, and re-drive them to their original topic once.",
     )
     parser.add_argument(
         "--bootstrap-servers",
-        default=os.environ.get(BOOTSTRAP_ENV, "127.0.0.1:9092"),
-        help=f"Kafka bootstrap servers (env {BOOTSTRAP_ENV}; default 127.0.0.1:9092)",
+        default=settings.kafka_bootstrap_servers,
+        help="Kafka bootstrap servers (env DEAD_LETTERS_KAFKA_BOOTSTRAP_SERVERS; default "
+        "127.0.0.1:9092)",
     )
     parser.add_argument(
         "--topic-prefix",
-        default=os.environ.get(PREFIX_ENV, ""),
-        help=f"the deployment's topic prefix, as the services' *_TOPIC_PREFIX (env {PREFIX_ENV})",
+        default=settings.topic_prefix,
+        help="the deployment's topic prefix, as the services' *_TOPIC_PREFIX "
+        "(env DEAD_LETTERS_TOPIC_PREFIX)",
     )
     parser.add_argument(
         "--credentials",
         type=Path,
         help="log in as the admin, whose password is in this credentials file (JSON: user -> "
-        f"password); otherwise env {USERNAME_ENV} with {PASSWORD_ENV} or {PASSWORD_FILE_ENV}",
+        "password); otherwise env DEAD_LETTERS_KAFKA_USERNAME with DEAD_LETTERS_KAFKA_PASSWORD "
+        "or DEAD_LETTERS_KAFKA_PASSWORD_FILE",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="what is parked, per dead-letter topic")
@@ -92,10 +98,11 @@ def _parser() -> argparse.ArgumentParser:
 
 async def run(argv: list[str], out: TextIO = sys.stdout) -> int:
     """Run the command line ``argv``; the exit status (1: a replay had to stop early)."""
-    arguments = _parser().parse_args(argv)
+    settings = DeadLetterToolSettings()
+    arguments = _parser(settings).parse_args(argv)
     prefix: str = arguments.topic_prefix
     wanted = [prefix + spec.dead_letter for spec in TOPICS if spec.name in (arguments.topic or [])]
-    login = _login(arguments.credentials)
+    login = _login(arguments.credentials, settings)
     async with DeadLetters(arguments.bootstrap_servers, prefix, login) as dead_letters:
         if arguments.topic:
             missing = set(wanted) - set(await dead_letters.existing(wanted))
@@ -125,20 +132,13 @@ async def run(argv: list[str], out: TextIO = sys.stdout) -> int:
         return 1 if any(outcome.stopped for outcome in outcomes) else 0
 
 
-def _login(credentials_file: Path | None) -> KafkaCredentials | None:
+def _login(
+    credentials_file: Path | None, settings: DeadLetterToolSettings
+) -> KafkaCredentials | None:
     """Who the tool is to the broker; None on an unauthenticated one."""
     if credentials_file is not None:
         return read_credentials(credentials_file, ADMIN)
-    username = os.environ.get(USERNAME_ENV)
-    if not username:
-        return None
-    password_file = os.environ.get(PASSWORD_FILE_ENV)
-    password = (
-        Path(password_file).read_text().strip()
-        if password_file
-        else os.environ.get(PASSWORD_ENV, "")
-    )
-    return KafkaCredentials(username, SecretStr(password))
+    return settings.kafka_credentials()
 
 
 def _print_listing(outcomes: list[Outcome], out: TextIO, *, every_topic: bool) -> None:
