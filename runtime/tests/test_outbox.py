@@ -135,3 +135,19 @@ def test_derived_event_ids_are_stable_per_cause_and_name() -> None:
     assert derived_event_id(cause, "OrderAccepted") != derived_event_id(
         uuid.uuid4(), "OrderAccepted"
     )
+
+
+async def _no_publish(_: OutboxMessage) -> None:
+    raise AssertionError("nothing is published here")
+
+
+async def test_a_relay_cancelled_as_it_is_notified_stops() -> None:
+    # The shutdown race: a write's notification and the app's cancellation in the same tick.
+    # asyncio.wait_for on 3.11 swallowed such a cancellation every time, and shutdown hung.
+    relay = OutboxRelay(MemoryStore(), _no_publish, KeyedLock(), sweep_seconds=60)
+    running = asyncio.create_task(relay.run())
+    await asyncio.sleep(0.05)  # past the start sweep, waiting for a notification
+    relay.notify("order-1", [])
+    running.cancel()
+    done, _ = await asyncio.wait({running}, timeout=2)
+    assert done, "the relay went on running after it was cancelled"

@@ -140,3 +140,18 @@ async def test_deadlines_written_here_fire_at_their_time_without_a_sweep_and_mov
         await asyncio.gather(running, return_exceptions=True)
         await mongo.drop_database(f"{namespace}timers")
         await mongo.close()
+
+
+async def test_a_poller_cancelled_as_a_deadline_is_scheduled_stops() -> None:
+    # The same shutdown race as the relay's (see test_outbox): a write telling the poller a new
+    # deadline and the app's cancellation in the same tick.
+    async def fire(_: Hashable, __: datetime) -> None:
+        raise AssertionError("nothing is due")
+
+    poller = TimerPoller("reminders", fire, sweep_seconds=60)
+    running = asyncio.create_task(poller.run())
+    await asyncio.sleep(0.05)  # past the start sweep, waiting for a deadline
+    poller.schedule("order-1", datetime.now(UTC) + timedelta(hours=1), None)
+    running.cancel()
+    done, _ = await asyncio.wait({running}, timeout=2)
+    assert done, "the poller went on running after it was cancelled"

@@ -220,8 +220,11 @@ class OutboxRelay:
         await self._sweep()
         next_sweep = loop.time() + self.sweep_seconds
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set (python/cpython#86296), and shutdown then waits forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=next_sweep - loop.time())
+                async with asyncio.timeout(next_sweep - loop.time()):
+                    await self._wake.wait()
             self._wake.clear()
             # Swept on schedule even while notifications keep coming, so entries a crash left
             # behind are not starved by a busy relay and the backlog gauge stays current.

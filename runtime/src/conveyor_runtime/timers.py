@@ -153,5 +153,7 @@ class TimerPoller:
             if self._due:
                 earliest = min(self._due.values())
                 wait = min(wait, (earliest - self.clock()).total_seconds())
+            # asyncio.timeout, not wait_for: see OutboxRelay.run (a lost cancellation).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._rescheduled.wait(), timeout=max(wait, 0.0))
+                async with asyncio.timeout(max(wait, 0.0)):
+                    await self._rescheduled.wait()
