@@ -25,6 +25,7 @@ from inventory.settings import InventorySettings
 from orders.app import OrdersDeps
 from orders.app import create_app as create_orders
 from orders.settings import OrdersSettings
+from shipping.app import ShippingDeps
 from shipping.app import create_app as create_shipping
 from shipping.settings import ShippingSettings
 from support.app import create_app as create_support
@@ -260,7 +261,7 @@ def registries() -> Iterator[CollectorRegistry]:
     built = [build_infrastructure(settings) for settings in (orders, inventory, shipping, support)]
     create_orders(orders, OrdersDeps.on_mongo(built[0]))
     create_inventory(inventory, built[1])
-    create_shipping(shipping, built[2])
+    create_shipping(shipping, ShippingDeps.on_mongo(built[2]))
     create_support(support, built[3])
     for infra in built:
         yield infra.metrics.registry
