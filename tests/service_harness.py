@@ -22,7 +22,7 @@ import os
 import signal
 from typing import Any
 
-from conveyor_runtime import consumer, outbox, service
+from conveyor_runtime import consumer, consumer_config, outbox, service
 from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.outbox import OutboxMessage, Publish
 
@@ -73,7 +73,7 @@ def main() -> None:
         # Where the service's infrastructure looks it up when it builds each relay.
         service.kafka_publisher = dying_publisher(args.die)  # type: ignore[attr-defined]
     if args.max_conflict_attempts:
-        retry = consumer.RetryPolicy(
+        retry = consumer_config.RetryPolicy(
             first_delay=0.05, max_delay=0.2, max_conflict_attempts=args.max_conflict_attempts
         )
         subscribe = functools.partial(consumer.subscribe_batches, retry=retry)

@@ -15,7 +15,8 @@ from pymongo.errors import AutoReconnect
 
 from conveyor_runtime import kafka_topics
 from conveyor_runtime.broker import build_broker
-from conveyor_runtime.consumer import BatchPolicy, RetryPolicy, Route, subscribe_batches
+from conveyor_runtime.consumer import subscribe_batches
+from conveyor_runtime.consumer_config import BatchPolicy, RetryPolicy, Route
 from conveyor_runtime.documents import ConcurrentUpdateError, OutboxDocuments
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client

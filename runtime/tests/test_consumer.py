@@ -13,7 +13,8 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel, TypeAdapter
 from pymongo.errors import AutoReconnect
 
-from conveyor_runtime.consumer import RetryPolicy, raw_body, subscribe
+from conveyor_runtime.consumer import raw_body, subscribe
+from conveyor_runtime.consumer_config import RetryPolicy
 from conveyor_runtime.failures import PermanentError
 from conveyor_runtime.metrics import MessagingMetrics
 

@@ -21,7 +21,8 @@ from faststream.kafka import KafkaBroker
 from conveyor_contracts.support import RefundRequested
 from conveyor_contracts.topics import SUPPORT_REFUNDS
 from conveyor_runtime.broker import build_broker
-from conveyor_runtime.consumer import RetryPolicy, subscribe
+from conveyor_runtime.consumer import subscribe
+from conveyor_runtime.consumer_config import RetryPolicy
 from conveyor_runtime.dead_letters import REPLAYED_FROM_HEADER, DeadLetters
 from conveyor_runtime.dead_letters.cli import run
 from conveyor_runtime.failures import PermanentError

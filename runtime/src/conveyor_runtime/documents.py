@@ -24,11 +24,7 @@ from opentelemetry import context as otel_context
 from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.document_batches import WRITE_ID_FIELD, DocumentBatches, VersionedWrite
-from conveyor_runtime.key_scope import Held, current_scope
-
-# Re-exported (``X as X``): the consumer imports the coalescing scope from here.
-from conveyor_runtime.key_scope import KeyScope as KeyScope
-from conveyor_runtime.key_scope import coalescing as coalescing
+from conveyor_runtime.key_scope import Held, KeyScope, current_scope
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.recent_documents import RecentDocuments

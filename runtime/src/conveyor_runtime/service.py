@@ -20,7 +20,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from conveyor_contracts.spec import TopicSpec
 from conveyor_runtime.auth import TokenVerifier, install_verifier
 from conveyor_runtime.broker import build_broker
-from conveyor_runtime.consumer import BatchPolicy, Route, subscribe_batches
+from conveyor_runtime.consumer import subscribe_batches
+from conveyor_runtime.consumer_config import BatchPolicy, Route
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
