@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from conveyor_contracts.topics import CHECKOUT_ORDERS, ORDER_LIFECYCLE, SHIPPING_SHIPMENTS
 from conveyor_runtime.service import build_infrastructure
 from conveyor_runtime.testing import Servers, wait_for
+from inventory.app import InventoryDeps
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
 from orders.app import OrdersDeps
@@ -260,7 +261,7 @@ def registries() -> Iterator[CollectorRegistry]:
     support = SupportSettings(otlp_endpoint=None)
     built = [build_infrastructure(settings) for settings in (orders, inventory, shipping, support)]
     create_orders(orders, OrdersDeps.on_mongo(built[0]))
-    create_inventory(inventory, built[1])
+    create_inventory(inventory, InventoryDeps.on_mongo(built[1]))
     create_shipping(shipping, ShippingDeps.on_mongo(built[2]))
     create_support(support, built[3])
     for infra in built:

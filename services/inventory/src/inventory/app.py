@@ -1,55 +1,110 @@
 """Composition root: the only place the inventory service is wired together."""
 
-from collections.abc import Hashable
-from datetime import datetime
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
+from conveyor_runtime.memory import MemoryOutboxStore
+from conveyor_runtime.outbox import OutboxRelay
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
+from conveyor_runtime.timers import TimerPoller
+from inventory.adapters.memory_reservations import MemoryReservations
+from inventory.adapters.memory_stock import MemoryStock
 from inventory.adapters.mongo_reservations import MongoReservations
 from inventory.adapters.mongo_stock import MongoStock
 from inventory.entrypoints.http import stock_router
 from inventory.entrypoints.kafka import register_subscribers
 from inventory.entrypoints.metrics import count_reservation_outcomes
-from inventory.ports import Topics
+from inventory.entrypoints.timers import BackorderExpiry
+from inventory.ports import ReservationRepository, StockStore, Topics
 from inventory.settings import InventorySettings
 from inventory.usecases.context import Inventory
-from inventory.usecases.expire_backorder_on_timer import expire_backorder_on_timer
+
+# Two collections with outboxes: reservation events leave from the order's document, stock
+# events from the (warehouse, sku) document. Their keys never collide in the shared locks.
+RESERVATIONS = "reservations"
+STOCK = "stock"
 
 
-def create_app(settings: InventorySettings, infra: Infrastructure | None = None) -> FastAPI:
-    """Build the service without connecting; connections open when the app starts."""
-    infra = infra or build_infrastructure(settings)
-    # Two collections with outboxes: reservation events leave from the order's document, stock
-    # events from the (warehouse, sku) document. Their keys never collide in the shared locks.
-    reservations_collection = infra.database["reservations"]
-    stock_collection = infra.database["stock"]
-    reservations_relay = infra.outbox_relay(reservations_collection)
-    stock_relay = infra.outbox_relay(stock_collection)
-    count_reservation_outcomes(infra.metrics)
+@dataclass(frozen=True)
+class InventoryDeps:
+    """What the service is built on: the shared infrastructure, where stock and reservations
+    are kept, the relays publishing the events their writes leave in their outboxes, and the
+    timer firing the reservations' deadlines (``expiry``, bound by ``create_app``)."""
 
-    async def fire(order_id: Hashable, now: datetime) -> None:
-        await expire_backorder_on_timer(str(order_id), now, inventory)
+    infra: Infrastructure
+    stock: StockStore
+    reservations: ReservationRepository
+    stock_relay: OutboxRelay
+    reservations_relay: OutboxRelay
+    timers: TimerPoller
+    expiry: BackorderExpiry
 
-    poller = infra.timer_poller(
-        reservations_collection, fire, sweep_seconds=settings.timer_sweep_seconds
-    )
-    stock = MongoStock(stock_collection, infra.locks, stock_relay)
+    @classmethod
+    def on_mongo(cls, infra: Infrastructure) -> "InventoryDeps":
+        """Production: a document per (warehouse, sku) and per reservation, its outbox inside."""
+        stock_collection = infra.database[STOCK]
+        reservations_collection = infra.database[RESERVATIONS]
+        stock_relay = infra.outbox_relay(stock_collection)
+        reservations_relay = infra.outbox_relay(reservations_collection)
+        expiry = BackorderExpiry()
+        timers = infra.timer_poller(
+            reservations_collection, expiry, sweep_seconds=_settings(infra).timer_sweep_seconds
+        )
+        reservations = MongoReservations(
+            reservations_collection, infra.locks, reservations_relay, deadlines=timers.stored
+        )
+        stock = MongoStock(stock_collection, infra.locks, stock_relay)
+        return cls(infra, stock, reservations, stock_relay, reservations_relay, timers, expiry)
+
+    @classmethod
+    def in_memory(cls, infra: Infrastructure) -> "InventoryDeps":
+        """Component tests: stock and reservations in dicts, their outboxes drained by the same
+        relays, their deadlines fired by a timer that learns them all from their writes."""
+        stock_store, reservations_store = MemoryOutboxStore(), MemoryOutboxStore()
+        stock_relay = infra.relay(stock_store, collection=STOCK)
+        reservations_relay = infra.relay(reservations_store, collection=RESERVATIONS)
+        expiry = BackorderExpiry()
+        timers = infra.timer_poller(
+            RESERVATIONS, expiry, sweep_seconds=_settings(infra).timer_sweep_seconds
+        )
+        reservations = MemoryReservations(
+            reservations_store, reservations_relay, deadlines=timers.stored
+        )
+        stock = MemoryStock(stock_store, stock_relay)
+        return cls(infra, stock, reservations, stock_relay, reservations_relay, timers, expiry)
+
+
+def _settings(infra: Infrastructure) -> InventorySettings:
+    """The settings ``infra`` was built from, as inventory's (the timer's sweep is theirs)."""
+    if not isinstance(infra.settings, InventorySettings):
+        raise TypeError("inventory needs an infrastructure built from InventorySettings")
+    return infra.settings
+
+
+def create_app(settings: InventorySettings, deps: InventoryDeps | None = None) -> FastAPI:
+    """Build the service without connecting; connections open when the app starts.
+
+    Without ``deps``, stock and reservations are kept in the settings' database. Component
+    tests pass ``InventoryDeps.in_memory(build_memory_infrastructure(settings))``, their broker
+    under ``TestKafkaBroker``.
+    """
+    deps = deps or InventoryDeps.on_mongo(build_infrastructure(settings))
+    count_reservation_outcomes(deps.infra.metrics)
     inventory = Inventory(
-        stock=stock,
-        reservations=MongoReservations(
-            reservations_collection, infra.locks, reservations_relay, deadlines=poller.stored
-        ),
+        stock=deps.stock,
+        reservations=deps.reservations,
         topics=Topics(
             reservations=settings.topic(INVENTORY_RESERVATIONS.name),
             stock=settings.topic(INVENTORY_STOCK.name),
         ),
         policy=settings.policy(),
     )
-    register_subscribers(infra, inventory)
+    deps.expiry.inventory = inventory
+    register_subscribers(deps.infra, inventory)
     return build_http_app(
-        infra,
-        workers=[reservations_relay, stock_relay, poller],
-        routers=[stock_router(stock)],
+        deps.infra,
+        workers=[deps.reservations_relay, deps.stock_relay, deps.timers],
+        routers=[stock_router(deps.stock)],
     )

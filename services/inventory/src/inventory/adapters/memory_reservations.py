@@ -1,31 +1,66 @@
-"""Reservations in a dict: the repository for fast tests, same contract as the Mongo one."""
+"""Reservations in a dict: the repository for fast tests, same contract as the Mongo one.
 
-from collections.abc import Sequence
+Each write's events go to the reservation's outbox in a ``MemoryOutboxStore``. Given a relay
+(the component tests' app), the repository tells it of each write, and the relay publishes and
+removes them as it does Mongo's; without one (unit tests) every event a reservation emitted
+stays in ``outboxes``. Given ``deadlines`` (a timer poller's ``stored``), each write reports the
+reservation's ``due_at``, as the Mongo documents do, so its backorder's deadline fires.
+"""
+
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.documents import Stored
+from conveyor_runtime.memory import MemoryOutboxStore
+from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.timers import DUE_FIELD
+from conveyor_runtime.tracing import current_trace_context
 from inventory.domain.reservation import Reservation
 from inventory.ports import Change
 
 
 class MemoryReservations:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        store: MemoryOutboxStore | None = None,
+        relay: OutboxRelay | None = None,
+        deadlines: Stored | None = None,
+    ) -> None:
         self.reservations: dict[str, Reservation] = {}
-        self.outboxes: dict[str, list[OutboxMessage]] = {}
+        self.store = store if store is not None else MemoryOutboxStore()
+        self.relay = relay
+        self.deadlines = deadlines
+        # Per reservation, the trace of the write that created it: its deadline fires in it.
+        self._order_traces: dict[str, dict[str, str]] = {}
+
+    @property
+    def outboxes(self) -> Mapping[Hashable, list[OutboxMessage]]:
+        """Per reservation key, its events not published yet."""
+        return self.store.outboxes
 
     async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
         if reservation.key in self.reservations:
             return False
         self.reservations[reservation.key] = reservation
-        self.outboxes[reservation.key] = list(events)
+        self._order_traces[reservation.key] = current_trace_context()
+        self._written(reservation, events)
         return True
 
     async def update(self, key: str, change: Change) -> Reservation | None:
         if key not in self.reservations:
             return None
         self.reservations[key], events = change(self.reservations[key])
-        self.outboxes[key].extend(events)
+        self._written(self.reservations[key], events)
         return self.reservations[key]
+
+    def _written(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> None:
+        # Stored and announced with no await between: the relay cannot flush in the middle.
+        key = reservation.key
+        self.store.append(key, events)
+        if events and self.relay is not None:
+            self.relay.notify(key)  # it reads the outbox back, as after a sweep
+        if self.deadlines is not None:
+            self.deadlines(key, {DUE_FIELD: reservation.due_at}, self._order_traces.get(key))
 
     async def get(self, key: str) -> Reservation | None:
         return self.reservations.get(key)

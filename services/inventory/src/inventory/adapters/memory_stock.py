@@ -1,16 +1,26 @@
-"""Stock in dicts: the store for fast tests, with the same contract as the Mongo one."""
+"""Stock in dicts: the store for fast tests, with the same contract as the Mongo one.
+
+A move's events go to its (warehouse, sku) document's outbox in a ``MemoryOutboxStore``, which
+a relay, when given one (the component tests' app), publishes and empties as it does Mongo's.
+``outbox`` keeps every stock event in the order written, published or not, for unit tests.
+"""
 
 from collections.abc import Callable, Iterable
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.memory import MemoryOutboxStore
+from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
 from inventory.domain.stock import StockLevel, StockRecord
 from inventory.ports import StockEmit, no_events
 
 
 class MemoryStock:
-    def __init__(self) -> None:
+    def __init__(
+        self, store: MemoryOutboxStore | None = None, relay: OutboxRelay | None = None
+    ) -> None:
         self.records: dict[tuple[str, str], StockRecord] = {}
         self.outbox: list[OutboxMessage] = []  # every stock event, in the order written
+        self.store = store if store is not None else MemoryOutboxStore()
+        self.relay = relay
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
         return {wh: record.level for (wh, s), record in self.records.items() if s == sku}
@@ -40,8 +50,15 @@ class MemoryStock:
         self.records[key] = after
         change = after.moved_from(before)
         if change is not None:
-            self.outbox.extend(emit(change))
+            self._emitted(key, emit(change))
         return before, after
+
+    def _emitted(self, key: tuple[str, str], events: list[OutboxMessage]) -> None:
+        # Stored and announced with no await between: the relay cannot flush in the middle.
+        self.outbox.extend(events)
+        self.store.append(key, events)
+        if events and self.relay is not None:
+            self.relay.notify(key)  # it reads the outbox back, as after a sweep
 
     async def reserve(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
