@@ -1,155 +1,31 @@
-"""Replaying dead letters on the real Kafka: parked until fixed, re-driven once, never twice.
+"""Replaying dead letters on the real Kafka: parked until fixed, re-driven once, never twice, with
+the original headers and the order's trace; a replay filtered by reason leaves the rest parked
+for a later run.
 
-A consumer wired by ``conveyor_runtime.consumer`` parks what its handler refuses; the handler
-refuses chosen events until the test "fixes" the cause. The handler does not deduplicate, so a
-message re-driven twice would be seen twice.
+The consumer and its handler are ``dead_letter_replay_mesh``'s; the handler does not deduplicate,
+so a message re-driven twice would be seen twice.
 """
 
-import asyncio
-import io
-import os
-import sys
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
-import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from dead_letter_replay_mesh import (
+    SPEC,
+    Handler,
+    cli,
+    end_offsets,
+    messages,
+    parked_are,
+    parked_count,
+    processed_once,
+    publish,
+    refund,
+)
+from dead_letter_replay_mesh import mesh as mesh  # fixtures: pytest finds them by name here
+from dead_letter_replay_mesh import operator_login as operator_login  # autouse: every test
 from faststream.kafka import KafkaBroker
 
-from conveyor_contracts.support import RefundRequested
-from conveyor_contracts.topics import SUPPORT_REFUNDS
-from conveyor_runtime.broker import build_broker
-from conveyor_runtime.consumer import subscribe
-from conveyor_runtime.consumer_config import RetryPolicy
-from conveyor_runtime.dead_letters import REPLAYED_FROM_HEADER, DeadLetters
-from conveyor_runtime.dead_letters.cli import run
-from conveyor_runtime.failures import PermanentError
-from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, KafkaLogin, from_example, wait_for
-
-SPEC = SUPPORT_REFUNDS
-FAST = RetryPolicy(first_delay=0.01, max_delay=0.05)
-
-
-@dataclass
-class Handler:
-    """Refuses the events in ``refused`` (with their reason) until ``fixed``; counts the rest."""
-
-    refused: dict[str, str] = field(default_factory=dict)
-    fixed: bool = False
-    processed: Counter[str] = field(default_factory=Counter)
-
-    async def __call__(self, event: RefundRequested) -> None:
-        event_id = str(event.event_id)
-        if event_id in self.refused and not self.fixed:
-            raise PermanentError(self.refused[event_id])
-        self.processed[event_id] += 1
-
-
-@pytest.fixture(autouse=True)
-def operator_login(monkeypatch: pytest.MonkeyPatch, kafka_login: KafkaLogin) -> None:
-    """The command line logs in as the admin, as an operator does (its environment variables:
-    read by ``run`` in this process and inherited by a ``python -m`` subprocess)."""
-    admin = kafka_login.credentials()
-    if admin is not None:
-        monkeypatch.setenv("DEAD_LETTERS_KAFKA_USERNAME", admin.username)
-        monkeypatch.setenv("DEAD_LETTERS_KAFKA_PASSWORD", admin.password.get_secret_value())
-
-
-@pytest.fixture
-async def mesh(
-    kafka: str, namespace: str, create_topics: CreateTopics, kafka_login: KafkaLogin
-) -> AsyncIterator[tuple[KafkaBroker, Handler]]:
-    """A running consumer of the namespace's refunds topic, and its handler."""
-    await create_topics(SPEC)
-    handler = Handler()
-    broker = build_broker(
-        kafka,
-        "replay-test",
-        build_tracer_provider("replay-test", None),
-        kafka_login.credentials(),
-    )
-    subscribe(
-        broker,
-        topic=namespace + SPEC.name,
-        dead_letter_topic=namespace + SPEC.dead_letter,
-        group_id=namespace + "support",
-        adapter=SPEC.adapter,
-        handle=handler,
-        metrics=MessagingMetrics(),
-        retry=FAST,
-    )
-    await broker.start()
-    try:
-        yield broker, handler
-    finally:
-        await broker.stop()
-
-
-def refund(order_id: str) -> RefundRequested:
-    return from_example(RefundRequested, order_id=order_id)
-
-
-async def publish(broker: KafkaBroker, namespace: str, event: RefundRequested) -> None:
-    await broker.publish(
-        event.model_dump_json().encode(),
-        topic=namespace + SPEC.name,
-        key=event.order_id.encode(),
-        headers={"event-type": event.event_type, "x-test-origin": "checkout"},
-    )
-
-
-async def cli(kafka: str, namespace: str, *arguments: str) -> str:
-    out = io.StringIO()
-    status = await run(
-        ["--bootstrap-servers", kafka, "--topic-prefix", namespace, *arguments], out=out
-    )
-    assert status == 0, out.getvalue()
-    return out.getvalue()
-
-
-async def parked_count(login: KafkaLogin, namespace: str) -> int:
-    async with DeadLetters(login.bootstrap, namespace, login.credentials()) as dead_letters:
-        return len((await dead_letters.parked(namespace + SPEC.dead_letter)).still_parked)
-
-
-async def parked_are(login: KafkaLogin, namespace: str, expected: int) -> bool:
-    return await parked_count(login, namespace) == expected
-
-
-async def processed_once(handler: Handler, event: RefundRequested) -> bool:
-    return handler.processed[str(event.event_id)] == 1
-
-
-async def end_offsets(login: KafkaLogin, topic: str) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(**login.options())
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in range(SPEC.partitions)]
-        return {tp.partition: end for tp, end in (await consumer.end_offsets(partitions)).items()}
-    finally:
-        await consumer.stop()
-
-
-async def messages(login: KafkaLogin, topic: str) -> list[tuple[bytes, dict[str, bytes]]]:
-    """Every message of ``topic``, its key and headers, in offset order per partition."""
-    ends = await end_offsets(login, topic)
-    consumer = AIOKafkaConsumer(**login.options(), auto_offset_reset="earliest")
-    await consumer.start()
-    found: list[tuple[bytes, dict[str, bytes]]] = []
-    try:
-        consumer.assign([TopicPartition(topic, p) for p in ends])
-        for partition, end in ends.items():
-            tp = TopicPartition(topic, partition)
-            while await consumer.position(tp) < end:
-                for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
-                    found.append((record.key or b"", dict(record.headers)))
-        return found
-    finally:
-        await consumer.stop()
+from conveyor_runtime.dead_letters import REPLAYED_FROM_HEADER
+from conveyor_runtime.testing import KafkaLogin, wait_for
 
 
 async def test_a_parked_message_is_replayed_once_its_cause_is_fixed_and_processed_exactly_once(
@@ -244,70 +120,3 @@ async def test_a_filtered_replay_leaves_the_rest_parked_for_a_later_run_and_neve
         if REPLAYED_FROM_HEADER in h
     ]
     assert len(replayed) == 3
-
-
-async def test_neither_the_parked_reason_nor_the_listing_holds_the_payload(
-    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler], kafka_login: KafkaLogin
-) -> None:
-    broker, _ = mesh
-    order_id = f"ord_{uuid.uuid4().hex[:12]}"
-    personal = ("Ada Lovelace", "12 Analytical Row", "+44 20 7946 0000", "ada@example.com")
-    # A free-text reason holding a name: Pydantic's own error text would quote it in full (and
-    # the ship_to object cut in the middle); the consumer parks the failing fields only.
-    body = (
-        f'{{"event_type": "RefundRequested", "order_id": "{order_id}", '
-        f'"reason": "{personal[0]}", "ship_to": {{"line1": "{personal[1]}", '
-        f'"phone": "{personal[2]}", "email": "{personal[3]}"}}}}'
-    )
-    await broker.publish(body.encode(), topic=namespace + SPEC.name, key=order_id.encode())
-    await wait_for(lambda: parked_are(kafka_login, namespace, 1))
-    async with DeadLetters(kafka, namespace, kafka_login.credentials()) as dead_letters:
-        (parked,) = (await dead_letters.parked(namespace + SPEC.dead_letter)).still_parked
-    for value in personal:
-        assert value not in parked.header("x-dlq-reason")
-
-    command = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "conveyor_runtime.dead_letters", "list", "--topic", SPEC.name),
-        env=os.environ
-        | {"DEAD_LETTERS_KAFKA_BOOTSTRAP_SERVERS": kafka, "DEAD_LETTERS_TOPIC_PREFIX": namespace},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(command.communicate(), timeout=60)
-    assert command.returncode == 0, stderr
-    printed = stdout.decode() + stderr.decode()
-    assert f"key={order_id}" in printed
-    assert "ValidationError" in printed
-    for value in personal:
-        assert value not in printed
-
-
-async def test_discarded_messages_are_neither_listed_nor_replayed_and_the_others_still_are(
-    kafka: str, namespace: str, mesh: tuple[KafkaBroker, Handler], kafka_login: KafkaLogin
-) -> None:
-    broker, handler = mesh
-    junk_key = f"ord_{uuid.uuid4().hex[:12]}"
-    await broker.publish(b"\x00\xff not json", topic=namespace + SPEC.name, key=junk_key.encode())
-    kept = refund(f"ord_{uuid.uuid4().hex[:12]}")
-    handler.refused[str(kept.event_id)] = "no price list"
-    await publish(broker, namespace, kept)
-    await wait_for(lambda: parked_are(kafka_login, namespace, 2))
-
-    assert "would discard 1 message(s)" in await cli(
-        kafka, namespace, "discard", "--key", junk_key, "--dry-run"
-    )
-    assert await parked_count(kafka_login, namespace) == 2
-    assert "discarded 1 message(s)" in await cli(kafka, namespace, "discard", "--key", junk_key)
-    listing = await cli(kafka, namespace, "list")
-    assert junk_key not in listing
-    assert f"key={kept.order_id}" in listing
-
-    handler.fixed = True
-    assert "replayed 1 message(s)" in await cli(kafka, namespace, "replay")
-    await wait_for(lambda: processed_once(handler, kept))
-    replayed = [
-        key
-        for key, headers in await messages(kafka_login, namespace + SPEC.name)
-        if REPLAYED_FROM_HEADER in headers
-    ]
-    assert replayed == [kept.order_id.encode()]
