@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src services/*/src simulators/src deploy/local/stack*.py deploy/local/demo.py deploy/local/demo_*.py deploy/local/mesh.py deploy/local/chaos.py deploy/local/chaos_*.py deploy/local/bench*.py deploy/local/audit*.py
+	$(RUN) mypy contracts/src runtime/src testkit/src services/*/src simulators/src deploy/local/stack*.py deploy/local/demo.py deploy/local/demo_*.py deploy/local/mesh.py deploy/local/chaos.py deploy/local/chaos_*.py deploy/local/bench*.py deploy/local/audit*.py
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix

@@ -1,4 +1,4 @@
-"""Fixtures for every tier: real servers and per-test namespaces (conveyor_runtime.testing)."""
+"""Fixtures for every tier: real servers and per-test namespaces (conveyor_testkit)."""
 
 from hypothesis import settings
 
@@ -7,4 +7,4 @@ from hypothesis import settings
 settings.register_profile("conveyor", deadline=None)
 settings.load_profile("conveyor")
 
-pytest_plugins = ["conveyor_runtime.testing"]
+pytest_plugins = ["conveyor_testkit.plugin"]

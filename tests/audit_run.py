@@ -27,7 +27,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RECEIPTS,
 )
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime.testing import CreateTopics, Servers, from_example, repository_root
+from conveyor_testkit import CreateTopics, Servers, from_example, repository_root
 
 sys.path.insert(0, str(repository_root() / "deploy" / "local"))
 import audit  # a script's module: found beside the scripts that import it

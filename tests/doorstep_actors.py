@@ -28,8 +28,8 @@ from conveyor_contracts.topics import (
     carrier_tracking_topic,
 )
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime.testing import from_example, wait_for
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import from_example, wait_for
 
 NEW_YORK = {
     "address_lines": ["350 Fifth Avenue"],

@@ -35,8 +35,8 @@ from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.kafka_acl import ADMIN, registry_acls
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import KafkaLogin, Servers
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import KafkaLogin, Servers
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
 from orders.app import create_app as create_orders

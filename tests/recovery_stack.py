@@ -29,8 +29,8 @@ from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import TOPICS
 from conveyor_runtime import kafka_acl_admin, kafka_topics
 from conveyor_runtime.kafka_acl import registry_acls
-from conveyor_runtime.testing import Servers, from_example, wait_for
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import Servers, from_example, wait_for
 
 HARNESS = Path(__file__).with_name("service_harness.py")
 SERVICES = ("orders", "inventory")

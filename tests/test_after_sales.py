@@ -18,7 +18,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RETURNS,
 )
 from conveyor_contracts.warehouse import ReturnInspected
-from conveyor_runtime.testing import Servers, from_example, wait_for
+from conveyor_testkit import Servers, from_example, wait_for
 from support.app import rebuild_timelines
 from support.settings import SupportSettings
 

@@ -12,7 +12,7 @@ from conveyor_contracts.orders import OrderStatusChanged
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import CHECKOUT_ORDERS, TOPICS_BY_NAME
 from conveyor_runtime.outbox import outbox_message
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 
 
 async def test_an_unpublished_outbox_entry_is_named(run: Run) -> None:

@@ -8,7 +8,7 @@ from audit_run import run as run  # a fixture: pytest finds it by name here
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.topics import CHECKOUT_ORDERS
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 
 
 async def test_an_order_lost_or_left_in_flight_is_named(run: Run) -> None:

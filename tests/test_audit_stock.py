@@ -8,7 +8,7 @@ from audit_run import run as run  # a fixture: pytest finds it by name here
 from conveyor_contracts.inventory import StockRestocked
 from conveyor_contracts.support import RefundRequested
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, SUPPORT_REFUNDS
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 
 
 async def test_a_parcel_restocked_twice_and_an_rma_refunded_twice_are_named(run: Run) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conveyor_runtime.testing import Servers, repository_root
+from conveyor_testkit import Servers, repository_root
 
 SERVICES = ("orders", "inventory", "shipping", "support")
 HOPS = (

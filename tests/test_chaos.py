@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conveyor_runtime.testing import repository_root
+from conveyor_testkit import repository_root
 
 sys.path.insert(0, str(repository_root() / "deploy" / "local"))
 import chaos  # a script's module: found beside the scripts it imports

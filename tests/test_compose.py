@@ -12,7 +12,7 @@ import yaml
 
 from conveyor_runtime.kafka_acl import ADMIN, BROKER
 from conveyor_runtime.kafka_secrets import write_secrets
-from conveyor_runtime.testing import repository_root
+from conveyor_testkit import repository_root
 from inventory.settings import InventorySettings
 from orders.settings import OrdersSettings
 from shipping.settings import ShippingSettings

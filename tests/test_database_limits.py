@@ -33,7 +33,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
 
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.testing import Servers
+from conveyor_testkit import Servers
 
 STOCK = 10
 BUYERS = 50

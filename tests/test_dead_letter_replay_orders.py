@@ -17,14 +17,14 @@ from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.dead_letters import DeadLetters
 from conveyor_runtime.dead_letters.cli import run
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import (
+from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import (
     CreateTopics,
     KafkaLogin,
     Servers,
     from_example,
     wait_for,
 )
-from conveyor_runtime.tokens import Issuer
 from orders.app import create_app
 from orders.settings import OrdersSettings
 

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from conveyor_runtime.testing import Servers, repository_root
+from conveyor_testkit import Servers, repository_root
 
 FINAL = {"delivered", "rejected", "cancelled", "lost", "returned", "refund_requested"}
 INVARIANTS = (

@@ -15,8 +15,8 @@ from conveyor_contracts.topics import CHECKOUT_ORDERS, TOPICS, WAREHOUSE_RECEIPT
 from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, KafkaLogin, Servers, wait_for
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import CreateTopics, KafkaLogin, Servers, wait_for
 from inventory.app import create_app as create_inventory
 from inventory.settings import InventorySettings
 from orders.app import create_app as create_orders

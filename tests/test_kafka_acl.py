@@ -24,7 +24,7 @@ from conveyor_runtime.kafka_acl import (
     registry_acls,
     registry_actors,
 )
-from conveyor_runtime.testing import local_stack
+from conveyor_testkit import local_stack
 
 ACLS = registry_acls(TOPICS)
 

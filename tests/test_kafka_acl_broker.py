@@ -34,19 +34,19 @@ from conveyor_contracts.topics import (
 from conveyor_runtime import kafka_acl_admin, kafka_topics
 from conveyor_runtime.kafka_acl import registry_acls
 from conveyor_runtime.kafka_auth import KafkaCredentials
-from conveyor_runtime.testing import KafkaLogin, from_example, wait_for
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings
 from conveyor_simulators.kafka import tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
 from conveyor_simulators.run_checkout import publish_checkout
+from conveyor_testkit import KafkaLogin, from_example, wait_for
 
 A, B = "swiftpost", "libertyparcel"
 
 
 @pytest.fixture
 def secured(secured_kafka: KafkaLogin) -> KafkaLogin:
-    """The session's authenticated broker (``conveyor_runtime.testing``)."""
+    """The session's authenticated broker (``conveyor_testkit``)."""
     return secured_kafka
 
 

@@ -10,7 +10,7 @@ from doorstep_mesh import Mesh, running_mesh
 from test_kafka_acl_broker import read_as, refused_read
 
 from conveyor_contracts.topics import ORDER_STATUS, carrier_requests_topic
-from conveyor_runtime.testing import KafkaLogin, Servers, wait_for
+from conveyor_testkit import KafkaLogin, Servers, wait_for
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

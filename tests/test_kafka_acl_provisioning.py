@@ -42,7 +42,7 @@ from conveyor_runtime.kafka_acl import (
     stale_acls,
 )
 from conveyor_runtime.kafka_auth import client_options
-from conveyor_runtime.testing import KafkaLogin, local_stack
+from conveyor_testkit import KafkaLogin, local_stack
 
 # A real principal of the registry, left out of the format: "gained after it".
 NEW = "carrier-highlandcourier"

@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
-from conveyor_runtime.testing import local_stack, wait_for
+from conveyor_testkit import local_stack, wait_for
 
 stack = local_stack()
 

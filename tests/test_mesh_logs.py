@@ -21,7 +21,7 @@ from conveyor_contracts.topics import (
     carrier_tracking_topic,
 )
 from conveyor_runtime.logs import JsonFormatter
-from conveyor_runtime.testing import Servers
+from conveyor_testkit import Servers
 
 NAME = "Philippa Quennell-Ashdown"
 STREET = "417 Larkspur Crescent"

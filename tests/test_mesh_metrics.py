@@ -14,7 +14,7 @@ from doorstep_mesh import NEW_YORK, Mesh, running_mesh
 from prometheus_client.parser import text_string_to_metric_families
 
 from conveyor_contracts.topics import CHECKOUT_ORDERS, ORDER_LIFECYCLE, SHIPPING_SHIPMENTS
-from conveyor_runtime.testing import Servers, wait_for
+from conveyor_testkit import Servers, wait_for
 
 SERVICES = ("orders", "inventory", "shipping", "support")
 STUCK_AFTER_S = 1.0  # the booked allowance, tiny so an order left waiting is stuck at once

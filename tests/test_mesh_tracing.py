@@ -18,12 +18,12 @@ from faststream.kafka import KafkaBroker
 from conveyor_contracts.carriers.tracking import TrackingScanRecorded
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.topics import CARRIER_CODES, carrier_tracking_topic
-from conveyor_runtime.testing import Servers, fetch_trace, from_example, wait_for
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, make_order
 from conveyor_simulators.kafka import credentials, tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
 from conveyor_simulators.run_checkout import publish_checkout
+from conveyor_testkit import Servers, fetch_trace, from_example, wait_for
 
 SERVICES = {"orders", "inventory", "shipping", "support"}
 WAREHOUSE = {"US": "WH-US-NJ1", "CA": "WH-CA-ON1", "GB": "WH-GB-MAN1"}

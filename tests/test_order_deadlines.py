@@ -11,7 +11,7 @@ import pytest_asyncio
 from doorstep_mesh import Mesh, running_mesh
 
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, ORDER_STATUS, SHIPPING_SHIPMENTS
-from conveyor_runtime.testing import Servers, wait_for
+from conveyor_testkit import Servers, wait_for
 from shipping.domain.catalogue import DEFAULT_CARRIERS
 
 SHIPMENTS = SHIPPING_SHIPMENTS.name

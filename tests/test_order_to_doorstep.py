@@ -16,7 +16,7 @@ from conveyor_contracts.topics import (
     ORDER_LIFECYCLE,
     SHIPPING_SHIPMENTS,
 )
-from conveyor_runtime.testing import Servers, wait_for
+from conveyor_testkit import Servers, wait_for
 
 SHIPMENTS = SHIPPING_SHIPMENTS.name
 # The flash sale: ten buyers per unit of one SKU. The benchmark's flash sale runs thousands.

@@ -19,7 +19,7 @@ from pymongo import AsyncMongoClient
 from conveyor_contracts.erasure import PersonalDataErasureRequested
 from conveyor_contracts.privacy import holds_personal_data
 from conveyor_contracts.topics import CHECKOUT_ERASURES
-from conveyor_runtime.testing import Servers, from_example, wait_for
+from conveyor_testkit import Servers, from_example, wait_for
 
 CARRIER = "libertyparcel"  # New York from New Jersey
 

@@ -29,7 +29,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RECEIPTS,
 )
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 
 
 async def test_a_service_killed_after_its_write_before_its_publish_publishes_once_on_restart(

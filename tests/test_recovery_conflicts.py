@@ -10,7 +10,7 @@ from recovery_stack import stack as stack  # a fixture: pytest finds it by name 
 from conveyor_contracts.groups import GROUP_ORDERS
 from conveyor_contracts.inventory import StockReserved
 from conveyor_contracts.topics import CHECKOUT_ORDERS, INVENTORY_RESERVATIONS
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 
 
 async def test_a_message_whose_writes_keep_conflicting_is_dead_lettered_and_its_partition_goes_on(

@@ -18,7 +18,7 @@ from recovery_stack import stack as stack  # a fixture: pytest finds it by name 
 from conveyor_contracts.groups import GROUP_INVENTORY
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, ORDER_LIFECYCLE
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 
 QUIET_SECONDS = 2.5  # how long nothing more may happen after a deadline fired
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conveyor_contracts.topics import TOPICS
-from conveyor_runtime.testing import CreateTopics, Servers, wait_for
+from conveyor_testkit import CreateTopics, Servers, wait_for
 
 SERVICES = ("orders", "inventory", "shipping", "support")
 

@@ -11,12 +11,12 @@ from doorstep_mesh import running_mesh
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.topics import CARRIER_CODES
-from conveyor_runtime.testing import Servers, wait_for
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
 from conveyor_simulators.run_checkout import publish_checkout, publish_receipts
+from conveyor_testkit import Servers, wait_for
 
 FINAL = {"delivered", "returned_to_sender", "lost", "rejected", "cancelled"}
 CHECKOUT = CheckoutSettings(orders=40, seed=11, cancel_ratio=0.1, invalid_ratio=0.05)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conveyor_runtime.testing import local_stack
+from conveyor_testkit import local_stack
 
 stack = local_stack()
 

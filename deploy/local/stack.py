@@ -65,7 +65,7 @@ import sys
 from pathlib import Path
 
 # Run as `python deploy/local/stack.py`, this directory is on sys.path already; loaded by its
-# path (conveyor_runtime.testing.local_stack) it is not, and the sibling modules would not
+# path (conveyor_testkit.local_stack) it is not, and the sibling modules would not
 # import.
 sys.path.append(str(Path(__file__).resolve().parent))
 

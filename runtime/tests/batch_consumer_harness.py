@@ -16,7 +16,7 @@ from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import subscribe_batches
 from conveyor_runtime.consumer_config import BatchPolicy, RetryPolicy, Route
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.testing import KafkaLogin
+from conveyor_testkit import KafkaLogin
 
 FAST = RetryPolicy(
     first_delay=0.01, max_delay=0.05, max_unknown_attempts=3, max_conflict_attempts=4

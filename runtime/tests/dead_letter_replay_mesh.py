@@ -24,7 +24,7 @@ from conveyor_runtime.dead_letters.cli import run
 from conveyor_runtime.failures import PermanentError
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, KafkaLogin, from_example
+from conveyor_testkit import CreateTopics, KafkaLogin, from_example
 
 SPEC = SUPPORT_REFUNDS
 FAST = RetryPolicy(first_delay=0.01, max_delay=0.05)

@@ -17,7 +17,7 @@ from batch_consumer_harness import topics as topics  # a fixture: pytest finds i
 from pymongo.errors import AutoReconnect
 
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.testing import KafkaLogin, wait_for
+from conveyor_testkit import KafkaLogin, wait_for
 
 
 async def test_messages_of_one_key_keep_their_order_while_keys_are_handled_at_once(

@@ -14,7 +14,7 @@ from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
-from conveyor_runtime.testing import KafkaLogin, Servers, wait_for
+from conveyor_testkit import KafkaLogin, Servers, wait_for
 
 Tally = dict[str, Any]
 

@@ -20,7 +20,7 @@ from batch_consumer_harness import topics as topics  # a fixture: pytest finds i
 
 from conveyor_runtime.documents import ConcurrentUpdateError
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.testing import KafkaLogin, wait_for
+from conveyor_testkit import KafkaLogin, wait_for
 
 
 async def test_a_poison_message_is_parked_and_its_key_goes_on(

@@ -3,7 +3,7 @@
 from opentelemetry.sdk.trace import TracerProvider
 
 from conveyor_runtime.broker import build_broker
-from conveyor_runtime.testing import KafkaLogin
+from conveyor_testkit import KafkaLogin
 
 
 async def test_a_comma_separated_list_of_bootstrap_servers_reaches_the_cluster(

@@ -3,7 +3,7 @@
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import build_mongo_client, ping
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import Servers
+from conveyor_testkit import Servers
 
 
 async def test_a_find_and_an_update_count_one_find_and_one_update(

@@ -25,7 +25,7 @@ from dead_letter_replay_mesh import operator_login as operator_login  # autouse:
 from faststream.kafka import KafkaBroker
 
 from conveyor_runtime.dead_letters import REPLAYED_FROM_HEADER
-from conveyor_runtime.testing import KafkaLogin, wait_for
+from conveyor_testkit import KafkaLogin, wait_for
 
 
 async def test_a_parked_message_is_replayed_once_its_cause_is_fixed_and_processed_exactly_once(

@@ -19,7 +19,7 @@ from dead_letter_replay_mesh import operator_login as operator_login  # autouse:
 from faststream.kafka import KafkaBroker
 
 from conveyor_runtime.dead_letters import REPLAYED_FROM_HEADER
-from conveyor_runtime.testing import KafkaLogin, wait_for
+from conveyor_testkit import KafkaLogin, wait_for
 
 
 async def test_discarded_messages_are_neither_listed_nor_replayed_and_the_others_still_are(

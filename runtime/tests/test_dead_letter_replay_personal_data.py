@@ -12,7 +12,7 @@ from dead_letter_replay_mesh import operator_login as operator_login  # autouse:
 from faststream.kafka import KafkaBroker
 
 from conveyor_runtime.dead_letters import DeadLetters
-from conveyor_runtime.testing import KafkaLogin, wait_for
+from conveyor_testkit import KafkaLogin, wait_for
 
 
 async def test_neither_the_parked_reason_nor_the_listing_holds_the_payload(

@@ -14,7 +14,7 @@ from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import STATEMENTS_PER_COMMAND, KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import Servers, wait_for
+from conveyor_testkit import Servers, wait_for
 
 Counter = dict[str, Any]
 

@@ -11,8 +11,8 @@ from conveyor_runtime.auth import Caller, TokenError, TokenVerifier, require
 from conveyor_runtime.problems import PROBLEM_JSON
 from conveyor_runtime.service import build_api
 from conveyor_runtime.settings import ServiceSettings
-from conveyor_runtime.testing import refused_bearers
 from conveyor_runtime.tokens import Issuer, main
+from conveyor_testkit import refused_bearers
 
 
 def app_of(issuer: Issuer) -> httpx.AsyncClient:

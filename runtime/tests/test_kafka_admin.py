@@ -6,7 +6,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from conveyor_contracts.topics import CHECKOUT_ORDERS
 from conveyor_runtime import kafka_topics
 from conveyor_runtime.kafka_topics import TopicSettings
-from conveyor_runtime.testing import KafkaLogin
+from conveyor_testkit import KafkaLogin
 
 
 def test_a_cluster_gets_the_registrys_copies_and_one_broker_gets_what_it_can_hold() -> None:

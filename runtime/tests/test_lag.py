@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from conveyor_runtime import kafka_topics
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.metrics import MessagingMetrics
-from conveyor_runtime.testing import KafkaLogin, wait_for
+from conveyor_testkit import KafkaLogin, wait_for
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
 from conveyor_runtime.service import build_infrastructure
 from conveyor_runtime.settings import ServiceSettings
-from conveyor_runtime.testing import wait_for
+from conveyor_testkit import wait_for
 
 
 def publish(metrics: MessagingMetrics, event_type: str, event_id: str, **payload: object) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay, derived_event_id, outbox_message
-from conveyor_runtime.testing import wait_for
+from conveyor_testkit import wait_for
 
 
 class Note(Envelope):

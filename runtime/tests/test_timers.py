@@ -11,8 +11,8 @@ from pymongo import AsyncMongoClient
 from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
-from conveyor_runtime.testing import Servers
 from conveyor_runtime.timers import DUE_FIELD, TimerPoller
+from conveyor_testkit import Servers
 
 
 def _encode(value: dict[str, Any]) -> dict[str, Any]:

@@ -26,9 +26,9 @@ from conveyor_runtime.outbox import (
     OutboxRelay,
     outbox_message,
 )
-from conveyor_runtime.testing import Servers
 from conveyor_runtime.timers import DUE_FIELD, TimerPoller
 from conveyor_runtime.tracing import LINK_REASON, ORDER_ID, envelope_attributes, trace_id_of
+from conveyor_testkit import Servers
 
 
 class Reminded(Envelope):

@@ -27,7 +27,7 @@ from conveyor_runtime.kafka_topics import (
 )
 
 # Importable from here as before this module was split, for the callers that still import them
-# from it (deploy/local's stack, benches and demo, and conveyor_runtime.testing).
+# from it (deploy/local's stack, benches and demo, and conveyor_testkit).
 __all__ = [
     "KafkaNotReadyError",
     "delete_acls",

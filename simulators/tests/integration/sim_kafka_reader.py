@@ -6,7 +6,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from conveyor_runtime.testing import KafkaLogin
+from conveyor_testkit import KafkaLogin
 
 
 async def read_topic(

@@ -15,10 +15,10 @@ from conveyor_contracts.carriers.requests import (
 )
 from conveyor_contracts.carriers.tracking import ShipmentAccepted, ShipmentBookingCancelled
 from conveyor_contracts.topics import carrier_requests_topic, carrier_tracking_topic
-from conveyor_runtime.testing import CreateTopics, KafkaLogin
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.kafka import tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
+from conveyor_testkit import CreateTopics, KafkaLogin
 
 pytestmark = pytest.mark.integration
 CODE = "thamesparcel"

@@ -14,12 +14,12 @@ from conveyor_contracts.topics import (
     carrier_requests_topic,
     carrier_tracking_topic,
 )
-from conveyor_runtime.testing import CreateTopics, KafkaLogin
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
 from conveyor_simulators.run_checkout import publish_checkout
+from conveyor_testkit import CreateTopics, KafkaLogin
 
 pytestmark = pytest.mark.integration
 

@@ -28,7 +28,7 @@ from conveyor_contracts.topics import (
 )
 from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.testing import from_example, wait_for
+from conveyor_testkit import from_example, wait_for
 from inventory.app import InventoryDeps
 from inventory.settings import InventorySettings
 

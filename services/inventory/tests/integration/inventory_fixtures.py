@@ -18,8 +18,8 @@ from conveyor_contracts.topics import TOPICS
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import Servers, from_example
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import Servers, from_example
 from inventory.app import create_app
 from inventory.settings import InventorySettings
 

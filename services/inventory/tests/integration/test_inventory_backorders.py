@@ -18,7 +18,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RECEIPTS,
 )
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime.testing import CreateTopics, Servers, wait_for
+from conveyor_testkit import CreateTopics, Servers, wait_for
 
 RESERVATIONS, STOCK = INVENTORY_RESERVATIONS.name, INVENTORY_STOCK.name
 # Short bounds so the timer's deadline passes inside the test; the test waits for the outcome,

@@ -14,7 +14,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RECEIPTS,
     WAREHOUSE_RETURNS,
 )
-from conveyor_runtime.testing import CreateTopics, Servers
+from conveyor_testkit import CreateTopics, Servers
 
 CONSUMED = (
     ORDER_LIFECYCLE,

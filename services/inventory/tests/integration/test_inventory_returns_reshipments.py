@@ -20,7 +20,7 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RETURNS,
 )
 from conveyor_contracts.warehouse import GoodsReceived, ReturnInspected, ReturnReceived
-from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
+from conveyor_testkit import CreateTopics, Servers, from_example, wait_for
 
 RESERVATIONS = INVENTORY_RESERVATIONS.name
 WAREHOUSE = "WH-US-NJ1"

@@ -7,7 +7,7 @@ from pymongo import AsyncMongoClient
 
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
-from conveyor_runtime.testing import Servers
+from conveyor_testkit import Servers
 from inventory.adapters.mongo_stock import MongoStock
 from inventory.domain.stock import StockLevel
 

@@ -10,7 +10,7 @@ from inventory_fixtures import INVENTORY_TOPICS, Harness, event, running
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, ORDER_LIFECYCLE, WAREHOUSE_RECEIPTS
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_runtime.testing import CreateTopics, Servers, wait_for
+from conveyor_testkit import CreateTopics, Servers, wait_for
 
 RESERVATIONS = INVENTORY_RESERVATIONS.name
 

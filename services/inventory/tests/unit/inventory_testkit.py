@@ -4,7 +4,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from inventory.ports import Topics
 
 TOPICS = Topics(reservations="inventory.reservations.v1", stock="inventory.stock.v1")

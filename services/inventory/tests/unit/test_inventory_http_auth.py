@@ -4,8 +4,8 @@ import httpx
 
 from conveyor_runtime.problems import PROBLEM_JSON
 from conveyor_runtime.service import build_api
-from conveyor_runtime.testing import refused_bearers
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import refused_bearers
 from inventory.domain.stock import StockLevel
 from inventory.entrypoints.http import stock_router
 from inventory.settings import InventorySettings

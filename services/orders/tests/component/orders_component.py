@@ -21,7 +21,7 @@ from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import CHECKOUT_ORDERS, TOPICS
 from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.testing import from_example, wait_for
+from conveyor_testkit import from_example, wait_for
 from orders.app import OrdersDeps
 from orders.settings import OrdersSettings
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.topics import TOPICS
-from conveyor_runtime.testing import Servers
+from conveyor_testkit import Servers
 from orders.settings import OrdersSettings
 
 # Every topic the orders service reads or writes: what a test must create in its namespace.

@@ -20,8 +20,8 @@ from conveyor_contracts.topics import CHECKOUT_ORDERS, ORDER_LIFECYCLE
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, fetch_trace
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import CreateTopics, Servers, fetch_trace
 from orders.app import create_app
 from orders.settings import OrdersSettings
 

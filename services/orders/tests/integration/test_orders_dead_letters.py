@@ -18,7 +18,7 @@ from conveyor_contracts.topics import (
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, collect
+from conveyor_testkit import CreateTopics, Servers, collect
 from orders.app import create_app
 
 CONSUMED = (

@@ -4,7 +4,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from orders.ports import Topics
 
 TOPICS = Topics(order_lifecycle="orders.lifecycle.v1", order_status="orders.status.v1")

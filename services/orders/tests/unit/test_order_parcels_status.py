@@ -12,7 +12,7 @@ from conveyor_contracts.shipping.tracking import (
     ShipmentLost,
     ShipmentReturnedToSender,
 )
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from orders.domain.order import Order, OrderStatus, parcels_status, with_parcel
 from orders.domain.transitions import on_shipment
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conveyor_contracts.shipping.booking import ShipmentRebooked
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from orders.domain.order import Order, OrderStatus, moved_to, parcels_status, with_parcel
 from orders.domain.transitions import on_shipment
 

@@ -8,8 +8,8 @@ from orders_testkit import TOPICS, event
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_runtime.problems import PROBLEM_JSON
 from conveyor_runtime.service import build_api
-from conveyor_runtime.testing import refused_bearers
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import refused_bearers
 from orders.adapters.memory_orders import MemoryOrders
 from orders.app import create_app
 from orders.entrypoints.http import orders_router

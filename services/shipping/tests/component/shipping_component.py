@@ -34,7 +34,7 @@ from conveyor_contracts.topics import (
     carrier_tracking_topic,
 )
 from conveyor_runtime.consumer import raw_body
-from conveyor_runtime.testing import from_example, wait_for
+from conveyor_testkit import from_example, wait_for
 from shipping.app import ShippingDeps
 from shipping.settings import ShippingSettings
 

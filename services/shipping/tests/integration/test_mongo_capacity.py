@@ -8,7 +8,7 @@ from typing import Any
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import Servers
+from conveyor_testkit import Servers
 from shipping.adapters.mongo_capacity import MongoCarrierCapacity
 
 DAY = date(2026, 12, 1)

@@ -10,7 +10,7 @@ from conveyor_contracts.carriers.tracking import ShipmentAccepted, TrackingScanR
 from conveyor_contracts.inventory import StockReserved
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.shipping import SHIPMENT_EVENTS
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from shipping.adapters.memory import MemoryCarrierCapacity, MemoryFulfilments
 from shipping.ports import Topics
 from shipping.settings import ShippingSettings

@@ -8,7 +8,7 @@ from shipping_testkit import NEW_YORK, carrier_accepts, reserved, scan, world
 
 from conveyor_contracts.orders import OrderCancelled
 from conveyor_contracts.support import ReturnAuthorised
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from shipping.domain.shipment import ShipmentStatus
 from shipping.usecases.book_return_on_return_authorised import book_return_on_return_authorised
 from shipping.usecases.cancel_shipments_on_order_cancelled import (

@@ -4,8 +4,8 @@ import httpx
 
 from conveyor_runtime.problems import PROBLEM_JSON
 from conveyor_runtime.service import build_api
-from conveyor_runtime.testing import refused_bearers
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import refused_bearers
 from shipping.adapters.memory import MemoryFulfilments
 from shipping.entrypoints.http import shipments_router
 from shipping.settings import ShippingSettings

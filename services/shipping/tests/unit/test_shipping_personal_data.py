@@ -10,7 +10,7 @@ from shipping_testkit import World, accepted, carrier_accepts, reserved, scan, w
 from conveyor_contracts.erasure import PersonalDataErasureRequested
 from conveyor_contracts.privacy import REDACTED, holds_personal_data
 from conveyor_contracts.shipping import ShippingPersonalDataErased
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from shipping.domain.privacy import forget_at, forgotten, holds_personal, settled_at
 from shipping.domain.shipment import Fulfilment, ShipmentStatus
 from shipping.usecases.erase_personal_data_on_erasure_requested import (

@@ -5,7 +5,7 @@ from shipping_order_steps import ORDER, booked
 from shipping_testkit import carrier_accepts, world
 
 from conveyor_contracts.carriers.tracking import ShipmentDeclined
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from shipping.usecases.follow_shipment_on_carrier_report import follow_shipment_on_carrier_report
 from shipping.usecases.handle_deadlines_on_timer import handle_deadlines_on_timer
 

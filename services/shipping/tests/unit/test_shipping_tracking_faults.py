@@ -11,7 +11,7 @@ from bson.codec_options import CodecOptions
 from shipping_testkit import World, accepted, carrier_accepts, reserved, scan, world
 
 from conveyor_contracts.carriers.tracking import ShipmentDeclined
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from shipping.adapters.memory import MemoryCarrierCapacity, MemoryFulfilments
 from shipping.adapters.mongo_fulfilments import from_document, to_document
 from shipping.domain.shipment import Fulfilment, ShipmentStatus

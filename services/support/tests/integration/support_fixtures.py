@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import Servers
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import Servers
 from support.app import create_app
 from support.settings import SupportSettings
 

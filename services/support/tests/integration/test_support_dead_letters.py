@@ -13,7 +13,7 @@ from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.shipping import ShipmentDelivered
 from conveyor_contracts.support import CaseResolved, RefundRequested
 from conveyor_contracts.warehouse import ReturnReceived
-from conveyor_runtime.testing import CreateTopics, Servers, collect, from_example, wait_for
+from conveyor_testkit import CreateTopics, Servers, collect, from_example, wait_for
 from support.entrypoints.kafka import TIMELINE_TOPICS
 
 VALID: dict[str, Any] = {

@@ -8,7 +8,7 @@ from support_fixtures import new_order_id, running_support, support_settings
 from conveyor_contracts.shipping import ShipmentLost
 from conveyor_runtime.mongo import build_mongo_client
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
+from conveyor_testkit import CreateTopics, Servers, from_example, wait_for
 from support.entrypoints.kafka import TIMELINE_TOPICS
 from support.usecases.open_case_on_exception import system_case_id
 

@@ -28,7 +28,7 @@ from conveyor_contracts.shipping import (
 )
 from conveyor_runtime.mongo import build_mongo_client
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
+from conveyor_testkit import CreateTopics, Servers, from_example, wait_for
 from support.adapters.mongo import TIMELINES, decode_timeline
 from support.app import rebuild_timelines
 from support.entrypoints.kafka import TIMELINE_TOPICS

@@ -24,7 +24,7 @@ from conveyor_runtime.consumer import raw_body
 from conveyor_runtime.mongo import build_mongo_client
 from conveyor_runtime.outbox import OUTBOX_FIELD
 from conveyor_runtime.telemetry import build_tracer_provider
-from conveyor_runtime.testing import CreateTopics, Servers, from_example, wait_for
+from conveyor_testkit import CreateTopics, Servers, from_example, wait_for
 from support.entrypoints.kafka import TIMELINE_TOPICS
 from support.settings import SupportSettings
 from support.usecases.open_case_on_exception import system_case_id

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from conveyor_contracts.support import REFUND_EVENTS, SUPPORT_CASE_EVENTS
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from support.adapters.memory import MemoryCases, MemoryTimelines
 from support.domain.aftersales import ReturnPolicy
 from support.ports import Topics

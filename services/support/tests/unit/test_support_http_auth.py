@@ -11,8 +11,8 @@ from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.shipping import ShipmentLost
 from conveyor_runtime.problems import PROBLEM_JSON
 from conveyor_runtime.service import build_api
-from conveyor_runtime.testing import refused_bearers
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import refused_bearers
 from support.entrypoints.http import support_router
 from support.settings import SupportSettings
 from support.usecases.open_case_on_exception import open_case_on_exception

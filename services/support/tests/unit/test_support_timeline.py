@@ -16,7 +16,7 @@ from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.privacy import personal_data_field_names, personal_data_paths
 from conveyor_contracts.shipping import ShipmentExceptionRaised
 from conveyor_contracts.support import CaseOpened
-from conveyor_runtime.testing import from_example
+from conveyor_testkit import from_example
 from support.domain.timeline import Timeline, causal_order, entry_of, key_facts
 from support.entrypoints.kafka import TIMELINE_TOPICS
 from support.usecases.record_timeline_on_order_event import record_timeline_on_order_event
