@@ -21,6 +21,7 @@ from orders.settings import OrdersSettings
 from shipping.app import ShippingDeps
 from shipping.app import create_app as create_shipping
 from shipping.settings import ShippingSettings
+from support.app import SupportDeps
 from support.app import create_app as create_support
 from support.settings import SupportSettings
 
@@ -38,7 +39,7 @@ def registries() -> Iterator[CollectorRegistry]:
     create_orders(orders, OrdersDeps.on_mongo(built[0]))
     create_inventory(inventory, InventoryDeps.on_mongo(built[1]))
     create_shipping(shipping, ShippingDeps.on_mongo(built[2]))
-    create_support(support, built[3])
+    create_support(support, SupportDeps.on_mongo(built[3]))
     for infra in built:
         yield infra.metrics.registry
 

@@ -8,42 +8,113 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 
 from conveyor_contracts.topics import SUPPORT_CASES, SUPPORT_REFUNDS
+from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from conveyor_runtime.telemetry import build_tracer_provider
+from conveyor_runtime.timers import TimerPoller
+from support.adapters.memory import MemoryCases, MemoryTimelines
 from support.adapters.mongo import TIMELINES, MongoCases, MongoTimelines
 from support.domain.aftersales import ReturnPolicy
 from support.entrypoints.http import support_router
 from support.entrypoints.kafka import register_subscribers
 from support.entrypoints.metrics import count_cases_opened
 from support.entrypoints.rebuild import replay_timelines
-from support.ports import Topics
+from support.ports import CaseRepository, TimelineRepository, Topics
 from support.settings import SupportSettings
 from support.usecases.context import Support
 from support.usecases.escalate_cases_on_timer import escalate_cases_on_timer
 
+CASES = "cases"  # the collection of the orders' cases, with their outboxes and deadlines
 
-def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -> FastAPI:
-    """Build the service without connecting; connections open when the app starts."""
-    infra = infra or build_infrastructure(settings)
-    cases_collection = infra.database["cases"]
-    cases_relay = infra.outbox_relay(cases_collection)
-    count_cases_opened(infra.metrics)
-    timelines_collection = infra.database[TIMELINES]
-    # Timelines emit nothing; their relay only satisfies the shared write path and never runs.
-    timelines_relay = infra.outbox_relay(timelines_collection)
 
-    async def fire(order_id: Hashable, now: datetime) -> None:
-        await escalate_cases_on_timer(str(order_id), now, support)
+class CaseDeadlines:
+    """What the cases' timer does when a deadline passes (escalate, forget what is due), through
+    the use cases. The poller must exist before the cases' repository, which tells it every
+    deadline it writes, and the use cases are built on that repository: so ``create_app`` binds
+    them here afterwards, before the app (and the poller with it) starts."""
 
-    poller = infra.timer_poller(cases_collection, fire, sweep_seconds=settings.timer_sweep_seconds)
-    retention = timedelta(seconds=settings.personal_data_retention_seconds)
+    def __init__(self) -> None:
+        self.support: Support | None = None
+
+    async def fire(self, order_id: Hashable, now: datetime) -> None:
+        if self.support is None:
+            raise RuntimeError("a deadline fired before create_app bound the use cases")
+        await escalate_cases_on_timer(str(order_id), now, self.support)
+
+
+@dataclass(frozen=True)
+class SupportDeps:
+    """What the service is built on: the shared infrastructure, where timelines and cases are
+    kept, the relay publishing what the cases' writes leave in their outboxes, and the poller
+    firing their deadlines."""
+
+    infra: Infrastructure
+    timelines: TimelineRepository
+    cases: CaseRepository
+    relay: OutboxRelay
+    poller: TimerPoller
+    deadlines: CaseDeadlines
+
+    @classmethod
+    def on_mongo(cls, infra: Infrastructure) -> "SupportDeps":
+        """Production: one document per order in each collection, a cases document holding its
+        outbox and its next deadline."""
+        settings = _settings_of(infra)
+        cases_collection = infra.database[CASES]
+        relay = infra.outbox_relay(cases_collection)
+        timelines_collection = infra.database[TIMELINES]
+        # Timelines emit nothing; their relay only satisfies the shared write path and never runs.
+        timelines_relay = infra.outbox_relay(timelines_collection)
+        deadlines = CaseDeadlines()
+        poller = infra.timer_poller(
+            cases_collection, deadlines.fire, sweep_seconds=settings.timer_sweep_seconds
+        )
+        cases = MongoCases(
+            cases_collection, infra.locks, relay, _retention(settings), deadlines=poller.stored
+        )
+        timelines = MongoTimelines(timelines_collection, infra.locks, timelines_relay)
+        return cls(infra, timelines, cases, relay, poller, deadlines)
+
+    @classmethod
+    def in_memory(cls, infra: Infrastructure) -> "SupportDeps":
+        """Component tests: timelines and cases in dicts, the cases' outboxes drained by the same
+        relay and their deadlines fired by the same poller, which learns them from the writes."""
+        settings = _settings_of(infra)
+        store = MemoryOutboxStore()
+        relay = infra.relay(store, collection=CASES)
+        deadlines = CaseDeadlines()
+        poller = infra.timer_poller(
+            CASES, deadlines.fire, sweep_seconds=settings.timer_sweep_seconds
+        )
+        cases = MemoryCases(store, relay, deadlines=poller.stored, retention=_retention(settings))
+        return cls(infra, MemoryTimelines(), cases, relay, poller, deadlines)
+
+
+def _settings_of(infra: Infrastructure) -> SupportSettings:
+    """The settings the infrastructure was built from: support's, with its deadlines."""
+    if not isinstance(infra.settings, SupportSettings):
+        raise TypeError(f"support runs on SupportSettings, not {type(infra.settings).__name__}")
+    return infra.settings
+
+
+def _retention(settings: SupportSettings) -> timedelta:
+    return timedelta(seconds=settings.personal_data_retention_seconds)
+
+
+def create_app(settings: SupportSettings, deps: SupportDeps | None = None) -> FastAPI:
+    """Build the service without connecting; connections open when the app starts.
+
+    Without ``deps``, timelines and cases are kept in the settings' database. Component tests
+    pass ``SupportDeps.in_memory(build_memory_infrastructure(settings))``, their broker under
+    ``TestKafkaBroker``.
+    """
+    deps = deps or SupportDeps.on_mongo(build_infrastructure(settings))
+    count_cases_opened(deps.infra.metrics)
     support = Support(
-        timelines=MongoTimelines(timelines_collection, infra.locks, timelines_relay),
-        cases=MongoCases(
-            cases_collection, infra.locks, cases_relay, retention, deadlines=poller.stored
-        ),
+        timelines=deps.timelines,
+        cases=deps.cases,
         topics=Topics(
             cases=settings.topic(SUPPORT_CASES.name), refunds=settings.topic(SUPPORT_REFUNDS.name)
         ),
@@ -54,11 +125,12 @@ def create_app(settings: SupportSettings, infra: Infrastructure | None = None) -
             warehouses=settings.returns_warehouses,
             pickup_days=settings.return_pickup_days,
         ),
-        retention=retention,
+        retention=_retention(settings),
     )
-    register_subscribers(infra, support)
+    deps.deadlines.support = support
+    register_subscribers(deps.infra, support)
     return build_http_app(
-        infra, workers=[cases_relay, poller], routers=[support_router(support, settings)]
+        deps.infra, workers=[deps.relay, deps.poller], routers=[support_router(support, settings)]
     )
 
 

@@ -1,9 +1,22 @@
-"""In-memory adapters for fast tests of the use cases."""
+"""Timelines and cases in dicts: the repositories for fast tests, with the Mongo ones' contract.
 
-from collections.abc import Sequence
+Timelines emit nothing. Each cases write's messages go to the order's outbox in a
+``MemoryOutboxStore``: given a relay (the component tests' app), the repository tells it of each
+write, and the relay publishes and removes them as it does Mongo's; ``published`` keeps every
+message ever written, published or not (what the unit tests read). Given ``deadlines`` (a timer
+poller's ``stored``), each write tells them the order's next deadline, as ``MongoCases`` does.
+"""
 
-from conveyor_runtime.outbox import OutboxMessage
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import timedelta
+
+from conveyor_runtime.documents import Stored
+from conveyor_runtime.memory import MemoryOutboxStore
+from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.timers import DUE_FIELD
+from conveyor_runtime.tracing import current_trace_context
 from support.domain.cases import OrderCases
+from support.domain.privacy import next_due
 from support.domain.timeline import Timeline
 from support.ports import CasesChange, TimelineChange
 
@@ -37,15 +50,35 @@ class MemoryTimelines:
 
 
 class MemoryCases:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        store: MemoryOutboxStore | None = None,
+        relay: OutboxRelay | None = None,
+        *,
+        deadlines: Stored | None = None,
+        retention: timedelta | None = None,
+    ) -> None:
+        if deadlines is not None and retention is None:
+            raise ValueError("deadlines need the retention: the personal data's end is one")
         self.orders: dict[str, OrderCases] = {}
         self.published: list[OutboxMessage] = []
+        self.store = store if store is not None else MemoryOutboxStore()
+        self.relay = relay
+        self.deadlines = deadlines
+        self.retention = retention
+        # Per order, the trace current when its document was made (as Mongo remembers it), so
+        # what its deadlines fire belongs to the order's trace.
+        self._order_traces: dict[str, Mapping[str, str]] = {}
+
+    @property
+    def outboxes(self) -> Mapping[Hashable, list[OutboxMessage]]:
+        """Per order, its messages not published yet."""
+        return self.store.outboxes
 
     async def add(self, cases: OrderCases, messages: Sequence[OutboxMessage]) -> bool:
         if cases.order_id in self.orders:
             return False
-        self.orders[cases.order_id] = cases
-        self.published += messages
+        self._stored(cases.order_id, cases, messages)
         return True
 
     async def update(self, order_id: str, change: CasesChange) -> OrderCases | None:
@@ -53,16 +86,28 @@ class MemoryCases:
         if current is None:
             return None
         after, messages = change(current)
-        self.orders[order_id] = after
-        self.published += messages
+        self._stored(order_id, after, messages)
         return after
 
     async def upsert(self, order_id: str, change: CasesChange, new: OrderCases) -> OrderCases:
         after, messages = change(self.orders.get(order_id, new))
         if order_id in self.orders or after != new or messages:
-            self.orders[order_id] = after
-            self.published += messages
+            self._stored(order_id, after, messages)
         return after
+
+    def _stored(self, order_id: str, cases: OrderCases, messages: Sequence[OutboxMessage]) -> None:
+        # Stored, announced and scheduled with no await between: the relay cannot flush (nor the
+        # poller fire) in the middle of a write.
+        if order_id not in self.orders:
+            self._order_traces[order_id] = current_trace_context()
+        self.orders[order_id] = cases
+        self.published += messages
+        self.store.append(order_id, messages)
+        if messages and self.relay is not None:
+            self.relay.notify(order_id)  # it reads the outbox back, as after a sweep
+        if self.deadlines is not None and self.retention is not None:
+            due = next_due(cases, self.retention)
+            self.deadlines(order_id, {DUE_FIELD: due}, self._order_traces[order_id])
 
     async def get(self, order_id: str) -> OrderCases | None:
         return self.orders.get(order_id)
