@@ -12,8 +12,7 @@ from conveyor_runtime.tokens import Issuer
 
 @pytest.fixture
 async def api(inventory: InventoryComponent) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=inventory.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as client:
+    async with inventory.http_api() as client:
         yield client
 
 

@@ -6,160 +6,40 @@ it parks on dead-letter topics. (A module of its own, uniquely named: test folde
 ``__init__.py``, so every service's ``conftest`` is a module called ``conftest``.)
 """
 
-import asyncio
-import uuid
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from fastapi import FastAPI
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from pydantic import BaseModel
+from dataclasses import dataclass
+from typing import ClassVar
 
 from conveyor_contracts.checkout import OrderPlaced
-from conveyor_contracts.spec import TopicSpec
-from conveyor_contracts.topics import CHECKOUT_ORDERS, TOPICS
-from conveyor_runtime.consumer import raw_body
-from conveyor_testkit import from_example, wait_for
+from conveyor_contracts.topics import CHECKOUT_ORDERS
+from conveyor_testkit.component import ComponentHarness
+from conveyor_testkit.component import new_order_id as new_order_id
+from conveyor_testkit.component import order_event as event
 from orders.app import OrdersDeps
 from orders.settings import OrdersSettings
 
-# The registry's word on what orders reads and writes: the component tier is driven by it.
-CONSUMED = tuple(spec for spec in TOPICS if "orders" in spec.consumers)
-PRODUCED = tuple(spec for spec in TOPICS if spec.producer == "orders")
-# Hosts that never resolve: if anything did try to connect, it could not reach the shared stack.
-NOWHERE = "in-memory.invalid"
-WAIT = 5.0  # seconds a test waits for the relay: it publishes within milliseconds
 
-E = TypeVar("E", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class Received:
-    """One message as a consumer of the mesh received it."""
-
-    topic: str
-    key: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class OrdersComponent:
+@dataclass(kw_only=True)
+class OrdersComponent(ComponentHarness):
     """The running orders app and the mesh around it."""
 
+    service: ClassVar[str] = "orders"
     settings: OrdersSettings
-    app: FastAPI
     deps: OrdersDeps
-    mesh: KafkaBroker
-    received: dict[str, asyncio.Queue[Received]] = field(default_factory=dict)
-    published: list[Received] = field(default_factory=list)  # by orders, in order
-
-    async def publish(
-        self,
-        spec: TopicSpec[Any],
-        event: BaseModel | bytes,
-        *,
-        key: str,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Publish on ``spec``'s topic as its producer does; orders handles it before this
-        returns (``TestKafkaBroker`` delivers in the publisher's call)."""
-        body = event if isinstance(event, bytes) else event.model_dump_json().encode()
-        sent = {"content-type": "application/json"}
-        if isinstance(event, BaseModel):
-            sent["event-type"] = getattr(event, "event_type", type(event).__name__)
-        await self.mesh.publish(
-            body, topic=self.topic(spec), key=key.encode(), headers=sent | (headers or {})
-        )
-
-    async def next(self, spec: TopicSpec[Any], *, dead_letter: bool = False) -> Received:
-        """The next message on ``spec``'s topic (or its dead-letter topic), waiting a little."""
-        topic = self.topic(spec, dead_letter=dead_letter)
-        return await asyncio.wait_for(self.received[topic].get(), timeout=WAIT)
-
-    async def next_event(self, spec: TopicSpec[E]) -> E:
-        """The next event orders published on ``spec``, parsed with the topic's contract."""
-        return spec.adapter.validate_json((await self.next(spec)).body)
-
-    def waiting(self, spec: TopicSpec[Any], *, dead_letter: bool = False) -> int:
-        """Messages received on the topic and not taken by ``next`` yet."""
-        return self.received[self.topic(spec, dead_letter=dead_letter)].qsize()
 
     async def settled(self) -> None:
         """Wait until the relay has published every event orders' writes left in an outbox:
         after it, what a test has not received was never emitted."""
-
-        async def drained() -> bool:
-            return not await self.deps.relay.store.documents_with_pending()
-
-        await wait_for(drained, within=WAIT, interval=0.001)
-
-    def parsed(self, message: Received) -> Any:
-        """A message orders published, parsed with its topic's contract (which fails loudly
-        on anything the contract does not allow)."""
-        spec = next(spec for spec in PRODUCED if self.topic(spec) == message.topic)
-        return spec.adapter.validate_json(message.body)
-
-    def topic(self, spec: TopicSpec[Any], *, dead_letter: bool = False) -> str:
-        return self.settings.topic(spec.dead_letter if dead_letter else spec.name)
-
-    def consumed(self, spec: TopicSpec[Any], outcome: str) -> float:
-        """``conveyor_messages_consumed_total`` of orders for the topic and outcome."""
-        value = self.deps.infra.metrics.registry.get_sample_value(
-            "conveyor_messages_consumed_total",
-            {"topic": self.topic(spec), "outcome": outcome},
-        )
-        return value or 0.0
+        await self.relayed(self.deps.relay)
 
     async def place(self, order_id: str | None = None) -> OrderPlaced:
         """An order placed by the checkout and accepted by orders (both of its events taken)."""
         placed = event(OrderPlaced, order_id or new_order_id())
         await self.publish(CHECKOUT_ORDERS, placed, key=placed.order_id)
-        for spec in PRODUCED:
+        for spec in self.produced():
             await self.next(spec)  # OrderAccepted, and the status "accepted" for the checkout
         return placed
 
 
-def new_order_id() -> str:
-    return f"ord_{uuid.uuid4().hex[:12]}"
-
-
-def event(model: type[E], order_id: str, **fields: Any) -> E:
-    """A valid ``model`` event of ``order_id``: its schema's example with fresh ids and time."""
-    return from_example(model, order_id=order_id, correlation_id=order_id, **fields)
-
-
-def observe(component: OrdersComponent) -> None:
-    """Receive what orders publishes and what it parks, as the mesh's consumers would."""
-    produced = [component.topic(spec) for spec in PRODUCED]
-    topics = [*produced, *(component.topic(spec, dead_letter=True) for spec in CONSUMED)]
-    component.received = {topic: asyncio.Queue() for topic in topics}
-
-    @component.mesh.subscriber(
-        *topics,
-        group_id="component-mesh",
-        ack_policy=AckPolicy.ACK,
-        auto_offset_reset="earliest",
-        decoder=raw_body,
-    )
-    async def on_message(body: bytes, message: KafkaMessage) -> None:
-        record = message.raw_message
-        assert not isinstance(record, tuple)
-        received = Received(
-            topic=record.topic,
-            key=(record.key or b"").decode(),
-            headers={name: value.decode() for name, value in record.headers},
-            body=record.value or b"",
-        )
-        if received.topic in produced:
-            component.published.append(received)
-        await component.received[received.topic].put(received)
-
-
-def assert_keeps_its_contract(component: OrdersComponent, message: Received) -> None:
-    parsed = component.parsed(message)
-    assert message.headers["event-type"] == parsed.event_type
-    assert message.key == parsed.order_id  # the registry's key: one order's events in order
-    assert parsed.producer == "orders"
+# The registry's word on what orders reads and writes: the component tier is driven by it.
+CONSUMED = OrdersComponent.consumed_topics()
+PRODUCED = OrdersComponent.produced()

@@ -22,8 +22,7 @@ def orders_settings(orders_settings: OrdersSettings) -> OrdersSettings:
 
 @pytest.fixture
 async def api(orders: OrdersComponent) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=orders.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://orders") as client:
+    async with orders.http_api() as client:
         yield client
 
 

@@ -4,59 +4,25 @@ topics (``shipping_component``). Every message shipping publishes is parsed with
 contract when the test ends. No server is used, and no connection is even attempted.
 """
 
-import socket
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
-from faststream.kafka import KafkaBroker, TestKafkaBroker
-from shipping_component import NOWHERE, ShippingComponent, assert_keeps_its_contract, observe
+from shipping_component import ShippingComponent
 
 from conveyor_runtime.memory import build_memory_infrastructure
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit.component import no_connections as no_connections
+from conveyor_testkit.component import refuse_server_fixtures, settings_nowhere
 from shipping.app import ShippingDeps, create_app
 from shipping.settings import ShippingSettings
 
-# Fixtures that reach real servers: a component test that asks for one is refused at setup.
-SERVER_FIXTURES = frozenset(
-    {"servers", "kafka", "kafka_login", "namespace", "create_topics", "secured_kafka"}
-)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before any fixture is set up, so a server fixture never starts the stack here."""
-    used = SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
-    if used:
-        pytest.fail(f"component tests run without servers; {item.name} asks for {sorted(used)}")
-
-
-@pytest.fixture(autouse=True)
-def no_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Refuse, and remember, every name lookup and outgoing connection during the test."""
-    attempts: list[object] = []
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise ConnectionRefusedError("component tests make no connections")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    yield attempts
-    assert not attempts, f"the component test tried to connect: {attempts}"
+pytest_runtest_setup = refuse_server_fixtures
 
 
 @pytest.fixture
 def shipping_settings(token_issuer: Issuer) -> ShippingSettings:
     """Shipping with a topic prefix (so the test sees it applied), and servers nowhere."""
-    return ShippingSettings(
-        topic_prefix="component-",
-        kafka_bootstrap_servers=f"{NOWHERE}:9092",
-        mongo_url=f"mongodb://{NOWHERE}:27017/",
-        otlp_endpoint=None,
-        jwks_path=token_issuer.jwks_path,
-    )
+    return ShippingSettings(**settings_nowhere(token_issuer.jwks_path))
 
 
 @pytest.fixture
@@ -65,10 +31,6 @@ async def shipping(shipping_settings: ShippingSettings) -> AsyncIterator[Shippin
     every message it published is checked against its topic's contract."""
     deps = ShippingDeps.in_memory(build_memory_infrastructure(shipping_settings))
     app = create_app(shipping_settings, deps)
-    mesh = KafkaBroker(f"{NOWHERE}:9092")
-    component = ShippingComponent(shipping_settings, app, deps, mesh)
-    observe(component)
-    async with TestKafkaBroker(deps.infra.broker, mesh), app.router.lifespan_context(app):
+    component = ShippingComponent(settings=shipping_settings, app=app, deps=deps)
+    async with component.running():
         yield component
-    for message in component.published:
-        assert_keeps_its_contract(component, message)

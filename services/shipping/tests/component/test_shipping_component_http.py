@@ -12,8 +12,7 @@ from conveyor_runtime.tokens import Issuer
 
 @pytest.fixture
 async def api(shipping: ShippingComponent) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=shipping.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://shipping") as client:
+    async with shipping.http_api() as client:
         yield client
 
 
