@@ -1,24 +1,25 @@
-"""Returns and reshipments on in-memory adapters: a returned parcel is restocked once, its
-damaged and missing units written off; an approved reshipment is reserved once per case, in the
-order's market, or reported short (never backordered)."""
+"""Reshipments on in-memory adapters: an approved reshipment is reserved once per case, in the
+order's market, or reported short (never backordered), and its dispatch commits its own hold."""
 
-import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from inventory_testkit import TOPICS, event
+from inventory_aftersales_testkit import (
+    SKU,
+    accepted,
+    receive,
+    reservation_events,
+    shipped_order,
+    stores,
+    types,
+    world,
+)
+from inventory_testkit import event
 
-from conveyor_contracts.inventory import RESERVATION_EVENTS, StockReserved, StockRestocked
-from conveyor_contracts.orders import OrderAccepted
+from conveyor_contracts.inventory import StockReserved
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
-from conveyor_contracts.stock import STOCK_EVENTS, StockLevelChanged
 from conveyor_contracts.support import CaseOpened, ReshipmentApproved
-from conveyor_contracts.warehouse import ReturnInspected
 from conveyor_runtime.failures import PermanentError
-from inventory.adapters.memory_reservations import MemoryReservations
-from inventory.adapters.memory_stock import MemoryStock
 from inventory.domain.allocation import Allocation
 from inventory.domain.reservation import ReservationStatus, market_of, reshipment_key
 from inventory.domain.stock import StockLevel
@@ -26,204 +27,16 @@ from inventory.domain.warehouses import DEFAULT_WAREHOUSES
 from inventory.usecases.commit_stock_on_shipment_dispatched import (
     commit_stock_on_shipment_dispatched,
 )
-from inventory.usecases.context import Inventory, Policy
 from inventory.usecases.emit import reservation_id_for, reservation_id_for_case
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
 from inventory.usecases.reserve_stock_on_reshipment_approved import (
     reserve_stock_on_reshipment_approved,
 )
-from inventory.usecases.restock_on_return_inspected import restock_on_return_inspected
-
-SKU, CAP = "TEE-BLK-M", "CAP-RED-L"
-START = datetime(2026, 3, 14, 23, 0, tzinfo=UTC)
-
-
-def world(policy: Policy | None = None) -> Inventory:
-    return Inventory(
-        MemoryStock(),
-        MemoryReservations(),
-        TOPICS,
-        policy or Policy(DEFAULT_WAREHOUSES, unfillable="backorder"),
-        lambda: START,
-    )
-
-
-def stores(inventory: Inventory) -> tuple[MemoryStock, MemoryReservations]:
-    assert isinstance(inventory.stock, MemoryStock)
-    assert isinstance(inventory.reservations, MemoryReservations)
-    return inventory.stock, inventory.reservations
-
-
-async def receive(inventory: Inventory, warehouse_id: str, sku: str, units: int) -> None:
-    await inventory.stock.receive(warehouse_id, sku, units, f"rcpt-{uuid.uuid4().hex}")
-
-
-def accepted(order_id: str, market: str = "US", **quantities: int) -> OrderAccepted:
-    currency = {"US": "USD", "CA": "CAD", "GB": "GBP"}[market]
-    lines = [
-        {"sku": sku, "quantity": q, "unit_price": {"amount_minor": 999, "currency": currency}}
-        for sku, q in (quantities or {SKU: 1}).items()
-    ]
-    if market == "US":
-        return event(OrderAccepted, order_id, lines=lines)
-    assert market == "CA"
-    toronto = {
-        "address_lines": ["1 Yonge Street"],
-        "city": "Toronto",
-        "country": "CA",
-        "postal_code": "M5E 1W7",
-        "region": "ON",
-    }
-    return event(
-        OrderAccepted, order_id, lines=lines, market=market, currency=currency, ship_to=toronto
-    )
-
-
-def inspected(order_id: str, *lines: tuple[str, int, str], **fields: Any) -> ReturnInspected:
-    return event(
-        ReturnInspected,
-        order_id,
-        lines=[{"sku": sku, "quantity": q, "condition": c} for sku, q, c in lines],
-        **fields,
-    )
 
 
 def reshipment(order_id: str, case_id: str, **quantities: int) -> ReshipmentApproved:
     lines = [{"sku": sku, "quantity": q} for sku, q in (quantities or {SKU: 1}).items()]
     return event(ReshipmentApproved, order_id, case_id=case_id, lines=lines)
-
-
-def reservation_events(reservations: MemoryReservations, key: str) -> list[Any]:
-    return [RESERVATION_EVENTS.validate_json(m.payload) for m in reservations.outboxes.get(key, [])]
-
-
-def types(reservations: MemoryReservations, key: str) -> list[str]:
-    return [e.event_type for e in reservation_events(reservations, key)]
-
-
-async def shipped_order(inventory: Inventory, order_id: str, **quantities: int) -> None:
-    """An order reserved in WH-US-NJ1 and picked up by the carrier."""
-    for sku, q in (quantities or {SKU: 1}).items():
-        await receive(inventory, "WH-US-NJ1", sku, q)
-    await reserve_stock_on_order_accepted(accepted(order_id, **quantities), inventory)
-    dispatched = event(
-        ShipmentDispatched,
-        order_id,
-        reservation_id=reservation_id_for(order_id),
-        warehouse_id="WH-US-NJ1",
-        lines=[{"sku": sku, "quantity": q} for sku, q in (quantities or {SKU: 1}).items()],
-    )
-    await commit_stock_on_shipment_dispatched(dispatched, inventory)
-
-
-# Returns
-
-
-async def test_an_inspected_return_restocks_resellable_units_and_writes_off_the_rest() -> None:
-    inventory = world()
-    stock, reservations = stores(inventory)
-    await shipped_order(inventory, "ord_return_1", **{SKU: 3, CAP: 1})
-    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=0, reserved=0)
-    returned = inspected(
-        "ord_return_1",
-        (SKU, 2, "resellable"),
-        (SKU, 1, "damaged"),
-        (CAP, 1, "missing"),
-        warehouse_id="WH-US-CA1",
-    )
-    await restock_on_return_inspected(returned, inventory)
-
-    # Back on the shelf of the warehouse that inspected it; nothing comes back of the rest.
-    assert (await stock.levels(SKU))["WH-US-CA1"] == StockLevel(on_hand=2, reserved=0)
-    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=0, reserved=0)
-    assert "WH-US-CA1" not in await stock.levels(CAP)
-    restocked = reservation_events(reservations, "ord_return_1")[-1]
-    assert isinstance(restocked, StockRestocked)
-    assert restocked.causation_id == returned.event_id
-    assert (restocked.shipment_id, restocked.rma_id, restocked.warehouse_id) == (
-        returned.shipment_id,
-        returned.rma_id,
-        "WH-US-CA1",
-    )
-    assert [(s.sku, s.quantity) for s in restocked.restocked] == [(SKU, 2)]
-    assert [(s.sku, s.quantity) for s in restocked.written_off] == [(CAP, 1), (SKU, 1)]
-    level = STOCK_EVENTS.validate_json(stock.outbox[-1].payload)
-    assert isinstance(level, StockLevelChanged)
-    assert (level.cause, level.warehouse_id, level.on_hand) == ("restocked", "WH-US-CA1", 2)
-
-
-async def test_a_redelivered_or_repeated_inspection_restocks_the_parcel_once() -> None:
-    inventory = world()
-    stock, reservations = stores(inventory)
-    await shipped_order(inventory, "ord_return_2", **{SKU: 2})
-    returned = inspected("ord_return_2", (SKU, 2, "resellable"))
-    await restock_on_return_inspected(returned, inventory)
-    stock_events = len(stock.outbox)
-    await restock_on_return_inspected(returned, inventory)
-    # The warehouse reporting the same parcel again, as a new event: still once per parcel.
-    again = returned.model_copy(update={"event_id": uuid.uuid4()})
-    await restock_on_return_inspected(again, inventory)
-
-    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=2, reserved=0)
-    assert types(reservations, "ord_return_2").count("StockRestocked") == 1
-    assert len(stock.outbox) == stock_events
-
-
-async def test_a_return_that_died_before_it_was_marked_is_finished_by_its_redelivery() -> None:
-    inventory = world()
-    stock, reservations = stores(inventory)
-    await shipped_order(inventory, "ord_return_3", **{SKU: 1})
-    returned = inspected("ord_return_3", (SKU, 1, "resellable"))
-    # The stock move landed, the process died before the parcel was marked on the order.
-    emit = inventory.stock_events(returned, "restocked")
-    await stock.receive("WH-US-NJ1", SKU, 1, f"return|{returned.shipment_id}", emit)
-    await restock_on_return_inspected(returned, inventory)
-
-    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=1, reserved=0)
-    assert types(reservations, "ord_return_3").count("StockRestocked") == 1
-
-
-async def test_a_parcel_entirely_written_off_changes_no_stock_and_is_reported() -> None:
-    inventory = world()
-    stock, reservations = stores(inventory)
-    await shipped_order(inventory, "ord_return_4", **{SKU: 1})
-    before = len(stock.outbox)
-    await restock_on_return_inspected(inspected("ord_return_4", (SKU, 1, "damaged")), inventory)
-
-    assert (await stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=0, reserved=0)
-    assert len(stock.outbox) == before
-    restocked = reservation_events(reservations, "ord_return_4")[-1]
-    assert isinstance(restocked, StockRestocked)
-    assert restocked.restocked == ()
-    assert [(s.sku, s.quantity) for s in restocked.written_off] == [(SKU, 1)]
-
-
-async def test_a_restock_fills_a_backorder_it_now_covers() -> None:
-    inventory = world()
-    _, reservations = stores(inventory)
-    await shipped_order(inventory, "ord_return_5", **{SKU: 2})
-    await reserve_stock_on_order_accepted(accepted("ord_waiting_5", **{SKU: 2}), inventory)
-    assert types(reservations, "ord_waiting_5") == ["StockBackordered"]
-    returned = inspected("ord_return_5", (SKU, 2, "resellable"))
-    await restock_on_return_inspected(returned, inventory)
-    await restock_on_return_inspected(returned, inventory)
-
-    assert types(reservations, "ord_waiting_5") == ["StockBackordered", "StockReserved"]
-    reserved = reservation_events(reservations, "ord_waiting_5")[-1]
-    assert reserved.causation_id == returned.event_id
-    assert (await inventory.stock.levels(SKU))["WH-US-NJ1"] == StockLevel(on_hand=2, reserved=2)
-
-
-async def test_a_return_of_an_order_inventory_never_reserved_is_refused() -> None:
-    inventory = world()
-    with pytest.raises(PermanentError):
-        await restock_on_return_inspected(
-            inspected("ord_unknown_6", (SKU, 1, "resellable")), inventory
-        )
-    assert await inventory.stock.levels(SKU) == {}
-
-
-# Reshipments
 
 
 async def test_a_reshipment_is_reserved_as_a_new_reservation_with_its_case() -> None:
