@@ -95,6 +95,10 @@ class TimerPoller:
         self._order_traces[key] = order_trace
         self._rescheduled.set()
 
+    def due(self, key: Hashable) -> datetime | None:
+        """When this poller will fire ``key``'s deadline; None when it knows of none."""
+        return self._due.get(key)
+
     async def sweep(self) -> int:
         """Learn every pending deadline of the collection; how many there are."""
         if self.collection is None:

@@ -1,6 +1,5 @@
 """The orders API of the running app, over ASGI, with tokens signed by the session's issuer."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,6 +9,7 @@ from orders_component import OrdersComponent, event, new_order_id
 from conveyor_contracts.inventory import StockReserved
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, ORDER_STATUS
 from conveyor_runtime.tokens import Issuer
+from conveyor_testkit import wait_for
 from orders.settings import OrdersSettings
 
 STUCK_AFTER = 0.05  # seconds an accepted order may wait here before it counts as stuck
@@ -52,10 +52,15 @@ async def test_an_order_waiting_past_its_allowance_is_listed_as_stuck(
     moved_on = await orders.place()
     reserved = event(StockReserved, moved_on.order_id, case_id=None)
     await orders.publish(INVENTORY_RESERVATIONS, reserved, key=moved_on.order_id)
-    await asyncio.sleep(2 * STUCK_AFTER)
+    operator = token_issuer.bearer("operator", "opr_1")
 
-    response = await api.get("/stuck-orders", headers=token_issuer.bearer("operator", "opr_1"))
+    async def listed() -> httpx.Response | None:  # once the waiting one is past its allowance
+        response = await api.get("/stuck-orders", headers=operator)
+        return response if response.status_code != 200 or response.json()["orders"] else None
 
+    response = await wait_for(listed, within=5, interval=0.05)
+
+    assert isinstance(response, httpx.Response)
     assert response.status_code == 200
     stuck = response.json()["orders"]
     assert [(item["order_id"], item["status"]) for item in stuck] == [
