@@ -23,8 +23,8 @@ from pydantic import BaseModel, TypeAdapter
 
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import raw_body, subscribe
-from conveyor_runtime.kafka_admin import ensure_topics
 from conveyor_runtime.kafka_auth import KafkaCredentials
+from conveyor_runtime.kafka_topics import ensure_topics
 from conveyor_runtime.metrics import MessagingMetrics
 from conveyor_runtime.mongo import build_mongo_client
 

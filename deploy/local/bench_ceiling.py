@@ -17,9 +17,9 @@ from typing import Any
 
 import stack
 
-from conveyor_runtime.kafka_admin import delete_topics_with_prefix, ensure_topics
 from conveyor_runtime.kafka_auth import KafkaCredentials
 from conveyor_runtime.kafka_secrets import client_properties
+from conveyor_runtime.kafka_topics import delete_topics_with_prefix, ensure_topics
 
 TOOLS = stack.CACHE / "kafka" / "tools"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"  # as the pom pins

@@ -22,8 +22,8 @@ from bench_usage import process_usage, profiled, server_pids
 from mesh import running_mesh
 from pymongo import AsyncMongoClient
 
-from conveyor_runtime.kafka_admin import delete_topics_with_prefix
 from conveyor_runtime.kafka_auth import KafkaCredentials
+from conveyor_runtime.kafka_topics import delete_topics_with_prefix
 from conveyor_simulators.catalogue import HOT_SKUS
 from conveyor_simulators.checkout import CheckoutSettings
 

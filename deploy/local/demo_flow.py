@@ -25,13 +25,8 @@ from conveyor_contracts.topics import (
     TOPICS,
 )
 from conveyor_runtime.kafka_acl import registry_acls
-from conveyor_runtime.kafka_admin import (
-    delete_acls,
-    delete_topics_with_prefix,
-    ensure_acls,
-    ensure_topics,
-    registry_topics,
-)
+from conveyor_runtime.kafka_acl_admin import delete_acls, ensure_acls
+from conveyor_runtime.kafka_topics import delete_topics_with_prefix, ensure_topics, registry_topics
 from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import tracer_provider

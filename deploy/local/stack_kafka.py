@@ -17,8 +17,8 @@ from stack_kafka_build import KafkaBuild
 from stack_kafka_credentials import ensure_kafka_credentials
 from stack_settings import HERE, Settings, StackError
 
-from conveyor_runtime import kafka_admin
 from conveyor_runtime.kafka_acl import BROKER
+from conveyor_runtime.kafka_cluster import KafkaNotReadyError, wait_for_kafka
 from conveyor_runtime.kafka_secrets import broker_security, format_user
 
 
@@ -169,13 +169,13 @@ class Kafka(KafkaBuild):
         try:
             # timeout 0: a single attempt, the caller owns the deadline
             asyncio.run(
-                kafka_admin.wait_for_kafka(
+                wait_for_kafka(
                     f"{self.settings.host}:{self.port}",
                     timeout=0,
                     credentials=self.settings.kafka_admin(),
                 )
             )
-        except kafka_admin.KafkaNotReadyError as error:
+        except KafkaNotReadyError as error:
             return str(error)
         return None
 

@@ -5,9 +5,9 @@ import json
 
 from stack_settings import Settings
 
-from conveyor_runtime import kafka_admin
 from conveyor_runtime.kafka_acl import ADMIN, BROKER, registry_actors
 from conveyor_runtime.kafka_secrets import with_new_passwords
+from conveyor_runtime.kafka_topics import registry_specs
 
 
 def ensure_kafka_credentials(settings: Settings) -> list[str]:
@@ -20,7 +20,7 @@ def ensure_kafka_credentials(settings: Settings) -> list[str]:
     ``provision_kafka`` creates its user on the running cluster.
     """
     path = settings.kafka_credentials_file
-    wanted = [ADMIN, BROKER, *registry_actors(kafka_admin.registry_specs())]
+    wanted = [ADMIN, BROKER, *registry_actors(registry_specs())]
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     if missing := [name for name in wanted if name not in known]:
         known = with_new_passwords(known, missing)

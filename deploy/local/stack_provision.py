@@ -12,8 +12,10 @@ from stack_kafka_credentials import ensure_kafka_credentials
 from stack_output import report
 from stack_settings import PROBE_INTERVAL, Settings, StackError
 
-from conveyor_runtime import kafka_admin, kafka_users
+from conveyor_runtime import kafka_users
+from conveyor_runtime.kafka_acl_admin import reconcile_acls
 from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
+from conveyor_runtime.kafka_topics import ensure_topics, registry_specs, registry_topics
 
 
 def wait_for_brokers(settings: Settings) -> None:
@@ -79,23 +81,21 @@ def create_registry_topics(bootstrap: str, admin: KafkaCredentials | None = None
     """Create every topic of the contracts' registry and its dead-letter topic (auto-create is
     off, so nothing else will)."""
     try:
-        topics = kafka_admin.registry_topics()
+        topics = registry_topics()
     except ModuleNotFoundError as error:
         if error.name != "conveyor_contracts.topics":
             raise
         # Only while the registry module is being written: the servers are of use without it.
         report("topics", "WARNING: conveyor_contracts.topics does not exist yet, none created")
         return
-    asyncio.run(kafka_admin.ensure_topics(bootstrap, topics, credentials=admin))
+    asyncio.run(ensure_topics(bootstrap, topics, credentials=admin))
     report("topics", f"{len(topics)} present (the registry's topics and their .dlq companions)")
 
 
 def apply_registry_acls(settings: Settings) -> None:
-    """The registry's ACLs, and none it no longer derives (``kafka_admin.reconcile_acls``)."""
+    """The registry's ACLs, and none it no longer derives (``reconcile_acls``)."""
     bootstrap, admin = settings.kafka_bootstrap(), settings.kafka_admin()
-    count, stale = asyncio.run(
-        kafka_admin.reconcile_acls(bootstrap, kafka_admin.registry_specs(), credentials=admin)
-    )
+    count, stale = asyncio.run(reconcile_acls(bootstrap, registry_specs(), credentials=admin))
     for acl in sorted(stale):
         report("acls", f"deleted {acl} (no longer derived from the registry)")
     report("acls", f"{count} present (from the registry), SASL/SCRAM-SHA-512 on")

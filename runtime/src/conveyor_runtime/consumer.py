@@ -50,9 +50,6 @@ from pydantic import TypeAdapter
 
 from conveyor_runtime.consumer_config import BatchPolicy, Record, RetryPolicy, Route
 from conveyor_runtime.message_handler import MessageHandler
-
-# Re-exported (``X as X``): services/support reads the handled record's headers from here.
-from conveyor_runtime.message_handler import handled_record as handled_record
 from conveyor_runtime.metrics import MessagingMetrics
 
 log = logging.getLogger(__name__)

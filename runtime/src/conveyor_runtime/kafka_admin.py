@@ -16,30 +16,14 @@ from pydantic import SecretStr
 
 from conveyor_runtime import kafka_users
 from conveyor_runtime.kafka_acl import ADMIN
-from conveyor_runtime.kafka_acl_admin import delete_acls, ensure_acls, reconcile_acls
+from conveyor_runtime.kafka_acl_admin import reconcile_acls
 from conveyor_runtime.kafka_auth import KafkaCredentials
-from conveyor_runtime.kafka_cluster import KafkaNotReadyError, wait_for_kafka
+from conveyor_runtime.kafka_cluster import wait_for_kafka
 from conveyor_runtime.kafka_topics import (
-    delete_topics_with_prefix,
     ensure_topics,
     registry_specs,
     registry_topics,
 )
-
-# Importable from here as before this module was split, for the callers that still import them
-# from it (deploy/local's stack, benches and demo, and conveyor_testkit).
-__all__ = [
-    "KafkaNotReadyError",
-    "delete_acls",
-    "delete_topics_with_prefix",
-    "ensure_acls",
-    "ensure_topics",
-    "main",
-    "reconcile_acls",
-    "registry_specs",
-    "registry_topics",
-    "wait_for_kafka",
-]
 
 
 async def _provision(bootstrap: str, kafka_wait: float, passwords: dict[str, str]) -> None:

@@ -19,7 +19,7 @@ from conveyor_contracts.topics import (
     SUPPORT_REFUNDS,
     WAREHOUSE_RETURNS,
 )
-from conveyor_runtime.consumer import handled_record
+from conveyor_runtime.message_handler import handled_record
 from conveyor_runtime.service import Infrastructure
 from support.usecases.context import Support
 from support.usecases.forget_personal_data import forget_personal_data_on_erasure_request
