@@ -4,16 +4,16 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from conveyor_contracts.topics import ORDER_LIFECYCLE, ORDER_STATUS
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxRelay
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from orders.adapters.memory_orders import MemoryOrders
 from orders.adapters.mongo_orders import MongoOrders
+from orders.adapters.wire import order_outlet
 from orders.entrypoints.gauges import OrderGauges
 from orders.entrypoints.http import orders_router
 from orders.entrypoints.kafka import register_subscribers
-from orders.ports import OrderRepository, Topics
+from orders.ports import OrderRepository
 from orders.settings import OrdersSettings
 
 COLLECTION = "orders"
@@ -33,14 +33,16 @@ class OrdersDeps:
         """Production: one document per order, its outbox inside it."""
         collection = infra.database[COLLECTION]
         relay = infra.outbox_relay(collection)
-        return cls(infra, MongoOrders(collection, infra.locks, relay), relay)
+        outlet = order_outlet(infra.settings.topic_prefix)
+        return cls(infra, MongoOrders(collection, infra.locks, relay, outlet), relay)
 
     @classmethod
     def in_memory(cls, infra: Infrastructure) -> "OrdersDeps":
         """Component tests: orders in a dict, their outboxes drained by the same relay."""
         store = MemoryOutboxStore()
         relay = infra.relay(store, collection=COLLECTION)
-        return cls(infra, MemoryOrders(store, relay), relay)
+        outlet = order_outlet(infra.settings.topic_prefix)
+        return cls(infra, MemoryOrders(store, relay, outlet), relay)
 
 
 def create_app(settings: OrdersSettings, deps: OrdersDeps | None = None) -> FastAPI:
@@ -51,11 +53,7 @@ def create_app(settings: OrdersSettings, deps: OrdersDeps | None = None) -> Fast
     ``TestKafkaBroker``.
     """
     deps = deps or OrdersDeps.on_mongo(build_infrastructure(settings))
-    topics = Topics(
-        order_lifecycle=settings.topic(ORDER_LIFECYCLE.name),
-        order_status=settings.topic(ORDER_STATUS.name),
-    )
-    register_subscribers(deps.infra, deps.orders, topics)
+    register_subscribers(deps.infra, deps.orders)
     allowances = settings.stuck_allowances()
     gauges = OrderGauges(
         deps.orders,

@@ -1,24 +1,26 @@
 """What the orders use cases need from the outside world, as Protocols."""
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause, DomainChange
+from orders.domain.events import OrderEvent
 from orders.domain.order import Order, OrderStatus
 
-# A change to one order: the new order and the events it emits (both possibly unchanged/empty).
-Change = Callable[[Order], tuple[Order, list[OutboxMessage]]]
+# A change to one order: the new order and the domain events it emits (possibly none).
+Change = DomainChange[Order, OrderEvent]
 
 
 class OrderRepository(Protocol):
-    async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:
-        """Store a new order and the events it emits atomically; False if the id exists."""
+    async def add(self, order: Order, events: Sequence[OrderEvent], cause: Cause) -> bool:
+        """Store a new order and the events ``cause`` made it emit, atomically; False if the
+        id exists."""
         ...
 
-    async def update(self, order_id: str, change: Change) -> Order | None:
-        """Apply ``change`` atomically with its events; None when there is no such order."""
+    async def update(self, order_id: str, change: Change, cause: Cause) -> Order | None:
+        """Apply ``change``, made by ``cause``, atomically with its events; None when there is
+        no such order."""
         ...
 
     async def get(self, order_id: str) -> Order | None: ...
@@ -33,11 +35,3 @@ class OrderRepository(Protocol):
         """Orders whose status is a key of ``deadlines`` and was reached before its value,
         longest waiting first, at most ``limit``."""
         ...
-
-
-@dataclass(frozen=True)
-class Topics:
-    """The topics this service publishes to, as resolved for its deployment (prefix included)."""
-
-    order_lifecycle: str
-    order_status: str

@@ -1,13 +1,20 @@
 """Builders of valid contract events for the orders tests (from the contracts' own examples)."""
 
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
+from conveyor_contracts.topics import ORDER_LIFECYCLE, ORDER_STATUS
 from conveyor_testkit import from_example
-from orders.ports import Topics
 
-TOPICS = Topics(order_lifecycle="orders.lifecycle.v1", order_status="orders.status.v1")
+
+class _Topics(NamedTuple):
+    order_lifecycle: str
+    order_status: str
+
+
+# Where the use cases' events go with no deployment prefix (the repositories' default outlet).
+TOPICS = _Topics(ORDER_LIFECYCLE.name, ORDER_STATUS.name)
 
 E = TypeVar("E", bound=BaseModel)
 

@@ -192,11 +192,11 @@ def with_redeliveries(draw: st.DrawFn, arrival: list[Fact]) -> list[Fact]:
 
 async def apply(orders: MemoryOrders, fact: Fact) -> None:
     if fact.stream == "reservations":
-        await progress_order_on_reservation(fact.event, orders, TOPICS)  # type: ignore[arg-type]
+        await progress_order_on_reservation(fact.event, orders)  # type: ignore[arg-type]
     elif fact.stream == "shipments":
-        await progress_order_on_shipment(fact.event, orders, TOPICS)  # type: ignore[arg-type]
+        await progress_order_on_shipment(fact.event, orders)  # type: ignore[arg-type]
     else:
-        await progress_order_on_after_sales(fact.event, orders, TOPICS)  # type: ignore[arg-type]
+        await progress_order_on_after_sales(fact.event, orders)  # type: ignore[arg-type]
 
 
 def told(orders: MemoryOrders) -> list[str]:
@@ -223,7 +223,7 @@ async def replay(facts: list[Fact], arrival: list[Fact], *, kafka_order: bool) -
     placed = event(OrderPlaced, ORDER, occurred_at=START.isoformat())
     in_time_order, as_arrived = MemoryOrders(), MemoryOrders()
     for orders in (in_time_order, as_arrived):
-        await accept_order_on_order_placed(placed, orders, TOPICS)
+        await accept_order_on_order_placed(placed, orders)
     for fact in sorted(facts, key=lambda f: f.event.occurred_at):  # type: ignore[attr-defined]
         await apply(in_time_order, fact)
     status = OrderStatus.ACCEPTED

@@ -39,7 +39,7 @@ def emitted(orders: MemoryOrders, order_id: str) -> list[tuple[str, Any]]:
 
 async def placed_and_accepted(orders: MemoryOrders, order_id: str) -> OrderPlaced:
     placed = event(OrderPlaced, order_id)
-    await accept_order_on_order_placed(placed, orders, TOPICS)
+    await accept_order_on_order_placed(placed, orders)
     return placed
 
 
@@ -58,7 +58,7 @@ async def test_an_invalid_order_is_rejected_with_its_reasons() -> None:
     orders = MemoryOrders()
     bad = event(OrderPlaced, "ord_uc_2").model_dump(mode="json")
     bad["order_total"]["amount_minor"] += 1
-    await accept_order_on_order_placed(OrderPlaced.model_validate(bad), orders, TOPICS)
+    await accept_order_on_order_placed(OrderPlaced.model_validate(bad), orders)
     (rejected_kind, rejected), (_, status) = emitted(orders, "ord_uc_2")
     assert rejected_kind == "OrderRejected"
     assert [reason.code for reason in rejected.reasons] == ["total_mismatch"]
@@ -69,11 +69,11 @@ async def test_an_invalid_order_is_rejected_with_its_reasons() -> None:
 async def test_a_redelivered_order_changes_nothing_and_a_reused_id_is_rejected() -> None:
     orders = MemoryOrders()
     placed = await placed_and_accepted(orders, "ord_uc_3")
-    await accept_order_on_order_placed(placed, orders, TOPICS)
+    await accept_order_on_order_placed(placed, orders)
     assert len(emitted(orders, "ord_uc_3")) == 2
 
     other = event(OrderPlaced, "ord_uc_3", live_stream_id="live_other")
-    await accept_order_on_order_placed(other, orders, TOPICS)
+    await accept_order_on_order_placed(other, orders)
     kind, rejected = emitted(orders, "ord_uc_3")[-1]
     assert kind == "OrderRejected"
     assert rejected.reasons[0].code == "duplicate_order_id"
@@ -93,9 +93,9 @@ async def test_an_order_moves_to_delivered_and_every_fact_applies_once() -> None
     for fact in facts:
         for _ in range(2):  # every event delivered twice
             if isinstance(fact, StockReserved):
-                await progress_order_on_reservation(fact, orders, TOPICS)
+                await progress_order_on_reservation(fact, orders)
             else:
-                await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+                await progress_order_on_shipment(fact, orders)  # type: ignore[arg-type]
     order = orders.orders["ord_uc_4"]
     assert order.status is OrderStatus.DELIVERED
     statuses = [e.status for kind, e in emitted(orders, "ord_uc_4") if kind == "OrderStatusChanged"]
@@ -112,7 +112,7 @@ async def test_an_order_moves_to_delivered_and_every_fact_applies_once() -> None
 async def test_a_shortage_rejects_the_order() -> None:
     orders = MemoryOrders()
     await placed_and_accepted(orders, "ord_uc_5")
-    await progress_order_on_reservation(event(StockShortage, "ord_uc_5"), orders, TOPICS)
+    await progress_order_on_reservation(event(StockShortage, "ord_uc_5"), orders)
     assert orders.orders["ord_uc_5"].status is OrderStatus.REJECTED
     assert emitted(orders, "ord_uc_5")[-1][1].status == "rejected"
 
@@ -121,19 +121,17 @@ async def test_cancellation_before_pickup_cancels_and_after_pickup_is_refused() 
     orders = MemoryOrders()
     await placed_and_accepted(orders, "ord_uc_6")
     await cancel_order_on_cancellation_requested(
-        event(OrderCancellationRequested, "ord_uc_6"), orders, TOPICS
+        event(OrderCancellationRequested, "ord_uc_6"), orders
     )
     kinds = [kind for kind, _ in emitted(orders, "ord_uc_6")]
     assert kinds[-2:] == ["OrderCancelled", "OrderStatusChanged"]
     assert orders.orders["ord_uc_6"].status is OrderStatus.CANCELLED
 
     await placed_and_accepted(orders, "ord_uc_7")
-    await progress_order_on_reservation(
-        event(StockReserved, "ord_uc_7", case_id=None), orders, TOPICS
-    )
-    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_7"), orders, TOPICS)
+    await progress_order_on_reservation(event(StockReserved, "ord_uc_7", case_id=None), orders)
+    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_7"), orders)
     await cancel_order_on_cancellation_requested(
-        event(OrderCancellationRequested, "ord_uc_7"), orders, TOPICS
+        event(OrderCancellationRequested, "ord_uc_7"), orders
     )
     kind, refused = emitted(orders, "ord_uc_7")[-1]
     assert (kind, refused.reason) == ("OrderCancellationRefused", "already_shipped")
@@ -150,9 +148,9 @@ async def test_after_sales_a_return_then_a_refund_move_the_order_on_once_each() 
     ):
         for _ in range(2):
             if isinstance(fact, ShipmentDelivered):
-                await progress_order_on_shipment(fact, orders, TOPICS)
+                await progress_order_on_shipment(fact, orders)
             else:
-                await progress_order_on_after_sales(fact, orders, TOPICS)
+                await progress_order_on_after_sales(fact, orders)
     statuses = [
         e.status for kind, e in emitted(orders, "ord_uc_20") if kind == "OrderStatusChanged"
     ]
@@ -181,9 +179,9 @@ async def test_a_reshipment_after_a_lost_parcel_delivers_the_order() -> None:
     ]
     for fact in first + again:
         if isinstance(fact, StockReserved):
-            await progress_order_on_reservation(fact, orders, TOPICS)
+            await progress_order_on_reservation(fact, orders)
         else:
-            await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+            await progress_order_on_shipment(fact, orders)  # type: ignore[arg-type]
         if fact is first[-1]:
             assert orders.orders["ord_uc_21"].status is OrderStatus.LOST
     assert orders.orders["ord_uc_21"].status is OrderStatus.DELIVERED
@@ -193,20 +191,18 @@ async def test_a_cancellation_asked_through_support_after_delivery_is_refused() 
     orders = MemoryOrders()
     await delivered(orders, "ord_uc_22")
     await cancel_order_on_cancellation_requested(
-        event(CaseCancellationRequested, "ord_uc_22"), orders, TOPICS
+        event(CaseCancellationRequested, "ord_uc_22"), orders
     )
     assert emitted(orders, "ord_uc_22")[-1][1].reason == "already_delivered"
 
 
 async def delivered(orders: MemoryOrders, order_id: str) -> None:
     await placed_and_accepted(orders, order_id)
-    await progress_order_on_reservation(
-        event(StockReserved, order_id, case_id=None), orders, TOPICS
-    )
+    await progress_order_on_reservation(event(StockReserved, order_id, case_id=None), orders)
     for kind in (ShipmentBooked, ShipmentDispatched):
-        await progress_order_on_shipment(event(kind, order_id), orders, TOPICS)  # type: ignore[arg-type]
+        await progress_order_on_shipment(event(kind, order_id), orders)  # type: ignore[arg-type]
     await progress_order_on_shipment(
-        event(ShipmentDelivered, order_id, direction="outbound"), orders, TOPICS
+        event(ShipmentDelivered, order_id, direction="outbound"), orders
     )
     assert orders.orders[order_id].status is OrderStatus.DELIVERED
 
@@ -214,22 +210,20 @@ async def delivered(orders: MemoryOrders, order_id: str) -> None:
 async def test_a_return_pickup_nobody_takes_does_not_cancel_a_delivered_order() -> None:
     orders = MemoryOrders()
     await delivered(orders, "ord_uc_23")
-    await progress_order_on_shipment(event(ShipmentBookingFailed, "ord_uc_23"), orders, TOPICS)
+    await progress_order_on_shipment(event(ShipmentBookingFailed, "ord_uc_23"), orders)
     assert orders.orders["ord_uc_23"].status is OrderStatus.DELIVERED
     assert "OrderCancelled" not in [kind for kind, _ in emitted(orders, "ord_uc_23")]
 
 
 async def lost(orders: MemoryOrders, order_id: str) -> None:
     await placed_and_accepted(orders, order_id)
-    await progress_order_on_reservation(
-        event(StockReserved, order_id, case_id=None), orders, TOPICS
-    )
+    await progress_order_on_reservation(event(StockReserved, order_id, case_id=None), orders)
     for fact in (
         event(ShipmentBooked, order_id),
         event(ShipmentDispatched, order_id),
         event(ShipmentLost, order_id, direction="outbound"),
     ):
-        await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+        await progress_order_on_shipment(fact, orders)  # type: ignore[arg-type]
     assert orders.orders[order_id].status is OrderStatus.LOST
 
 
@@ -240,7 +234,7 @@ async def test_a_reshipment_inventory_cannot_cover_leaves_the_order_where_it_is(
     for order_id, status in (("ord_uc_24", OrderStatus.LOST), ("ord_uc_25", OrderStatus.DELIVERED)):
         told = len(emitted(orders, order_id))
         # The reshipment support approved: inventory finds no stock for it.
-        await progress_order_on_reservation(event(StockShortage, order_id), orders, TOPICS)
+        await progress_order_on_reservation(event(StockShortage, order_id), orders)
         assert orders.orders[order_id].status is status
         assert len(emitted(orders, order_id)) == told  # the buyer is not told "rejected"
 
@@ -248,8 +242,8 @@ async def test_a_reshipment_inventory_cannot_cover_leaves_the_order_where_it_is(
 async def test_a_shortage_of_a_backordered_order_still_rejects_it() -> None:
     orders = MemoryOrders()
     await placed_and_accepted(orders, "ord_uc_26")
-    await progress_order_on_reservation(event(StockBackordered, "ord_uc_26"), orders, TOPICS)
-    await progress_order_on_reservation(event(StockShortage, "ord_uc_26"), orders, TOPICS)
+    await progress_order_on_reservation(event(StockBackordered, "ord_uc_26"), orders)
+    await progress_order_on_reservation(event(StockShortage, "ord_uc_26"), orders)
     assert orders.orders["ord_uc_26"].status is OrderStatus.REJECTED
 
 
@@ -258,17 +252,15 @@ async def test_a_cancellation_that_raced_the_pickup_tells_the_buyer_the_parcel_i
 ):
     orders = MemoryOrders()
     await placed_and_accepted(orders, "ord_uc_27")
-    await progress_order_on_reservation(
-        event(StockReserved, "ord_uc_27", case_id=None), orders, TOPICS
-    )
+    await progress_order_on_reservation(event(StockReserved, "ord_uc_27", case_id=None), orders)
     for fact in (event(ShipmentBooked, "ord_uc_27"), event(ShipmentConfirmed, "ord_uc_27")):
-        await progress_order_on_shipment(fact, orders, TOPICS)  # type: ignore[arg-type]
+        await progress_order_on_shipment(fact, orders)  # type: ignore[arg-type]
     # The carrier collects the parcel while the buyer's cancellation reaches orders first.
     await cancel_order_on_cancellation_requested(
-        event(OrderCancellationRequested, "ord_uc_27"), orders, TOPICS
+        event(OrderCancellationRequested, "ord_uc_27"), orders
     )
-    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_27"), orders, TOPICS)
-    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_27"), orders, TOPICS)
+    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_27"), orders)
+    await progress_order_on_shipment(event(ShipmentDispatched, "ord_uc_27"), orders)
 
     assert orders.orders["ord_uc_27"].status is OrderStatus.CANCELLED
     told = [e for kind, e in emitted(orders, "ord_uc_27") if kind == "OrderStatusChanged"]

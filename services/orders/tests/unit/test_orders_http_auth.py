@@ -3,7 +3,7 @@
 import uuid
 
 import httpx
-from orders_testkit import TOPICS, event
+from orders_testkit import event
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_runtime.problems import PROBLEM_JSON
@@ -20,7 +20,7 @@ from orders.usecases.accept_order_on_order_placed import accept_order_on_order_p
 async def api(issuer: Issuer) -> tuple[httpx.AsyncClient, OrderPlaced]:
     orders = MemoryOrders()
     placed = event(OrderPlaced, f"ord_{uuid.uuid4().hex[:12]}")
-    await accept_order_on_order_placed(placed, orders, TOPICS)
+    await accept_order_on_order_placed(placed, orders)
     settings = OrdersSettings(jwks_path=issuer.jwks_path)
     app = build_api(settings, [orders_router(orders, settings.stuck_allowances())])
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://o"), placed

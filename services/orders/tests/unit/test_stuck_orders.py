@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from orders_testkit import TOPICS, event
+from orders_testkit import event
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
@@ -24,7 +24,7 @@ ALLOWANCES = {OrderStatus.ACCEPTED: timedelta(minutes=15), OrderStatus.BOOKED: t
 async def stored(orders: MemoryOrders, status: OrderStatus, since: datetime) -> Order:
     """An order placed and accepted at ``since`` and moved to ``status`` at that instant."""
     placed = event(OrderPlaced, f"ord_{uuid.uuid4().hex[:12]}")
-    await accept_order_on_order_placed(placed, orders, TOPICS)
+    await accept_order_on_order_placed(placed, orders)
     accepted = orders.orders[placed.order_id]
     accepted = replace(accepted, history=(StatusChange(accepted.status, since, placed.event_id),))
     orders.orders[placed.order_id] = moved_to(accepted, status, since, uuid.uuid4())

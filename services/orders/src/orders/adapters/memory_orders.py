@@ -12,34 +12,41 @@ from datetime import datetime
 
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet
+from orders.adapters.wire import order_outlet
+from orders.domain.events import OrderEvent
 from orders.domain.order import Order, OrderStatus
 from orders.ports import Change
 
 
 class MemoryOrders:
     def __init__(
-        self, store: MemoryOutboxStore | None = None, relay: OutboxRelay | None = None
+        self,
+        store: MemoryOutboxStore | None = None,
+        relay: OutboxRelay | None = None,
+        outlet: Outlet[OrderEvent] | None = None,
     ) -> None:
         self.orders: dict[str, Order] = {}
         self.store = store if store is not None else MemoryOutboxStore()
         self.relay = relay
+        self.outlet = outlet or order_outlet()
 
     @property
     def outboxes(self) -> Mapping[Hashable, list[OutboxMessage]]:
         """Per order, its events not published yet."""
         return self.store.outboxes
 
-    async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:
+    async def add(self, order: Order, events: Sequence[OrderEvent], cause: Cause) -> bool:
         if order.order_id in self.orders:
             return False
         self.orders[order.order_id] = order
-        self._emitted(order.order_id, events)
+        self._emitted(order.order_id, self.outlet.messages(cause, events))
         return True
 
-    async def update(self, order_id: str, change: Change) -> Order | None:
+    async def update(self, order_id: str, change: Change, cause: Cause) -> Order | None:
         if order_id not in self.orders:
             return None
-        self.orders[order_id], events = change(self.orders[order_id])
+        self.orders[order_id], events = self.outlet.change(cause, change)(self.orders[order_id])
         self._emitted(order_id, events)
         return self.orders[order_id]
 

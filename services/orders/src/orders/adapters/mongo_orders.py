@@ -9,7 +9,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet
+from orders.domain.events import OrderEvent
 from orders.domain.order import Order, OrderLine, OrderStatus, Parcel, StatusChange
 from orders.ports import Change
 
@@ -70,9 +72,14 @@ class MongoOrders:
     """The order repository on MongoDB (or FerretDB): one document per order, with its outbox."""
 
     def __init__(
-        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        locks: KeyedLock,
+        relay: OutboxRelay,
+        outlet: Outlet[OrderEvent],
     ) -> None:
         self.collection = collection
+        self.outlet = outlet
         self.documents = OutboxDocuments(
             collection,
             locks,
@@ -82,11 +89,11 @@ class MongoOrders:
             coalesced=True,  # an order's events change it: several in one batch, one write
         )
 
-    async def add(self, order: Order, events: Sequence[OutboxMessage]) -> bool:
-        return await self.documents.insert(order, events)
+    async def add(self, order: Order, events: Sequence[OrderEvent], cause: Cause) -> bool:
+        return await self.documents.insert(order, self.outlet.messages(cause, events))
 
-    async def update(self, order_id: str, change: Change) -> Order | None:
-        return await self.documents.update(order_id, change)
+    async def update(self, order_id: str, change: Change, cause: Cause) -> Order | None:
+        return await self.documents.update(order_id, self.outlet.change(cause, change))
 
     async def get(self, order_id: str) -> Order | None:
         return await self.documents.get(order_id)

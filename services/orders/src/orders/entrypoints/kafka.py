@@ -14,7 +14,7 @@ from conveyor_contracts.topics import (
     SUPPORT_REFUNDS,
 )
 from conveyor_runtime.service import Infrastructure
-from orders.ports import OrderRepository, Topics
+from orders.ports import OrderRepository
 from orders.usecases.accept_order_on_order_placed import accept_order_on_order_placed
 from orders.usecases.cancel_order_on_cancellation_requested import (
     cancel_order_on_cancellation_requested,
@@ -24,31 +24,31 @@ from orders.usecases.progress_order_on_reservation import progress_order_on_rese
 from orders.usecases.progress_order_on_shipment import progress_order_on_shipment
 
 
-def register_subscribers(infra: Infrastructure, orders: OrderRepository, topics: Topics) -> None:
+def register_subscribers(infra: Infrastructure, orders: OrderRepository) -> None:
     async def on_checkout_event(event: CheckoutEvent) -> None:
         if isinstance(event, OrderPlaced):
-            await accept_order_on_order_placed(event, orders, topics)
+            await accept_order_on_order_placed(event, orders)
         else:
-            await cancel_order_on_cancellation_requested(event, orders, topics)
+            await cancel_order_on_cancellation_requested(event, orders)
 
     async def on_reservation_event(event: ReservationEvent) -> None:
-        await progress_order_on_reservation(event, orders, topics)
+        await progress_order_on_reservation(event, orders)
 
     async def on_shipment_event(event: ShipmentEvent) -> None:
         if isinstance(event, PersonalDataErased):
             return  # shipping's confirmation to the shop: nothing changes for the order
-        await progress_order_on_shipment(event, orders, topics)
+        await progress_order_on_shipment(event, orders)
 
     async def on_support_case(event: SupportCaseEvent) -> None:
         if isinstance(event, CaseCancellationRequested):
-            await cancel_order_on_cancellation_requested(event, orders, topics)
+            await cancel_order_on_cancellation_requested(event, orders)
         elif isinstance(event, PersonalDataErased):
             return  # support's confirmation to the shop: nothing changes for the order
         else:
-            await progress_order_on_after_sales(event, orders, topics)
+            await progress_order_on_after_sales(event, orders)
 
     async def on_refund(event: RefundEvent) -> None:
-        await progress_order_on_after_sales(event, orders, topics)
+        await progress_order_on_after_sales(event, orders)
 
     infra.consume(CHECKOUT_ORDERS, GROUP_ORDERS, on_checkout_event)
     infra.consume(SUPPORT_CASES, GROUP_ORDERS, on_support_case)

@@ -1,43 +1,41 @@
 """Cancel an order the checkout asks to cancel, while no parcel has been picked up yet."""
 
-from datetime import UTC, datetime
-
 from conveyor_contracts.checkout import OrderCancellationRequested
-from conveyor_contracts.orders import OrderCancellationRefused, OrderCancelled
 from conveyor_contracts.support import CaseCancellationRequested
 from conveyor_runtime.failures import PermanentError
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
+from orders.domain.events import (
+    CancellationRefused,
+    Cancelled,
+    OrderEvent,
+    already_applied,
+    buyer_view_changes,
+    remembered,
+)
 from orders.domain.order import Order, OrderStatus, moved_to
-from orders.ports import OrderRepository, Topics
-from orders.usecases.emit import Reaction, already_applied, remembered
+from orders.ports import OrderRepository
 
 
 async def cancel_order_on_cancellation_requested(
-    event: OrderCancellationRequested | CaseCancellationRequested,
-    orders: OrderRepository,
-    topics: Topics,
+    event: OrderCancellationRequested | CaseCancellationRequested, orders: OrderRepository
 ) -> None:
     """Before pickup: ``OrderCancelled`` (inventory releases, shipping cancels the booking).
 
     After pickup, or when already final: ``OrderCancellationRefused`` with the reason.
     """
-    reaction = Reaction(event, topics, datetime.now(UTC))
+    cause = Cause.of(event)
 
-    def change(order: Order) -> tuple[Order, list[OutboxMessage]]:
-        if already_applied(order, reaction):
+    def change(order: Order) -> tuple[Order, list[OrderEvent]]:
+        if already_applied(order, event.event_id):
             return order, []
         refusal = refusal_reason(order.status)
         if refusal is not None:
-            return remembered(order, reaction), [
-                reaction.lifecycle(OrderCancellationRefused, reason=refusal)
-            ]
-        after = remembered(
-            moved_to(order, OrderStatus.CANCELLED, reaction.now, event.event_id), reaction
-        )
-        cancelled = reaction.lifecycle(OrderCancelled, reason=event.reason, stage="before_pickup")
-        return after, [cancelled, *reaction.status_changes(order, after)]
+            return remembered(order, event.event_id), [CancellationRefused(order.order_id, refusal)]
+        moved = moved_to(order, OrderStatus.CANCELLED, cause.at, event.event_id)
+        after = remembered(moved, event.event_id)
+        return after, [Cancelled(order.order_id, event.reason), *buyer_view_changes(order, after)]
 
-    if await orders.update(event.order_id, change) is None:
+    if await orders.update(event.order_id, change, cause) is None:
         # Keyed by order id, OrderPlaced comes first on the checkout topic; a case names an
         # order support learnt of from orders, so an unknown one is a producer bug either way.
         raise PermanentError("cancellation requested for an order orders does not know")
