@@ -266,3 +266,25 @@ async def test_a_change_that_refuses_a_stale_cached_copy_is_tried_on_the_stored_
     assert after["n"] == 1
     with pytest.raises(LookupError):  # refused on the stored document too: the change's answer
         await here.update("c1", lambda counter: scanned(counter | {"parts": []}))
+
+
+async def test_a_collection_without_a_relay_stores_changes_and_refuses_events_before_writing(
+    client: tuple[Any, MessagingMetrics], namespace: str
+) -> None:
+    """A read model (support's timelines) emits nothing: it needs no relay, and an event it
+    emitted by mistake would never be published, so it is refused and nothing is written."""
+    mongo, _ = client
+    collection = mongo[f"{namespace}documents"]["read_model"]
+    documents = OutboxDocuments(collection, KeyedLock(), None, encode=_same, decode=_same)
+    await documents.insert({"_id": "c1", "n": 0}, [])
+    await documents.update("c1", _increment)
+
+    def emitting(counter: Counter) -> tuple[Counter, list[OutboxMessage]]:
+        return counter | {"n": 100}, [_event(1)]
+
+    with pytest.raises(TypeError, match="no outbox relay"):
+        await documents.update("c1", emitting)
+    with pytest.raises(TypeError, match="no outbox relay"):
+        await documents.insert({"_id": "c2", "n": 0}, [_event(2)])
+    assert await collection.find_one({"_id": "c1"}, {"_id": 0, "n": 1}) == {"n": 1}
+    assert await collection.find_one({"_id": "c2"}) is None

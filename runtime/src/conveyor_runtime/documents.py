@@ -53,7 +53,7 @@ class OutboxDocuments(Generic[T]):
         self,
         collection: AsyncCollection[dict[str, Any]],
         locks: KeyedLock,
-        relay: OutboxRelay,
+        relay: OutboxRelay | None,
         *,
         encode: Callable[[T], dict[str, Any]],
         decode: Callable[[dict[str, Any]], T],
@@ -83,6 +83,7 @@ class OutboxDocuments(Generic[T]):
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
+        relay = self._relay_for(events)
         document = self.encode(value) | {
             "version": 1,
             OUTBOX_FIELD: [event.model_dump() for event in events],
@@ -96,8 +97,8 @@ class OutboxDocuments(Generic[T]):
                 return False
             self._recent.remember(document)
             self._stored(document["_id"], document, document.get(TRACE_CONTEXT_FIELD))
-            if events:
-                self.relay.notify(document["_id"], events)
+            if relay is not None:
+                relay.notify(document["_id"], events)
         return True
 
     async def update(self, key: str, change: Change[T]) -> T | None:
@@ -223,6 +224,7 @@ class OutboxDocuments(Generic[T]):
         """The versioned write of ``changed`` over ``document`` (as read, its trace left out;
         the caller holds the key's lock); ConcurrentUpdateError when the document's version is
         no longer the one read."""
+        relay = self._relay_for(events)
         key, version = document["_id"], document["version"]
         fields = {name: value for name, value in self.encode(changed).items() if name != "_id"}
         write_id = uuid.uuid4().hex
@@ -238,8 +240,8 @@ class OutboxDocuments(Generic[T]):
             written[TRACE_CONTEXT_FIELD] = order_trace
         self._recent.remember(written)
         self._stored(key, fields, order_trace)
-        if events:  # under the lock: the relay knows the entries before these
-            self.relay.appended(key, events)
+        if relay is not None:  # under the lock: the relay knows the entries before these
+            relay.appended(key, events)
 
     async def _read(self, key: str) -> dict[str, Any] | None:
         """The document as stored (under the key's lock); entries a crash or another process
@@ -248,10 +250,20 @@ class OutboxDocuments(Generic[T]):
         if document is None:
             return None
         left = document.pop(OUTBOX_FIELD, [])
-        if left:
-            self.relay.notify(key, [OutboxMessage.model_validate(entry) for entry in left])
+        relay = self._relay_for(left)
+        if relay is not None:
+            relay.notify(key, [OutboxMessage.model_validate(entry) for entry in left])
         self._recent.remember(document)  # a copy of its own: the caller may change this one
         return document
+
+    def _relay_for(self, events: Sequence[object]) -> OutboxRelay | None:
+        """The relay to tell of ``events``; None when there are none. Events for a collection
+        without a relay are refused before anything is written: they would never be published."""
+        if not events:
+            return None
+        if self.relay is None:
+            raise TypeError(f"{self.collection.name} has no outbox relay: its changes emit nothing")
+        return self.relay
 
     def _value(self, document: Mapping[str, Any]) -> T:
         """The ``T`` a document holds, without what this module stores beside it."""

@@ -7,21 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
-from conveyor_contracts.topics import SUPPORT_CASES, SUPPORT_REFUNDS
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OutboxRelay
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.timers import TimerPoller
 from support.adapters.memory import MemoryCases, MemoryTimelines
 from support.adapters.mongo import TIMELINES, MongoCases, MongoTimelines
+from support.adapters.wire import support_outlet
 from support.domain.aftersales import ReturnPolicy
 from support.entrypoints.http import support_router
 from support.entrypoints.kafka import register_subscribers
 from support.entrypoints.metrics import count_cases_opened
 from support.entrypoints.rebuild import replay_timelines
-from support.ports import CaseRepository, TimelineRepository, Topics
+from support.ports import CaseRepository, TimelineRepository
 from support.settings import SupportSettings
 from support.usecases.context import Support
 from support.usecases.escalate_cases_on_timer import escalate_cases_on_timer
@@ -64,17 +64,19 @@ class SupportDeps:
         settings = _settings_of(infra)
         cases_collection = infra.database[CASES]
         relay = infra.outbox_relay(cases_collection)
-        timelines_collection = infra.database[TIMELINES]
-        # Timelines emit nothing; their relay only satisfies the shared write path and never runs.
-        timelines_relay = infra.outbox_relay(timelines_collection)
         deadlines = CaseDeadlines()
         poller = infra.timer_poller(
             cases_collection, deadlines.fire, sweep_seconds=settings.timer_sweep_seconds
         )
         cases = MongoCases(
-            cases_collection, infra.locks, relay, _retention(settings), deadlines=poller.stored
+            cases_collection,
+            infra.locks,
+            relay,
+            _retention(settings),
+            support_outlet(settings.topic_prefix),
+            deadlines=poller.stored,
         )
-        timelines = MongoTimelines(timelines_collection, infra.locks, timelines_relay)
+        timelines = MongoTimelines(infra.database[TIMELINES], infra.locks)
         return cls(infra, timelines, cases, relay, poller, deadlines)
 
     @classmethod
@@ -88,7 +90,13 @@ class SupportDeps:
         poller = infra.timer_poller(
             CASES, deadlines.fire, sweep_seconds=settings.timer_sweep_seconds
         )
-        cases = MemoryCases(store, relay, deadlines=poller.stored, retention=_retention(settings))
+        cases = MemoryCases(
+            store,
+            relay,
+            deadlines=poller.stored,
+            retention=_retention(settings),
+            outlet=support_outlet(settings.topic_prefix),
+        )
         return cls(infra, MemoryTimelines(), cases, relay, poller, deadlines)
 
 
@@ -115,9 +123,6 @@ def create_app(settings: SupportSettings, deps: SupportDeps | None = None) -> Fa
     support = Support(
         timelines=deps.timelines,
         cases=deps.cases,
-        topics=Topics(
-            cases=settings.topic(SUPPORT_CASES.name), refunds=settings.topic(SUPPORT_REFUNDS.name)
-        ),
         first_response=timedelta(seconds=settings.first_response_seconds),
         clock=lambda: datetime.now(UTC),
         returns=ReturnPolicy(
@@ -149,10 +154,6 @@ class RebuildReport:
     skipped: int  # malformed or schema-violating: the live consumers dead-letter these
 
 
-async def _never_publish(message: OutboxMessage) -> None:  # timelines emit no events
-    raise AssertionError(f"a timeline has no events to publish: {message.event_type}")
-
-
 async def rebuild_timelines(
     settings: SupportSettings, *, database: str, idle_timeout: float = 30.0
 ) -> RebuildReport:
@@ -169,9 +170,7 @@ async def rebuild_timelines(
         collection = mongo[database][TIMELINES]
         if await collection.count_documents({}, limit=1):
             raise TargetNotEmptyError(f"database {database!r} already has timelines")
-        locks = KeyedLock()
-        relay = OutboxRelay(MongoOutboxStore(collection), _never_publish, locks)
-        timelines = MongoTimelines(collection, locks, relay)
+        timelines = MongoTimelines(collection, KeyedLock())
         counts = await replay_timelines(settings, timelines, idle_timeout=idle_timeout)
     finally:
         await mongo.close()

@@ -1,15 +1,17 @@
 """What the support use cases need from the outside world, as Protocols."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause, DomainChange
 from support.domain.cases import OrderCases
+from support.domain.events import SupportEvent
 from support.domain.timeline import Timeline
 
-TimelineChange = Callable[[Timeline], tuple[Timeline, list[OutboxMessage]]]
-CasesChange = Callable[[OrderCases], tuple[OrderCases, list[OutboxMessage]]]
+# Timelines emit nothing: a change is the new timeline alone.
+TimelineChange = Callable[[Timeline], Timeline]
+# A change to an order's cases: the new cases and the domain events they emit (possibly none).
+CasesChange = DomainChange[OrderCases, SupportEvent]
 
 
 class TimelineRepository(Protocol):
@@ -29,17 +31,21 @@ class TimelineRepository(Protocol):
 
 
 class CaseRepository(Protocol):
-    async def add(self, cases: OrderCases, messages: Sequence[OutboxMessage]) -> bool:
-        """Store an order's first cases with their messages; False if the order has cases."""
+    async def add(self, cases: OrderCases, events: Sequence[SupportEvent], cause: Cause) -> bool:
+        """Store an order's first cases with the events ``cause`` made them emit; False if the
+        order has cases."""
         ...
 
-    async def update(self, order_id: str, change: CasesChange) -> OrderCases | None:
-        """Apply ``change`` with its messages atomically; None when the order has no cases."""
+    async def update(self, order_id: str, change: CasesChange, cause: Cause) -> OrderCases | None:
+        """Apply ``change``, made by ``cause``, with its events atomically; None when the order
+        has no cases."""
         ...
 
-    async def upsert(self, order_id: str, change: CasesChange, new: OrderCases) -> OrderCases:
-        """Apply ``change`` with its messages atomically, to ``new`` when the order has no
-        cases yet; a change that leaves ``new`` as it is stores nothing."""
+    async def upsert(
+        self, order_id: str, change: CasesChange, new: OrderCases, cause: Cause
+    ) -> OrderCases:
+        """Apply ``change``, made by ``cause``, with its events atomically, to ``new`` when the
+        order has no cases yet; a change that leaves ``new`` as it is stores nothing."""
         ...
 
     async def get(self, order_id: str) -> OrderCases | None: ...
@@ -47,11 +53,3 @@ class CaseRepository(Protocol):
     async def with_case(self, case_id: str) -> OrderCases | None:
         """The order's cases holding that case."""
         ...
-
-
-@dataclass(frozen=True)
-class Topics:
-    """Where this deployment publishes (prefix included)."""
-
-    cases: str
-    refunds: str

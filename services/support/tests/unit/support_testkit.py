@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from conveyor_contracts.support import REFUND_EVENTS, SUPPORT_CASE_EVENTS
+from conveyor_contracts.topics import SUPPORT_CASES, SUPPORT_REFUNDS
 from conveyor_testkit import from_example
 from support.adapters.memory import MemoryCases, MemoryTimelines
 from support.domain.aftersales import ReturnPolicy
-from support.ports import Topics
 from support.usecases.context import Support
 
 ORDER = "ord_01J9Z3K8M4QH2V"
@@ -42,7 +42,7 @@ class World:
         return [
             SUPPORT_CASE_EVENTS.validate_json(m.payload)
             for m in self.cases.published
-            if m.topic == self.support.topics.cases
+            if m.topic == SUPPORT_CASES.name
         ]
 
     def refunds(self) -> list[Any]:
@@ -50,7 +50,7 @@ class World:
         return [
             REFUND_EVENTS.validate_json(m.payload)
             for m in self.cases.published
-            if m.topic == self.support.topics.refunds
+            if m.topic == SUPPORT_REFUNDS.name
         ]
 
     def types(self) -> list[str]:
@@ -63,7 +63,6 @@ def world(first_response_hours: float = 4, retention_days: float = 90) -> World:
     support = Support(
         timelines=timelines,
         cases=cases,
-        topics=Topics(cases="support.cases.v1", refunds="support.refunds.v1"),
         returns=ReturnPolicy(
             window_days={"US": 30, "CA": 30, "GB": 14},
             warehouses={"US": "WH-US-NJ1", "CA": "WH-CA-ON1", "GB": "WH-GB-MAN1"},

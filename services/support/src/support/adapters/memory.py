@@ -1,9 +1,10 @@
 """Timelines and cases in dicts: the repositories for fast tests, with the Mongo ones' contract.
 
-Timelines emit nothing. Each cases write's messages go to the order's outbox in a
-``MemoryOutboxStore``: given a relay (the component tests' app), the repository tells it of each
-write, and the relay publishes and removes them as it does Mongo's; ``published`` keeps every
-message ever written, published or not (what the unit tests read). Given ``deadlines`` (a timer
+Timelines emit nothing. Each cases write's domain events become messages (its ``outlet``, as in
+``MongoCases``) in the order's outbox in a ``MemoryOutboxStore``: given a relay (the component
+tests' app), the repository tells it of each write, and the relay publishes and removes them as
+it does Mongo's; ``published`` keeps every message ever written, published or not (what the unit
+tests read). Given ``deadlines`` (a timer
 poller's ``stored``), each write tells them the order's next deadline, as ``MongoCases`` does.
 """
 
@@ -13,9 +14,12 @@ from datetime import timedelta
 from conveyor_runtime.documents import Stored
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet, WiredChange
 from conveyor_runtime.timers import DUE_FIELD
 from conveyor_runtime.tracing import current_trace_context
+from support.adapters.wire import order_correlation, support_outlet
 from support.domain.cases import OrderCases
+from support.domain.events import SupportEvent
 from support.domain.privacy import next_due
 from support.domain.timeline import Timeline
 from support.ports import CasesChange, TimelineChange
@@ -35,12 +39,12 @@ class MemoryTimelines:
         current = self.timelines.get(order_id)
         if current is None:
             return None
-        after, _ = change(current)
+        after = change(current)
         self.timelines[order_id] = after
         return after
 
     async def upsert(self, order_id: str, change: TimelineChange, new: Timeline) -> Timeline:
-        after, _ = change(self.timelines.get(order_id, new))
+        after = change(self.timelines.get(order_id, new))
         if order_id in self.timelines or after != new:
             self.timelines[order_id] = after
         return after
@@ -57,6 +61,7 @@ class MemoryCases:
         *,
         deadlines: Stored | None = None,
         retention: timedelta | None = None,
+        outlet: Outlet[SupportEvent] | None = None,
     ) -> None:
         if deadlines is not None and retention is None:
             raise ValueError("deadlines need the retention: the personal data's end is one")
@@ -66,6 +71,7 @@ class MemoryCases:
         self.relay = relay
         self.deadlines = deadlines
         self.retention = retention
+        self.outlet = outlet or support_outlet()
         # Per order, the trace current when its document was made (as Mongo remembers it), so
         # what its deadlines fire belongs to the order's trace.
         self._order_traces: dict[str, Mapping[str, str]] = {}
@@ -75,25 +81,31 @@ class MemoryCases:
         """Per order, its messages not published yet."""
         return self.store.outboxes
 
-    async def add(self, cases: OrderCases, messages: Sequence[OutboxMessage]) -> bool:
+    async def add(self, cases: OrderCases, events: Sequence[SupportEvent], cause: Cause) -> bool:
         if cases.order_id in self.orders:
             return False
+        messages = self.outlet.messages(cause, events, order_correlation(cases))
         self._stored(cases.order_id, cases, messages)
         return True
 
-    async def update(self, order_id: str, change: CasesChange) -> OrderCases | None:
+    async def update(self, order_id: str, change: CasesChange, cause: Cause) -> OrderCases | None:
         current = self.orders.get(order_id)
         if current is None:
             return None
-        after, messages = change(current)
+        after, messages = self._wired(change, cause)(current)
         self._stored(order_id, after, messages)
         return after
 
-    async def upsert(self, order_id: str, change: CasesChange, new: OrderCases) -> OrderCases:
-        after, messages = change(self.orders.get(order_id, new))
+    async def upsert(
+        self, order_id: str, change: CasesChange, new: OrderCases, cause: Cause
+    ) -> OrderCases:
+        after, messages = self._wired(change, cause)(self.orders.get(order_id, new))
         if order_id in self.orders or after != new or messages:
             self._stored(order_id, after, messages)
         return after
+
+    def _wired(self, change: CasesChange, cause: Cause) -> WiredChange[OrderCases]:
+        return self.outlet.change(cause, change, correlation_of=order_correlation)
 
     def _stored(self, order_id: str, cases: OrderCases, messages: Sequence[OutboxMessage]) -> None:
         # Stored, announced and scheduled with no await between: the relay cannot flush (nor the

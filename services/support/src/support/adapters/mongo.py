@@ -15,9 +15,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet, WiredChange
 from conveyor_runtime.timers import DUE_FIELD
+from support.adapters.wire import order_correlation
 from support.domain.cases import OrderCases
+from support.domain.events import SupportEvent
 from support.domain.privacy import next_due
 from support.domain.timeline import Timeline
 from support.ports import CasesChange, TimelineChange
@@ -53,16 +56,15 @@ TIMELINES = "timelines"  # the collection, in the service's database or a rebuil
 
 
 class MongoTimelines:
-    """Timelines emit no events; the versioned write path still guards concurrent writers."""
+    """Timelines emit no events, so they have no relay; the versioned write path still guards
+    concurrent writers."""
 
-    def __init__(
-        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
-    ) -> None:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock) -> None:
         self.collection = collection
         self.documents = OutboxDocuments(
             collection,
             locks,
-            relay,
+            None,
             encode=_encode_timeline,
             decode=decode_timeline,
             coalesced=True,  # every event of an order adds to it: one write per batch
@@ -72,28 +74,38 @@ class MongoTimelines:
         return await self.documents.insert(timeline, ())
 
     async def update(self, order_id: str, change: TimelineChange) -> Timeline | None:
-        return await self.documents.update(order_id, change)
+        return await self.documents.update(order_id, _silent(change))
 
     async def upsert(self, order_id: str, change: TimelineChange, new: Timeline) -> Timeline:
-        return await self.documents.upsert(order_id, change, new)
+        return await self.documents.upsert(order_id, _silent(change), new)
 
     async def get(self, order_id: str) -> Timeline | None:
         return await self.documents.get(order_id)
 
 
+def _silent(change: TimelineChange) -> WiredChange[Timeline]:
+    """A timeline's change on the shared write path, which takes a change's events: none."""
+    return lambda timeline: (change(timeline), [])
+
+
 class MongoCases:
+    """An order's cases; their domain events become the outbox messages of the same write
+    (``outlet``)."""
+
     def __init__(
         self,
         collection: AsyncCollection[dict[str, Any]],
         locks: KeyedLock,
         relay: OutboxRelay,
         retention: timedelta,
+        outlet: Outlet[SupportEvent],
         deadlines: Stored | None = None,
     ) -> None:
         def encode(cases: OrderCases) -> dict[str, Any]:
             return _encode_cases(cases, retention)
 
         self.collection = collection
+        self.outlet = outlet
         self.documents = OutboxDocuments(
             collection,
             locks,
@@ -104,14 +116,20 @@ class MongoCases:
             on_stored=deadlines,
         )
 
-    async def add(self, cases: OrderCases, messages: Sequence[OutboxMessage]) -> bool:
+    async def add(self, cases: OrderCases, events: Sequence[SupportEvent], cause: Cause) -> bool:
+        messages = self.outlet.messages(cause, events, order_correlation(cases))
         return await self.documents.insert(cases, messages)
 
-    async def update(self, order_id: str, change: CasesChange) -> OrderCases | None:
-        return await self.documents.update(order_id, change)
+    async def update(self, order_id: str, change: CasesChange, cause: Cause) -> OrderCases | None:
+        return await self.documents.update(order_id, self._wired(change, cause))
 
-    async def upsert(self, order_id: str, change: CasesChange, new: OrderCases) -> OrderCases:
-        return await self.documents.upsert(order_id, change, new)
+    async def upsert(
+        self, order_id: str, change: CasesChange, new: OrderCases, cause: Cause
+    ) -> OrderCases:
+        return await self.documents.upsert(order_id, self._wired(change, cause), new)
+
+    def _wired(self, change: CasesChange, cause: Cause) -> WiredChange[OrderCases]:
+        return self.outlet.change(cause, change, correlation_of=order_correlation)
 
     async def get(self, order_id: str) -> OrderCases | None:
         return await self.documents.get(order_id)

@@ -6,11 +6,13 @@ Pure data and rules. All cases of an order live in one ``OrderCases`` so that op
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
+from uuid import UUID
 
 from support.domain.aftersales import Purchase, ReturnAuthorisation, Settlement
+from support.domain.events import Opened, Resolved, SettlementReason, SupportEvent
 
 CaseKind = Literal[
     "where_is_my_order", "damaged", "missing", "return_request", "cancellation_request",
@@ -152,7 +154,7 @@ def next_response_due(cases: OrderCases) -> datetime | None:
 
 
 # Cases an agent settles by reshipping or refunding, and the reason the events give.
-SETTLEMENT_REASONS: dict[str, Literal["lost", "damaged", "missing_items"]] = {
+SETTLEMENT_REASONS: dict[str, SettlementReason] = {
     "lost_parcel": "lost",
     "damaged": "damaged",
     "missing": "missing_items",
@@ -170,3 +172,76 @@ SYSTEM_CASE_KINDS: dict[str, CaseKind] = {
     "ShipmentLost": "lost_parcel",
     "DeliverySlaBreached": "sla_breach",
 }
+
+
+def opening(cases: OrderCases, case: Case, decision_id: UUID | None = None) -> Opened:
+    """``case`` opened; ``decision_id`` for a person's opening, which no event caused."""
+    return Opened(
+        cases.order_id,
+        case.case_id,
+        case.kind,
+        case.opened_by,
+        shipment_id=case.shipment_id,
+        summary=case.summary,
+        decision_id=decision_id,
+    )
+
+
+def open_system_case(
+    cases: OrderCases,
+    reason: str,
+    *,
+    case_id: str,
+    shipment_id: str | None,
+    now: datetime,
+    first_response: timedelta,
+) -> tuple[OrderCases, list[SupportEvent]]:
+    """A case for ``reason`` (a cause's event type), once per order and reason."""
+    if cases.with_reason(reason) is not None:
+        return cases, []  # already opened, by this event or an earlier one like it
+    case = Case(
+        case_id=case_id,
+        order_id=cases.order_id,
+        kind=SYSTEM_CASE_KINDS[reason],
+        opened_by="system",
+        opened_at=now,
+        status=CaseStatus.OPEN,
+        respond_by=now + first_response,
+        reason=reason,
+        shipment_id=shipment_id,
+        updated_at=now,
+    )
+    return cases.with_case(case), [opening(cases, case)]
+
+
+def open_requested_case(
+    cases: OrderCases, case: Case, opened_id: UUID, resolved_id: UUID
+) -> tuple[OrderCases, list[SupportEvent]]:
+    """A case a person opened; one answered at once (where is my order) is resolved too, the
+    resolution following the opening."""
+    events: list[SupportEvent] = [opening(cases, case, opened_id)]
+    if case.status is CaseStatus.RESOLVED:
+        events.append(
+            Resolved(cases.order_id, case.case_id, "answered", resolved_id, follows=opened_id)
+        )
+    return cases.with_case(case), events
+
+
+def move_case(
+    cases: OrderCases,
+    case: Case,
+    status: CaseStatus,
+    resolution: Resolution | None,
+    now: datetime,
+    decision_id: UUID,
+) -> tuple[OrderCases, list[SupportEvent]]:
+    """An agent moves ``case``; resolving it (or closing it unresolved) says how it ended."""
+    moved = case.moved_to(status, now)
+    if moved == case:
+        return cases, []
+    events: list[SupportEvent] = []
+    if status is CaseStatus.RESOLVED or (status is CaseStatus.CLOSED and case.resolution is None):
+        ending: Resolution = resolution or "no_action"
+        moved = replace(moved, resolution=ending)
+        events.append(Resolved(cases.order_id, case.case_id, ending, decision_id))
+    return cases.with_case(moved), events

@@ -16,6 +16,9 @@ from datetime import datetime, timedelta
 from conveyor_contracts.privacy import erased, holds_personal_data
 from support.domain.aftersales import Purchase
 from support.domain.cases import OrderCases, next_response_due
+from support.domain.events import PersonalDataForgotten, SupportEvent
+
+REMEMBERED_REQUESTS = 20  # a buyer asks once, perhaps again; never this often for one order
 
 
 def holds_personal(cases: OrderCases) -> bool:
@@ -60,6 +63,23 @@ def forgotten(cases: OrderCases) -> OrderCases:
         purchase=purchase,
         cases=tuple(replace(case, summary=None) for case in cases.cases),
     )
+
+
+def erased_on_request(
+    cases: OrderCases, request_id: str, erasure_id: str
+) -> tuple[OrderCases, list[SupportEvent]]:
+    """The buyer's request ``request_id`` (its event id) done at once, and confirmed once."""
+    if request_id in cases.erasures:
+        return cases, []  # a redelivery: confirmed already
+    erasures = (*cases.erasures, request_id)[-REMEMBERED_REQUESTS:]
+    confirmed = PersonalDataForgotten(cases.order_id, erasure_id)
+    return replace(forgotten(cases), erasures=erasures), [confirmed]
+
+
+def forgotten_if_due(cases: OrderCases, now: datetime, retention: timedelta) -> OrderCases:
+    """``cases`` forgotten, silently, once the retention has passed."""
+    due = forget_at(cases, retention)
+    return forgotten(cases) if due is not None and due <= now else cases
 
 
 def forgotten_purchase(purchase: Purchase) -> Purchase:

@@ -1,13 +1,9 @@
 """An agent moves a case: waiting, resolved or closed. Resolving (or closing a case that was
 never resolved) tells the mesh how it ended with ``CaseResolved``."""
 
-from dataclasses import replace
-
-from conveyor_contracts.support import CaseResolved
-from conveyor_runtime.outbox import OutboxMessage
-from support.domain.cases import Case, CaseStatus, OrderCases, Resolution
+from support.domain.cases import Case, CaseStatus, OrderCases, Resolution, move_case
+from support.domain.events import SupportEvent
 from support.usecases.context import Support
-from support.usecases.emit import case_event
 
 
 class UnknownCaseError(LookupError):
@@ -21,37 +17,16 @@ async def change_case_status(
     holder = await support.cases.with_case(case_id)
     if holder is None:
         raise UnknownCaseError(case_id)
-    now = support.clock()
-    event_id = support.new_id()
+    cause = support.action()
+    decision_id = support.new_id()
 
-    def change(cases: OrderCases) -> tuple[OrderCases, list[OutboxMessage]]:
+    def change(cases: OrderCases) -> tuple[OrderCases, list[SupportEvent]]:
         case = cases.case(case_id)
         if case is None:
             raise UnknownCaseError(case_id)
-        moved = case.moved_to(status, now)
-        if moved == case:
-            return cases, []
-        messages: list[OutboxMessage] = []
-        if status is CaseStatus.RESOLVED or (
-            status is CaseStatus.CLOSED and case.resolution is None
-        ):
-            ending: Resolution = resolution or "no_action"
-            moved = replace(moved, resolution=ending)
-            messages.append(
-                case_event(
-                    CaseResolved,
-                    cases,
-                    moved,
-                    support.topics,
-                    event_id=event_id,
-                    causation_id=None,
-                    now=now,
-                    resolution=ending,
-                )
-            )
-        return cases.with_case(moved), messages
+        return move_case(cases, case, status, resolution, cause.at, decision_id)
 
-    changed = await support.cases.update(holder.order_id, change)
+    changed = await support.cases.update(holder.order_id, change, cause)
     if changed is None:
         raise UnknownCaseError(case_id)
     result = changed.case(case_id)

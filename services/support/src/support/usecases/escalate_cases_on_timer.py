@@ -4,14 +4,15 @@ by the timer poller."""
 
 from datetime import datetime
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
 from support.domain.cases import OrderCases
+from support.domain.events import SupportEvent
+from support.domain.privacy import forgotten_if_due
 from support.usecases.context import Support
-from support.usecases.forget_personal_data import forget_if_due
 
 
 async def escalate_cases_on_timer(order_id: str, now: datetime, support: Support) -> None:
-    def change(cases: OrderCases) -> tuple[OrderCases, list[OutboxMessage]]:
-        return forget_if_due(cases.escalated(now), now, support), []
+    def change(cases: OrderCases) -> tuple[OrderCases, list[SupportEvent]]:
+        return forgotten_if_due(cases.escalated(now), now, support.retention), []
 
-    await support.cases.update(order_id, change)
+    await support.cases.update(order_id, change, Cause(None, now))

@@ -5,10 +5,9 @@ import uuid
 
 from conveyor_contracts.envelope import OrderEnvelope
 from conveyor_contracts.shipping.tracking import DeliveryAttemptFailed
-from conveyor_runtime.outbox import OutboxMessage, derived_event_id
-from support.domain.cases import SYSTEM_CASE_KINDS, Case, CaseStatus, OrderCases
+from support.domain.cases import SYSTEM_CASE_KINDS, OrderCases, open_system_case
+from support.domain.events import SupportEvent
 from support.usecases.context import Support, upsert_cases
-from support.usecases.emit import opened
 
 _CASE_IDS = uuid.UUID("0d6f3a52-7e41-4c1b-9a0f-3b8e2d5c7a19")
 
@@ -29,31 +28,16 @@ async def open_case_on_exception(event: OrderEnvelope, support: Support) -> None
     reason = system_reason(event)
     if reason is None:
         return
-    now = support.clock()
+    cause = support.cause_of(event)
 
-    def change(cases: OrderCases) -> tuple[OrderCases, list[OutboxMessage]]:
-        if cases.with_reason(reason) is not None:
-            return cases, []  # already opened, by this event or an earlier one like it
-        case = Case(
-            case_id=system_case_id(event.order_id, reason),
-            order_id=event.order_id,
-            kind=SYSTEM_CASE_KINDS[reason],
-            opened_by="system",
-            opened_at=now,
-            status=CaseStatus.OPEN,
-            respond_by=now + support.first_response,
-            reason=reason,
-            shipment_id=getattr(event, "shipment_id", None),
-            updated_at=now,
-        )
-        message = opened(
+    def change(cases: OrderCases) -> tuple[OrderCases, list[SupportEvent]]:
+        return open_system_case(
             cases,
-            case,
-            support.topics,
-            event_id=derived_event_id(event.event_id, "CaseOpened"),
-            causation_id=event.event_id,
-            now=now,
+            reason,
+            case_id=system_case_id(event.order_id, reason),
+            shipment_id=getattr(event, "shipment_id", None),
+            now=cause.at,
+            first_response=support.first_response,
         )
-        return cases.with_case(case), [message]
 
-    await upsert_cases(support, event.order_id, event.correlation_id, change)
+    await upsert_cases(support, event.order_id, event.correlation_id, change, cause)

@@ -3,14 +3,12 @@ once and resolved."""
 
 from dataclasses import replace
 
-from conveyor_contracts.support import CaseResolved
-from conveyor_runtime.outbox import OutboxMessage
 from support.domain.access import Principal
-from support.domain.cases import Case, CaseStatus, OrderCases, RequestKind
+from support.domain.cases import Case, CaseStatus, OrderCases, RequestKind, open_requested_case
+from support.domain.events import SupportEvent
 from support.domain.timeline import Timeline
 from support.domain.whereabouts import where_is
 from support.usecases.context import Support, upsert_cases
-from support.usecases.emit import case_event, opened
 
 
 async def open_case_on_request(
@@ -23,7 +21,8 @@ async def open_case_on_request(
     shipment_id: str | None = None,
 ) -> Case:
     """Open a case on an order the caller may read (the caller checked it)."""
-    now = support.clock()
+    cause = support.action()
+    now = cause.at
     case_id = "case_" + support.new_id().hex
     opened_id, resolved_id = support.new_id(), support.new_id()
     case = Case(
@@ -47,24 +46,8 @@ async def open_case_on_request(
             answer=where_is(timeline).as_answer(),
         )
 
-    def change(cases: OrderCases) -> tuple[OrderCases, list[OutboxMessage]]:
-        messages = [
-            opened(cases, case, support.topics, event_id=opened_id, causation_id=None, now=now)
-        ]
-        if case.status is CaseStatus.RESOLVED:
-            messages.append(
-                case_event(
-                    CaseResolved,
-                    cases,
-                    case,
-                    support.topics,
-                    event_id=resolved_id,
-                    causation_id=opened_id,
-                    now=now,
-                    resolution="answered",
-                )
-            )
-        return cases.with_case(case), messages
+    def change(cases: OrderCases) -> tuple[OrderCases, list[SupportEvent]]:
+        return open_requested_case(cases, case, opened_id, resolved_id)
 
-    await upsert_cases(support, timeline.order_id, timeline.correlation_id, change)
+    await upsert_cases(support, timeline.order_id, timeline.correlation_id, change, cause)
     return case

@@ -2,7 +2,6 @@
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.envelope import OrderEnvelope
-from conveyor_runtime.outbox import OutboxMessage
 from support.domain.timeline import Timeline, entry_of
 from support.ports import TimelineRepository
 from support.usecases.context import upsert_timeline
@@ -19,7 +18,7 @@ async def record_timeline_on_order_event(
     entry = entry_of(event, topic=topic, trace_id=trace_id)
     buyer_id = event.buyer_id if isinstance(event, OrderPlaced) else None
 
-    def change(timeline: Timeline) -> tuple[Timeline, list[OutboxMessage]]:
-        return timeline.with_entry(entry, buyer_id=buyer_id), []
+    def change(timeline: Timeline) -> Timeline:
+        return timeline.with_entry(entry, buyer_id=buyer_id)
 
     return await upsert_timeline(timelines, event.order_id, event.correlation_id, change)
