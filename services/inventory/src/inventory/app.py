@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxRelay
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
@@ -13,11 +12,12 @@ from inventory.adapters.memory_reservations import MemoryReservations
 from inventory.adapters.memory_stock import MemoryStock
 from inventory.adapters.mongo_reservations import MongoReservations
 from inventory.adapters.mongo_stock import MongoStock
+from inventory.adapters.wire import inventory_outlet
 from inventory.entrypoints.http import stock_router
 from inventory.entrypoints.kafka import register_subscribers
 from inventory.entrypoints.metrics import count_reservation_outcomes
 from inventory.entrypoints.timers import BackorderExpiry
-from inventory.ports import ReservationRepository, StockStore, Topics
+from inventory.ports import ReservationRepository, StockStore
 from inventory.settings import InventorySettings
 from inventory.usecases.context import Inventory
 
@@ -52,10 +52,15 @@ class InventoryDeps:
         timers = infra.timer_poller(
             reservations_collection, expiry, sweep_seconds=_settings(infra).timer_sweep_seconds
         )
+        outlet = inventory_outlet(infra.settings.topic_prefix)
         reservations = MongoReservations(
-            reservations_collection, infra.locks, reservations_relay, deadlines=timers.stored
+            reservations_collection,
+            infra.locks,
+            reservations_relay,
+            outlet,
+            deadlines=timers.stored,
         )
-        stock = MongoStock(stock_collection, infra.locks, stock_relay)
+        stock = MongoStock(stock_collection, infra.locks, stock_relay, outlet)
         return cls(infra, stock, reservations, stock_relay, reservations_relay, timers, expiry)
 
     @classmethod
@@ -69,10 +74,11 @@ class InventoryDeps:
         timers = infra.timer_poller(
             RESERVATIONS, expiry, sweep_seconds=_settings(infra).timer_sweep_seconds
         )
+        outlet = inventory_outlet(infra.settings.topic_prefix)
         reservations = MemoryReservations(
-            reservations_store, reservations_relay, deadlines=timers.stored
+            reservations_store, reservations_relay, deadlines=timers.stored, outlet=outlet
         )
-        stock = MemoryStock(stock_store, stock_relay)
+        stock = MemoryStock(stock_store, stock_relay, outlet)
         return cls(infra, stock, reservations, stock_relay, reservations_relay, timers, expiry)
 
 
@@ -93,13 +99,7 @@ def create_app(settings: InventorySettings, deps: InventoryDeps | None = None) -
     deps = deps or InventoryDeps.on_mongo(build_infrastructure(settings))
     count_reservation_outcomes(deps.infra.metrics)
     inventory = Inventory(
-        stock=deps.stock,
-        reservations=deps.reservations,
-        topics=Topics(
-            reservations=settings.topic(INVENTORY_RESERVATIONS.name),
-            stock=settings.topic(INVENTORY_STOCK.name),
-        ),
-        policy=settings.policy(),
+        stock=deps.stock, reservations=deps.reservations, policy=settings.policy()
     )
     deps.expiry.inventory = inventory
     register_subscribers(deps.infra, inventory)

@@ -1,20 +1,29 @@
 """What the inventory use cases need from the outside world, as Protocols."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause, DomainChange
+from inventory.domain.events import ReservationEvent, StockCause, StockEvent, stock_changes
 from inventory.domain.reservation import Reservation
 from inventory.domain.stock import StockLevel, StockMove
 
-Change = Callable[[Reservation], tuple[Reservation, list[OutboxMessage]]]
-# The events one applied stock move emits; written in the same update as the move.
-StockEmit = Callable[[StockMove], list[OutboxMessage]]
+# A change to one reservation: the new reservation and the domain events it emits (maybe none).
+Change = DomainChange[Reservation, ReservationEvent]
 
 
-def no_events(_: StockMove) -> list[OutboxMessage]:
-    return []
+@dataclass(frozen=True)
+class StockEmit:
+    """What the stock moves of one cause emit: each applied move's events (``stock_changes`` of
+    this kind of move, against the low-stock threshold), made by ``cause``."""
+
+    cause: Cause
+    kind: StockCause
+    low_stock_threshold: int
+
+    def events(self, move: StockMove) -> list[StockEvent]:
+        return stock_changes(move, self.kind, self.low_stock_threshold)
 
 
 class StockStore(Protocol):
@@ -22,8 +31,8 @@ class StockStore(Protocol):
 
     The key (a reservation id, receipt id) is remembered on the stock document itself, so a
     redelivered move is a no-op even when the process died between two documents. A move that
-    changes the level writes what ``emit`` returns into the stock document's outbox, in the same
-    update; a move already applied emits nothing.
+    changes the level writes the events ``emit`` says it emits into the stock document's outbox, in
+    the same update; a move already applied (or one given no ``emit``) emits nothing.
     """
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
@@ -38,7 +47,7 @@ class StockStore(Protocol):
         ...
 
     async def reserve(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> bool:
         """Hold ``units`` if that many are available; True if held now or already held."""
         ...
@@ -48,7 +57,7 @@ class StockStore(Protocol):
         warehouse_id: str,
         sku: str,
         key: str,
-        emit: StockEmit = no_events,
+        emit: StockEmit | None = None,
         *,
         may_ship: bool = False,
     ) -> StockLevel | None:
@@ -57,7 +66,7 @@ class StockStore(Protocol):
         ...
 
     async def ship(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         """The carrier took ``key``'s units: its hold leaves the shelf (on_hand and reserved
         drop), or, when the hold was given back before, ``units`` leave on_hand once; None when
@@ -65,13 +74,13 @@ class StockStore(Protocol):
         ...
 
     async def receive(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         """Add received units once per key; None when the key was already applied."""
         ...
 
     async def count(
-        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         """Set on_hand from a count once per key; None when the key was already applied."""
         ...
@@ -81,20 +90,21 @@ class ReservationRepository(Protocol):
     """Reservations by ``Reservation.key``: the order id for an order's own reservation,
     ``reshipment_key(reservation_id)`` for a reshipment's."""
 
-    async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
-        """Store a new reservation with its events; False when its key is taken."""
+    async def add(
+        self, reservation: Reservation, events: Sequence[ReservationEvent], cause: Cause
+    ) -> bool:
+        """Store a new reservation with the events ``cause`` made it emit; False when its key is
+        taken."""
         ...
 
-    async def update(self, key: str, change: Change) -> Reservation | None: ...
+    async def update(self, key: str, change: Change, cause: Cause) -> Reservation | None:
+        """Apply ``change``, made by ``cause``, atomically with its events; None when there is
+        no such reservation. A cause with no correlation id (a deadline, a receipt filling a
+        backorder) takes the order's (``correlation_of``)."""
+        ...
 
     async def get(self, key: str) -> Reservation | None: ...
 
     async def waiting_for(self, sku: str) -> list[Reservation]:
         """Backordered (or being filled) reservations that need ``sku``, oldest first."""
         ...
-
-
-@dataclass(frozen=True)
-class Topics:
-    reservations: str
-    stock: str

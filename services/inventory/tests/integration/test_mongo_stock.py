@@ -9,6 +9,7 @@ from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_testkit import Servers
 from inventory.adapters.mongo_stock import MongoStock
+from inventory.adapters.wire import inventory_outlet
 from inventory.domain.stock import StockLevel
 
 WH, SKU = "WH-US-NJ1", "RACE-SKU"
@@ -21,9 +22,8 @@ async def _never_published(_: OutboxMessage) -> None:
 def _store(mongo: AsyncMongoClient[dict[str, Any]], namespace: str) -> MongoStock:
     collection = mongo[f"{namespace}inventory"]["stock"]
     locks = KeyedLock()
-    return MongoStock(
-        collection, locks, OutboxRelay(MongoOutboxStore(collection), _never_published, locks)
-    )
+    relay = OutboxRelay(MongoOutboxStore(collection), _never_published, locks)
+    return MongoStock(collection, locks, relay, inventory_outlet())
 
 
 async def test_two_hundred_concurrent_reservations_of_fifty_units_hold_exactly_fifty(

@@ -5,19 +5,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from inventory_testkit import TOPICS, event
+from inventory_testkit import event
 
 from conveyor_contracts.inventory import RESERVATION_EVENTS
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from inventory.adapters.memory_reservations import MemoryReservations
 from inventory.adapters.memory_stock import MemoryStock
+from inventory.domain.reservation import reservation_id_for
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES
 from inventory.usecases.commit_stock_on_shipment_dispatched import (
     commit_stock_on_shipment_dispatched,
 )
 from inventory.usecases.context import Inventory, Policy
-from inventory.usecases.emit import reservation_id_for
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
 
 SKU, CAP = "TEE-BLK-M", "CAP-RED-L"
@@ -28,7 +28,6 @@ def world(policy: Policy | None = None) -> Inventory:
     return Inventory(
         MemoryStock(),
         MemoryReservations(),
-        TOPICS,
         policy or Policy(DEFAULT_WAREHOUSES, unfillable="backorder"),
         lambda: START,
     )

@@ -1,13 +1,20 @@
 """Builders of valid contract events for the inventory tests (from the contracts' own examples)."""
 
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
+from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
 from conveyor_testkit import from_example
-from inventory.ports import Topics
 
-TOPICS = Topics(reservations="inventory.reservations.v1", stock="inventory.stock.v1")
+
+class _Topics(NamedTuple):
+    reservations: str
+    stock: str
+
+
+# Where the use cases' events go with no deployment prefix (the stores' default outlet).
+TOPICS = _Topics(INVENTORY_RESERVATIONS.name, INVENTORY_STOCK.name)
 
 E = TypeVar("E", bound=BaseModel)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from inventory_testkit import TOPICS, event
+from inventory_testkit import event
 
 from conveyor_contracts.inventory import (
     RESERVATION_EVENTS,
@@ -21,7 +21,7 @@ from inventory.adapters.memory_stock import MemoryStock
 from inventory.domain.reservation import ReservationStatus
 from inventory.domain.stock import StockLevel
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES
-from inventory.ports import StockEmit, no_events
+from inventory.ports import StockEmit
 from inventory.usecases.apply_receipt_on_receipt_event import apply_receipt_on_receipt_event
 from inventory.usecases.context import Inventory, Policy
 from inventory.usecases.expire_backorder_on_timer import expire_backorder_on_timer
@@ -51,7 +51,7 @@ class World:
     @property
     def inventory(self) -> Inventory:
         policy = Policy(DEFAULT_WAREHOUSES, unfillable="backorder", backorder_max_wait=WAIT)
-        return Inventory(self.stock, self.reservations, TOPICS, policy, self.clock)
+        return Inventory(self.stock, self.reservations, policy, self.clock)
 
     async def accept(self, order_id: str, **quantities: int) -> OrderAccepted:
         lines = [
@@ -272,7 +272,7 @@ class CancelMidFill(MemoryStock):
         self.world, self.cancel, self.armed = world, cancel, False
 
     async def reserve(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> bool:
         if self.armed:
             self.armed = False

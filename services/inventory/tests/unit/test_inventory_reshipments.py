@@ -21,13 +21,18 @@ from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from conveyor_contracts.support import CaseOpened, ReshipmentApproved
 from conveyor_runtime.failures import PermanentError
 from inventory.domain.allocation import Allocation
-from inventory.domain.reservation import ReservationStatus, market_of, reshipment_key
+from inventory.domain.reservation import (
+    ReservationStatus,
+    market_of,
+    reservation_id_for,
+    reservation_id_for_case,
+    reshipment_key,
+)
 from inventory.domain.stock import StockLevel
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES
 from inventory.usecases.commit_stock_on_shipment_dispatched import (
     commit_stock_on_shipment_dispatched,
 )
-from inventory.usecases.emit import reservation_id_for, reservation_id_for_case
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
 from inventory.usecases.reserve_stock_on_reshipment_approved import (
     reserve_stock_on_reshipment_approved,

@@ -3,19 +3,24 @@ plan is stored before stock is held, a lost race is given back and planned again
 ATTEMPTS lost races it asks for a retry, holding nothing."""
 
 import pytest
-from inventory_testkit import TOPICS, event
+from inventory_testkit import event
 
 from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.support import ReshipmentApproved
 from conveyor_runtime.documents import ConcurrentUpdateError
 from inventory.adapters.memory_reservations import MemoryReservations
 from inventory.adapters.memory_stock import MemoryStock
-from inventory.domain.reservation import Reservation, ReservationStatus, reshipment_key
+from inventory.domain.reservation import (
+    Reservation,
+    ReservationStatus,
+    reservation_id_for,
+    reservation_id_for_case,
+    reshipment_key,
+)
 from inventory.domain.stock import StockLevel
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES
-from inventory.ports import StockEmit, no_events
+from inventory.ports import StockEmit
 from inventory.usecases.context import Inventory, Policy
-from inventory.usecases.emit import reservation_id_for, reservation_id_for_case
 from inventory.usecases.fill_backorders import fill_backorder
 from inventory.usecases.reserve import ATTEMPTS
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
@@ -37,7 +42,7 @@ class RacedStock(MemoryStock):
         self.seen: list[Reservation | None] = []
 
     async def reserve(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> bool:
         self.holds += 1
         self.seen.append(self.reservations.reservations.get(self.key))
@@ -48,9 +53,7 @@ class RacedStock(MemoryStock):
 
 
 def inventory(stock: MemoryStock, reservations: MemoryReservations) -> Inventory:
-    return Inventory(
-        stock, reservations, TOPICS, Policy(DEFAULT_WAREHOUSES, unfillable="backorder")
-    )
+    return Inventory(stock, reservations, Policy(DEFAULT_WAREHOUSES, unfillable="backorder"))
 
 
 def accepted(order_id: str) -> OrderAccepted:

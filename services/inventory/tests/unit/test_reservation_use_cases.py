@@ -4,21 +4,20 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from inventory_testkit import TOPICS, event
+from inventory_testkit import event
 
 from conveyor_contracts.inventory import StockReleased, StockReserved, StockShortage
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from inventory.adapters.memory_reservations import MemoryReservations
 from inventory.adapters.memory_stock import MemoryStock
-from inventory.domain.reservation import ReservationStatus
+from inventory.domain.reservation import ReservationStatus, reservation_id_for
 from inventory.domain.stock import StockLevel
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES
 from inventory.usecases.commit_stock_on_shipment_dispatched import (
     commit_stock_on_shipment_dispatched,
 )
 from inventory.usecases.context import Inventory, Policy
-from inventory.usecases.emit import reservation_id_for
 from inventory.usecases.release_stock_on_order_cancelled import release_stock_on_order_cancelled
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
 
@@ -52,7 +51,7 @@ async def reserve(
 def inventory(
     stock: MemoryStock, reservations: MemoryReservations, policy: Policy = SHORTAGE
 ) -> Inventory:
-    return Inventory(stock, reservations, TOPICS, policy)
+    return Inventory(stock, reservations, policy)
 
 
 def emitted(reservations: MemoryReservations, order_id: str) -> list[str]:

@@ -8,13 +8,16 @@ from inventory_testkit import TOPICS, event
 from conveyor_contracts.orders import OrderAccepted, OrderCancelled
 from conveyor_contracts.stock import STOCK_EVENTS, LowStockDetected, StockLevelChanged
 from conveyor_contracts.warehouse import GoodsReceived, StockCounted
+from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
 from inventory.adapters.memory_reservations import MemoryReservations
 from inventory.adapters.memory_stock import MemoryStock
+from inventory.adapters.wire import inventory_outlet
 from inventory.domain.stock import StockLevel, StockMove
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES
+from inventory.ports import StockEmit
 from inventory.usecases.apply_receipt_on_receipt_event import apply_receipt_on_receipt_event
 from inventory.usecases.context import Inventory, Policy
-from inventory.usecases.emit import stock_events
 from inventory.usecases.release_stock_on_order_cancelled import release_stock_on_order_cancelled
 from inventory.usecases.reserve_stock_on_order_accepted import reserve_stock_on_order_accepted
 
@@ -24,7 +27,7 @@ NOW = datetime(2026, 3, 14, tzinfo=UTC)
 
 def world() -> Inventory:
     policy = Policy(DEFAULT_WAREHOUSES, unfillable="shortage", low_stock_threshold=5)
-    return Inventory(MemoryStock(), MemoryReservations(), TOPICS, policy)
+    return Inventory(MemoryStock(), MemoryReservations(), policy)
 
 
 def published(inventory: Inventory) -> list[StockLevelChanged | LowStockDetected]:
@@ -91,7 +94,12 @@ async def test_a_first_receipt_below_the_threshold_is_not_a_fall() -> None:
 
 def test_event_ids_derive_from_the_cause_and_the_move() -> None:
     cause = received(10)
-    emit = stock_events(cause, "goods_received", TOPICS, 5, NOW)
+    stock_emit = StockEmit(Cause.of(cause, NOW), "goods_received", 5)
+    outlet = inventory_outlet()
+
+    def emit(move: StockMove) -> list[OutboxMessage]:
+        return outlet.messages(stock_emit.cause, stock_emit.events(move))
+
     move = StockMove(WH, SKU, StockLevel(8), StockLevel(4), sequence=3)
     first, again = emit(move), emit(move)
     assert [m.event_id for m in first] == [m.event_id for m in again]

@@ -13,9 +13,12 @@ from datetime import datetime
 from conveyor_runtime.documents import Stored
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet
 from conveyor_runtime.timers import DUE_FIELD
 from conveyor_runtime.tracing import current_trace_context
-from inventory.domain.reservation import Reservation
+from inventory.adapters.wire import inventory_outlet
+from inventory.domain.events import InventoryEvent, ReservationEvent
+from inventory.domain.reservation import Reservation, correlation_of
 from inventory.ports import Change
 
 
@@ -25,8 +28,10 @@ class MemoryReservations:
         store: MemoryOutboxStore | None = None,
         relay: OutboxRelay | None = None,
         deadlines: Stored | None = None,
+        outlet: Outlet[InventoryEvent] | None = None,
     ) -> None:
         self.reservations: dict[str, Reservation] = {}
+        self.outlet = outlet or inventory_outlet()
         self.store = store if store is not None else MemoryOutboxStore()
         self.relay = relay
         self.deadlines = deadlines
@@ -38,18 +43,22 @@ class MemoryReservations:
         """Per reservation key, its events not published yet."""
         return self.store.outboxes
 
-    async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
+    async def add(
+        self, reservation: Reservation, events: Sequence[ReservationEvent], cause: Cause
+    ) -> bool:
         if reservation.key in self.reservations:
             return False
         self.reservations[reservation.key] = reservation
         self._order_traces[reservation.key] = current_trace_context()
-        self._written(reservation, events)
+        messages = self.outlet.messages(cause, events, correlation_of(reservation))
+        self._written(reservation, messages)
         return True
 
-    async def update(self, key: str, change: Change) -> Reservation | None:
+    async def update(self, key: str, change: Change, cause: Cause) -> Reservation | None:
         if key not in self.reservations:
             return None
-        self.reservations[key], events = change(self.reservations[key])
+        wired = self.outlet.change(cause, change, correlation_of=correlation_of)
+        self.reservations[key], events = wired(self.reservations[key])
         self._written(self.reservations[key], events)
         return self.reservations[key]
 

@@ -9,18 +9,25 @@ from collections.abc import Callable, Iterable
 
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.outlet import Outlet
+from inventory.adapters.wire import inventory_outlet
+from inventory.domain.events import InventoryEvent
 from inventory.domain.stock import StockLevel, StockRecord
-from inventory.ports import StockEmit, no_events
+from inventory.ports import StockEmit
 
 
 class MemoryStock:
     def __init__(
-        self, store: MemoryOutboxStore | None = None, relay: OutboxRelay | None = None
+        self,
+        store: MemoryOutboxStore | None = None,
+        relay: OutboxRelay | None = None,
+        outlet: Outlet[InventoryEvent] | None = None,
     ) -> None:
         self.records: dict[tuple[str, str], StockRecord] = {}
         self.outbox: list[OutboxMessage] = []  # every stock event, in the order written
         self.store = store if store is not None else MemoryOutboxStore()
         self.relay = relay
+        self.outlet = outlet or inventory_outlet()
 
     async def levels(self, sku: str) -> dict[str, StockLevel]:
         return {wh: record.level for (wh, s), record in self.records.items() if s == sku}
@@ -36,7 +43,7 @@ class MemoryStock:
         warehouse_id: str,
         sku: str,
         move: Callable[[StockRecord], StockRecord],
-        emit: StockEmit,
+        emit: StockEmit | None,
         *,
         create: bool = False,
     ) -> tuple[StockRecord, StockRecord] | None:
@@ -49,8 +56,8 @@ class MemoryStock:
         after = move(before)
         self.records[key] = after
         change = after.moved_from(before)
-        if change is not None:
-            self._emitted(key, emit(change))
+        if change is not None and emit is not None:
+            self._emitted(key, self.outlet.messages(emit.cause, emit.events(change)))
         return before, after
 
     def _emitted(self, key: tuple[str, str], events: list[OutboxMessage]) -> None:
@@ -61,7 +68,7 @@ class MemoryStock:
             self.relay.notify(key)  # it reads the outbox back, as after a sweep
 
     async def reserve(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> bool:
         result = self._apply(warehouse_id, sku, lambda r: r.reserve(units, key), emit)
         return result is not None and result[1].held(key) is not None
@@ -71,7 +78,7 @@ class MemoryStock:
         warehouse_id: str,
         sku: str,
         key: str,
-        emit: StockEmit = no_events,
+        emit: StockEmit | None = None,
         *,
         may_ship: bool = False,
     ) -> StockLevel | None:
@@ -79,19 +86,19 @@ class MemoryStock:
         return _changed(result)
 
     async def ship(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         result = self._apply(warehouse_id, sku, lambda r: r.ship(units, key), emit)
         return _changed(result)
 
     async def receive(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         result = self._apply(warehouse_id, sku, lambda r: r.receive(units, key), emit, create=True)
         return _changed(result)
 
     async def count(
-        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         result = self._apply(warehouse_id, sku, lambda r: r.count(on_hand, key), emit, create=True)
         return _changed(result)

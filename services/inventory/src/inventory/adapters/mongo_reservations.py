@@ -11,10 +11,17 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet
 from conveyor_runtime.timers import DUE_FIELD
 from inventory.domain.allocation import Allocation
-from inventory.domain.reservation import Backorder, Reservation, ReservationStatus
+from inventory.domain.events import InventoryEvent, ReservationEvent
+from inventory.domain.reservation import (
+    Backorder,
+    Reservation,
+    ReservationStatus,
+    correlation_of,
+)
 from inventory.ports import Change
 
 
@@ -111,9 +118,11 @@ class MongoReservations:
         collection: AsyncCollection[dict[str, Any]],
         locks: KeyedLock,
         relay: OutboxRelay,
+        outlet: Outlet[InventoryEvent],
         deadlines: Stored | None = None,
     ) -> None:
         self.collection = collection
+        self.outlet = outlet
         self.documents = OutboxDocuments(
             collection,
             locks,
@@ -125,11 +134,15 @@ class MongoReservations:
             on_stored=deadlines,
         )
 
-    async def add(self, reservation: Reservation, events: Sequence[OutboxMessage]) -> bool:
-        return await self.documents.insert(reservation, events)
+    async def add(
+        self, reservation: Reservation, events: Sequence[ReservationEvent], cause: Cause
+    ) -> bool:
+        messages = self.outlet.messages(cause, events, correlation_of(reservation))
+        return await self.documents.insert(reservation, messages)
 
-    async def update(self, key: str, change: Change) -> Reservation | None:
-        return await self.documents.update(key, change)
+    async def update(self, key: str, change: Change, cause: Cause) -> Reservation | None:
+        wired = self.outlet.change(cause, change, correlation_of=correlation_of)
+        return await self.documents.update(key, wired)
 
     async def get(self, key: str) -> Reservation | None:
         return await self.documents.get(key)

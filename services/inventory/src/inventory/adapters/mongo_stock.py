@@ -16,8 +16,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from conveyor_runtime.documents import OutboxDocuments
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
-from inventory.domain.stock import StockLevel, StockRecord
-from inventory.ports import StockEmit, no_events
+from conveyor_runtime.outlet import Outlet
+from inventory.domain.events import InventoryEvent
+from inventory.domain.stock import StockLevel, StockMove, StockRecord
+from inventory.ports import StockEmit
 
 
 def _id(warehouse_id: str, sku: str) -> str:
@@ -58,9 +60,14 @@ def from_document(document: dict[str, Any]) -> StockRecord:
 
 class MongoStock:
     def __init__(
-        self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock, relay: OutboxRelay
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        locks: KeyedLock,
+        relay: OutboxRelay,
+        outlet: Outlet[InventoryEvent],
     ) -> None:
         self.collection = collection
+        self.outlet = outlet
         self.documents = OutboxDocuments(
             collection, locks, relay, encode=to_document, decode=from_document, order_keyed=False
         )
@@ -88,7 +95,7 @@ class MongoStock:
         warehouse_id: str,
         sku: str,
         move: Callable[[StockRecord], StockRecord],
-        emit: StockEmit,
+        emit: StockEmit | None,
         *,
         create: bool = False,
     ) -> tuple[StockRecord, StockRecord] | None:
@@ -106,14 +113,18 @@ class MongoStock:
         def change(before: StockRecord) -> tuple[StockRecord, list[OutboxMessage]]:
             seen.append(before)
             after = move(before)
-            moved = after.moved_from(before)
-            return after, [] if moved is None else emit(moved)
+            return after, self._messages(emit, after.moved_from(before))
 
         after = await self.documents.update(_id(warehouse_id, sku), change)
         return None if after is None else (seen[-1], after)
 
+    def _messages(self, emit: StockEmit | None, move: StockMove | None) -> list[OutboxMessage]:
+        if emit is None or move is None:
+            return []
+        return self.outlet.messages(emit.cause, emit.events(move))
+
     async def reserve(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> bool:
         result = await self._apply(warehouse_id, sku, lambda r: r.reserve(units, key), emit)
         return result is not None and result[1].held(key) is not None
@@ -123,7 +134,7 @@ class MongoStock:
         warehouse_id: str,
         sku: str,
         key: str,
-        emit: StockEmit = no_events,
+        emit: StockEmit | None = None,
         *,
         may_ship: bool = False,
     ) -> StockLevel | None:
@@ -132,19 +143,19 @@ class MongoStock:
         )
 
     async def ship(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         return _changed(await self._apply(warehouse_id, sku, lambda r: r.ship(units, key), emit))
 
     async def receive(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         return _changed(
             await self._apply(warehouse_id, sku, lambda r: r.receive(units, key), emit, create=True)
         )
 
     async def count(
-        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit = no_events
+        self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit | None = None
     ) -> StockLevel | None:
         return _changed(
             await self._apply(warehouse_id, sku, lambda r: r.count(on_hand, key), emit, create=True)

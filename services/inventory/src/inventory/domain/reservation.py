@@ -1,6 +1,7 @@
 """An order's reservation: what was taken where, and how far it got."""
 
 import enum
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -147,9 +148,35 @@ def backordered(reservation: Reservation, backorder: Backorder) -> Reservation:
     )
 
 
+def reservation_id_for(order_id: str) -> str:
+    # Derived, not random: a redelivered OrderAccepted must find the same holds on stock documents.
+    return "rsv_" + hashlib.sha256(order_id.encode()).hexdigest()[:32]
+
+
+def reservation_id_for_case(case_id: str) -> str:
+    # A reshipment's reservation, derived from its case: a redelivered ReshipmentApproved finds it.
+    return "rsv_" + hashlib.sha256(f"case/{case_id}".encode()).hexdigest()[:32]
+
+
 def reshipment_key(reservation_id: str) -> str:
     # "|" is not allowed in order ids, so a reshipment's key never collides with an order's.
     return f"reship|{reservation_id}"
+
+
+def correlation_of(reservation: Reservation) -> str:
+    """The correlation of the order's flow, for events no message of that flow caused (a receipt
+    filling it, its deadline passing): the one it was backordered in, else the order id."""
+    return reservation.backorder.correlation_id if reservation.backorder else reservation.order_id
+
+
+def expired_by(reservation: Reservation | None, now: datetime) -> bool:
+    """Whether it is a backorder whose bound passed by ``now``."""
+    return (
+        reservation is not None
+        and reservation.status is ReservationStatus.BACKORDERED
+        and reservation.backorder is not None
+        and reservation.backorder.deadline <= now
+    )
 
 
 def market_of(reservation: Reservation, warehouses: tuple[Warehouse, ...]) -> str | None:

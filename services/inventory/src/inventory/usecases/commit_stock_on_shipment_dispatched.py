@@ -8,14 +8,11 @@ document says (``StockRecord.ship``), not the reservation read here: the cancell
 handled at the same moment by another instance, or between a crash and this redelivery.
 """
 
-from dataclasses import replace
-
-from conveyor_contracts.inventory import StockCommitted
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
-from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.reservation import Reservation, reshipment_key
+from inventory.domain.changes import commit
+from inventory.domain.events import Committed
+from inventory.domain.reservation import reshipment_key
 from inventory.usecases.context import Inventory
-from inventory.usecases.emit import Reaction
 
 
 async def commit_stock_on_shipment_dispatched(
@@ -33,18 +30,13 @@ async def commit_stock_on_shipment_dispatched(
         await inventory.stock.ship(
             event.warehouse_id, line.sku, line.quantity, event.reservation_id, emit
         )
-    reaction = Reaction(event, inventory.topics, inventory.clock())
-    committed = reaction.reservation_event(
-        StockCommitted,
+    committed = Committed(
+        order_id=event.order_id,
         reservation_id=event.reservation_id,
         shipment_id=event.shipment_id,
         warehouse_id=event.warehouse_id,
-        lines=event.lines,
+        lines=tuple((line.sku, line.quantity) for line in event.lines),
     )
-
-    def mark(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-        if event.warehouse_id in current.committed:
-            return current, []
-        return replace(current, committed=(*current.committed, event.warehouse_id)), [committed]
-
-    await inventory.reservations.update(stored.key, mark)
+    await inventory.reservations.update(
+        stored.key, lambda current: commit(current, committed), inventory.cause(event)
+    )

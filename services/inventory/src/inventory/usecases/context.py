@@ -1,4 +1,4 @@
-"""What every inventory use case works with: the stores, the topics, the policy and a clock."""
+"""What every inventory use case works with: the stores, the policy and a clock."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from conveyor_contracts.envelope import Envelope
+from conveyor_runtime.outlet import Cause
+from inventory.domain.events import StockCause
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES, Warehouse
-from inventory.ports import ReservationRepository, StockEmit, StockStore, Topics
-from inventory.usecases.emit import StockCause, stock_events
+from inventory.ports import ReservationRepository, StockEmit, StockStore
 
 UnfillablePolicy = Literal["shortage", "backorder"]
 
@@ -31,9 +32,13 @@ class Policy:
 class Inventory:
     stock: StockStore
     reservations: ReservationRepository
-    topics: Topics
     policy: Policy = field(default_factory=Policy)
     clock: Callable[[], datetime] = utc_now
 
+    def cause(self, event: Envelope) -> Cause:
+        """``event`` as the cause of a change, handled now by this clock."""
+        return Cause.of(event, self.clock())
+
     def stock_events(self, cause: Envelope, kind: StockCause) -> StockEmit:
-        return stock_events(cause, kind, self.topics, self.policy.low_stock_threshold, self.clock())
+        """What the stock moves ``cause`` makes, of this kind, emit."""
+        return StockEmit(self.cause(cause), kind, self.policy.low_stock_threshold)

@@ -8,24 +8,22 @@ redelivery of the event that claimed it; any other event leaves a claimed backor
 """
 
 from dataclasses import dataclass
-from functools import partial
 
 from conveyor_contracts.envelope import Envelope
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
 from inventory.domain.allocation import Allocation
+from inventory.domain.changes import reserve_held, silently
 from inventory.domain.reservation import (
     Reservation,
     ReservationStatus,
     claimed,
     held_by,
-    reserved,
     unclaimed,
 )
 from inventory.ports import ReservationRepository
 from inventory.usecases.context import Inventory
-from inventory.usecases.emit import order_event
-from inventory.usecases.holds import give_back, reserved_event
-from inventory.usecases.reserve import ReservedEvent, change, reserve
+from inventory.usecases.holds import give_back
+from inventory.usecases.reserve import reserve
 
 
 async def fill_backorders(sku: str, cause: Envelope, inventory: Inventory) -> list[str]:
@@ -43,8 +41,10 @@ async def fill_backorders(sku: str, cause: Envelope, inventory: Inventory) -> li
 
 async def fill_backorder(order_id: str, cause: Envelope, inventory: Inventory) -> bool:
     """Reserve a backordered order if the stock now covers all of it; True if reserved now."""
-    event = partial(_reserved, cause, inventory)
-    fill = BackorderFill(inventory.reservations, order_id, str(cause.event_id), event)
+    # The order's events keep the correlation it was backordered in, whatever fills it.
+    by = Cause(cause.event_id, inventory.clock())
+    among_several = getattr(cause, "order_id", None) != order_id
+    fill = BackorderFill(inventory.reservations, order_id, str(cause.event_id), by, among_several)
     stored = await inventory.reservations.get(order_id)
     if stored is None or stored.backorder is None:
         return False
@@ -66,11 +66,14 @@ class BackorderFill:
     reservations: ReservationRepository
     order_id: str
     claim: str
-    event: ReservedEvent
+    cause: Cause
+    among_several: bool  # not the order's own event: it may fill several orders
 
     async def store_plan(self, allocations: tuple[Allocation, ...]) -> Reservation | None:
         stored = await self.reservations.update(
-            self.order_id, change(lambda current: claimed(current, self.claim, allocations))
+            self.order_id,
+            silently(lambda current: claimed(current, self.claim, allocations)),
+            self.cause,
         )
         if stored is None or not held_by(stored, self.claim):
             return None  # cancelled, expired or filled meanwhile
@@ -79,9 +82,10 @@ class BackorderFill:
     async def store_reserved(
         self, pending: Reservation, allocations: tuple[Allocation, ...]
     ) -> Reservation | None:
-        event = self.event(pending, allocations)
         stored = await self.reservations.update(
-            self.order_id, change(lambda current: reserved(current, self.claim), event)
+            self.order_id,
+            lambda current: reserve_held(current, self.claim, allocations, self.among_several),
+            self.cause,
         )
         if stored is None or stored.status is not ReservationStatus.RESERVED:
             return None  # cancelled while the holds were taken
@@ -89,7 +93,7 @@ class BackorderFill:
 
     async def gave_back(self) -> None:
         await self.reservations.update(
-            self.order_id, change(lambda current: unclaimed(current, self.claim))
+            self.order_id, silently(lambda current: unclaimed(current, self.claim)), self.cause
         )
 
 
@@ -105,26 +109,3 @@ async def _claimable(
     await give_back(inventory, cause, stored.allocations, stored.reservation_id)
     await fill.gave_back()
     return True
-
-
-def _reserved(
-    cause: Envelope, inventory: Inventory, pending: Reservation, allocations: tuple[Allocation, ...]
-) -> OutboxMessage:
-    order_id = pending.order_id
-    correlation_id = pending.backorder.correlation_id if pending.backorder else order_id
-    order_cause = getattr(cause, "order_id", None) == order_id
-    return reserved_event(
-        lambda event_type, **fields: order_event(
-            event_type,
-            topics=inventory.topics,
-            cause_id=cause.event_id,
-            # One receipt can fill several orders; the order's own event emits one reservation.
-            name=event_type.__name__ if order_cause else f"{event_type.__name__}/{order_id}",
-            order_id=order_id,
-            correlation_id=correlation_id,
-            now=inventory.clock(),
-            **fields,
-        ),
-        pending.reservation_id,
-        allocations,
-    )

@@ -1,12 +1,11 @@
 """Taking and giving back an allocation's holds on stock, all or nothing, with stock events."""
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from conveyor_contracts.envelope import Envelope
-from conveyor_contracts.inventory import StockReserved, WarehouseAllocation
-from conveyor_contracts.values import StockLine
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
 from inventory.domain.allocation import Allocated, Allocation, Short, allocate
+from inventory.domain.events import ReservationEvent
 from inventory.domain.reservation import Reservation
 from inventory.domain.warehouses import serving
 from inventory.ports import ReservationRepository
@@ -47,23 +46,13 @@ async def give_back(
             await inventory.stock.release(allocation.warehouse_id, sku, rid, emit)
 
 
-def reserved_event(
-    build: Callable[..., OutboxMessage], rid: str, allocations: tuple[Allocation, ...]
-) -> OutboxMessage:
-    wire = tuple(
-        WarehouseAllocation(
-            warehouse_id=a.warehouse_id,
-            lines=tuple(StockLine(sku=sku, quantity=units) for sku, units in a.lines),
-        )
-        for a in allocations
-    )
-    return build(StockReserved, reservation_id=rid, allocations=wire)
-
-
 async def settle(
-    reservations: ReservationRepository, outcome: Reservation, event: OutboxMessage
+    reservations: ReservationRepository,
+    cause: Cause,
+    outcome: Reservation,
+    events: Sequence[ReservationEvent],
 ) -> None:
-    """Store ``outcome`` with its event, over the pending reservation if there is one."""
-    if await reservations.add(outcome, [event]):
+    """Store ``outcome`` with its events, over the pending reservation if there is one."""
+    if await reservations.add(outcome, events, cause):
         return
-    await reservations.update(outcome.key, lambda _: (outcome, [event]))
+    await reservations.update(outcome.key, lambda _: (outcome, events), cause)

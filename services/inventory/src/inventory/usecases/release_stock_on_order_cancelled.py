@@ -1,16 +1,12 @@
 """Give a cancelled order's held stock back to available, once; drop it if it was backordered."""
 
-from dataclasses import replace
-
-from conveyor_contracts.inventory import StockReleased
 from conveyor_contracts.orders import OrderCancelled
 from conveyor_runtime.documents import ConcurrentUpdateError
-from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.reservation import Reservation, ReservationStatus
+from conveyor_runtime.outlet import Cause
+from inventory.domain.changes import HOLDING, ReservationMovedError, drop, release
+from inventory.domain.reservation import ReservationStatus
+from inventory.ports import Change
 from inventory.usecases.context import Inventory
-from inventory.usecases.emit import Reaction
-
-_HOLDING = (ReservationStatus.PENDING, ReservationStatus.RESERVED)
 
 
 async def release_stock_on_order_cancelled(event: OrderCancelled, inventory: Inventory) -> None:
@@ -23,9 +19,9 @@ async def release_stock_on_order_cancelled(event: OrderCancelled, inventory: Inv
     if stored is None:
         return
     if stored.status is ReservationStatus.BACKORDERED:
-        await inventory.reservations.update(event.order_id, _dropped)
+        await _update(inventory, event.order_id, drop, inventory.cause(event))
         return
-    if stored.status not in _HOLDING:
+    if stored.status not in HOLDING:
         return
     held = [a for a in stored.allocations if a.warehouse_id not in stored.committed]
     if stored.status is ReservationStatus.RESERVED and not held:
@@ -41,27 +37,16 @@ async def release_stock_on_order_cancelled(event: OrderCancelled, inventory: Inv
             await inventory.stock.release(
                 allocation.warehouse_id, sku, stored.reservation_id, emit, may_ship=True
             )
-    reaction = Reaction(event, inventory.topics, inventory.clock())
-    released = reaction.reservation_event(
-        StockReleased, reservation_id=stored.reservation_id, reason="order_cancelled"
+    # Released; unless a backorder fill settled or re-planned it after the holds above were
+    # given back: then it starts over from what is stored now.
+    await _update(
+        inventory, event.order_id, lambda current: release(current, stored), inventory.cause(event)
     )
 
-    def mark(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-        if current.status not in _HOLDING:
-            return current, []
-        if current.status is not stored.status or current.allocations != stored.allocations:
-            # A backorder fill settled or re-planned after the holds above were given back:
-            # start over from what is stored now.
-            raise ConcurrentUpdateError(event.order_id)
-        return replace(current, status=ReservationStatus.RELEASED), [released]
 
-    await inventory.reservations.update(event.order_id, mark)
-
-
-def _dropped(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-    if current.status in _HOLDING:
-        # A receipt claimed it since it was read: retry, and release what it holds then.
-        raise ConcurrentUpdateError(current.order_id)
-    if current.status is not ReservationStatus.BACKORDERED:
-        return current, []  # expired or dropped meanwhile
-    return replace(current, status=ReservationStatus.DROPPED), []
+async def _update(inventory: Inventory, order_id: str, change: Change, cause: Cause) -> None:
+    """``change`` stored; a retry of the whole use case when what is stored moved on under it."""
+    try:
+        await inventory.reservations.update(order_id, change, cause)
+    except ReservationMovedError as moved:
+        raise ConcurrentUpdateError(order_id) from moved

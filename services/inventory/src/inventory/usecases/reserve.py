@@ -9,25 +9,23 @@ lost for the last units gives back what was taken and plans again from a fresh s
 reported short).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from conveyor_contracts.envelope import Envelope
-from conveyor_contracts.inventory import ShortLine
 from conveyor_runtime.documents import ConcurrentUpdateError
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
 from inventory.domain.allocation import Allocation, Short
-from inventory.domain.reservation import Reservation, planned, reserved
-from inventory.ports import Change, ReservationRepository
+from inventory.domain.changes import reserve_held, silently
+from inventory.domain.reservation import Reservation, planned
+from inventory.ports import ReservationRepository
 from inventory.usecases.context import Inventory
-from inventory.usecases.holds import give_back, plan, reserved_event, settle, take
+from inventory.usecases.holds import give_back, plan, settle, take
 
 ATTEMPTS = 5  # re-allocations after losing a race for the last units, before asking for a retry
 
 Wanted = dict[str, int] | tuple[tuple[str, int], ...]  # units per SKU
-# Builds the StockReserved of a pending reservation about to be reserved with these allocations.
-ReservedEvent = Callable[[Reservation, tuple[Allocation, ...]], OutboxMessage]
 
 
 class Ledger(Protocol):
@@ -91,43 +89,28 @@ class NewReservation:
     reservations: ReservationRepository
     opened: Reservation  # its ids, market and case; nothing planned yet
     claim: str
-    event: ReservedEvent
+    cause: Cause
 
     async def store_plan(self, allocations: tuple[Allocation, ...]) -> Reservation:
         market = self.opened.market
         pending = planned(self.opened, self.claim, allocations, market)
-        if not await self.reservations.add(pending, []):
+        if not await self.reservations.add(pending, [], self.cause):
             await self.reservations.update(
                 pending.key,
-                change(lambda current: planned(current, self.claim, allocations, market)),
+                silently(lambda current: planned(current, self.claim, allocations, market)),
+                self.cause,
             )
         return pending
 
     async def store_reserved(
         self, pending: Reservation, allocations: tuple[Allocation, ...]
     ) -> Reservation:
-        done = reserved(pending, self.claim)
-        await settle(self.reservations, done, self.event(pending, allocations))
+        done, events = reserve_held(pending, self.claim, allocations)
+        await settle(self.reservations, self.cause, done, events)
         return done
 
     async def gave_back(self) -> None:
         """Nothing to undo: the next plan is written over this one."""
-
-
-def change(transition: Callable[[Reservation], Reservation], *events: OutboxMessage) -> Change:
-    """A stored change applying ``transition`` to the reservation as stored now; ``events`` are
-    written with it only when it changed something."""
-
-    def apply(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-        after = transition(current)
-        return after, list(events) if after != current else []
-
-    return apply
-
-
-def announced(build: Callable[..., OutboxMessage]) -> ReservedEvent:
-    """StockReserved built as ``build`` builds the cause's reservation events."""
-    return lambda pending, allocations: reserved_event(build, pending.reservation_id, allocations)
 
 
 class Line(Protocol):
@@ -144,10 +127,3 @@ def wanted(lines: Iterable[Line]) -> dict[str, int]:
     for line in lines:
         units[line.sku] = units.get(line.sku, 0) + line.quantity
     return units
-
-
-def shortfall(short: Short) -> tuple[ShortLine, ...]:
-    return tuple(
-        ShortLine(sku=sku, requested=requested, available=has)
-        for sku, requested, has in short.short_lines
-    )

@@ -9,23 +9,20 @@ finds it pending gives back what was taken and starts again, and one that finds 
 ``StockShortage`` at once, whatever the unfillable policy.
 """
 
-from functools import partial
-
-from conveyor_contracts.inventory import StockShortage
 from conveyor_contracts.support import ReshipmentApproved
 from conveyor_runtime.failures import PermanentError
 from inventory.domain.allocation import Short
+from inventory.domain.changes import report_short
 from inventory.domain.reservation import (
     ReservationStatus,
-    fell_short,
     market_of,
     opened,
+    reservation_id_for_case,
     reshipment_key,
 )
 from inventory.usecases.context import Inventory
-from inventory.usecases.emit import Reaction, reservation_id_for_case
 from inventory.usecases.holds import give_back, settle
-from inventory.usecases.reserve import NewReservation, announced, reserve, shortfall, wanted
+from inventory.usecases.reserve import NewReservation, reserve, wanted
 
 
 async def reserve_stock_on_reshipment_approved(
@@ -39,18 +36,15 @@ async def reserve_stock_on_reshipment_approved(
     if stored is not None:
         # An earlier attempt of this case died half-way: undo it and start again.
         await give_back(inventory, event, stored.allocations, rid)
-    reaction = Reaction(event, inventory.topics, inventory.clock())
+    cause = inventory.cause(event)
+    # The case rides on the reservation, so its StockReserved carries it.
     reshipment = opened(event.order_id, rid, market, event.case_id)
-    build = partial(reaction.reservation_event, case_id=event.case_id)
-    ledger = NewReservation(
-        inventory.reservations, reshipment, str(event.event_id), announced(build)
-    )
+    ledger = NewReservation(inventory.reservations, reshipment, str(event.event_id), cause)
     outcome = await reserve(
         inventory, event, wanted(event.lines), market, ledger, f"reshipment {event.case_id}"
     )
     if isinstance(outcome, Short):
-        shortage = reaction.reservation_event(StockShortage, short_lines=shortfall(outcome))
-        await settle(inventory.reservations, fell_short(reshipment), shortage)
+        await settle(inventory.reservations, cause, *report_short(reshipment, outcome.short_lines))
 
 
 async def _market_of_order(event: ReshipmentApproved, inventory: Inventory) -> str:

@@ -12,16 +12,11 @@ for a restocked SKU are filled as after a receipt, on every delivery (the first 
 before).
 """
 
-from dataclasses import replace
-
-from conveyor_contracts.inventory import StockRestocked
-from conveyor_contracts.values import StockLine
 from conveyor_contracts.warehouse import ReturnInspected
 from conveyor_runtime.failures import PermanentError
-from conveyor_runtime.outbox import OutboxMessage
-from inventory.domain.reservation import Reservation
+from inventory.domain.changes import restock
+from inventory.domain.events import Lines, Restocked
 from inventory.usecases.context import Inventory
-from inventory.usecases.emit import Reaction
 from inventory.usecases.fill_backorders import fill_backorders
 
 
@@ -46,24 +41,20 @@ async def restock_on_return_inspected(event: ReturnInspected, inventory: Invento
             await inventory.stock.receive(
                 event.warehouse_id, sku, units, restock_key(event.shipment_id), emit
             )
-        restocked = Reaction(event, inventory.topics, inventory.clock()).reservation_event(
-            StockRestocked,
+        restocked = Restocked(
+            order_id=event.order_id,
             shipment_id=event.shipment_id,
             rma_id=event.rma_id,
             warehouse_id=event.warehouse_id,
             restocked=_lines(resellable),
             written_off=_lines(written_off),
         )
-
-        def mark(current: Reservation) -> tuple[Reservation, list[OutboxMessage]]:
-            if event.shipment_id in current.returned:
-                return current, []
-            return replace(current, returned=(*current.returned, event.shipment_id)), [restocked]
-
-        await inventory.reservations.update(stored.key, mark)
+        await inventory.reservations.update(
+            stored.key, lambda current: restock(current, restocked), inventory.cause(event)
+        )
     for sku in sorted(resellable):
         await fill_backorders(sku, event, inventory)
 
 
-def _lines(units: dict[str, int]) -> tuple[StockLine, ...]:
-    return tuple(StockLine(sku=sku, quantity=qty) for sku, qty in sorted(units.items()))
+def _lines(units: dict[str, int]) -> Lines:
+    return tuple(sorted(units.items()))
