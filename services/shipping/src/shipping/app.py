@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import FastAPI
 from pymongo.asynchronous.collection import AsyncCollection
 
-from conveyor_contracts.topics import SHIPPING_SHIPMENTS
 from conveyor_runtime.documents import Stored
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxRelay
@@ -17,10 +16,11 @@ from conveyor_runtime.timers import TimerPoller
 from shipping.adapters.memory import DeadlineReport, MemoryCarrierCapacity, MemoryFulfilments
 from shipping.adapters.mongo_capacity import MongoCarrierCapacity
 from shipping.adapters.mongo_fulfilments import MongoFulfilments
+from shipping.adapters.wire import shipping_outlet
 from shipping.entrypoints.http import shipments_router
 from shipping.entrypoints.kafka import register_subscribers
 from shipping.entrypoints.metrics import count_foreign_reports, count_shipping_facts
-from shipping.ports import CarrierCapacity, FulfilmentRepository, Topics
+from shipping.ports import CarrierCapacity, FulfilmentRepository
 from shipping.settings import ShippingSettings
 from shipping.usecases.context import Policy, Shipping
 from shipping.usecases.handle_deadlines_on_timer import handle_deadlines_on_timer
@@ -53,6 +53,7 @@ class ShippingDeps:
         counter document per carrier and day."""
         collection = infra.database[FULFILMENTS]
         relay = infra.outbox_relay(collection)
+        outlet = shipping_outlet(infra.settings.topic_prefix)
 
         def fulfilments(policy: Policy, deadlines: Stored) -> FulfilmentRepository:
             return MongoFulfilments(
@@ -61,6 +62,7 @@ class ShippingDeps:
                 relay,
                 policy.silence,
                 policy.retention,
+                outlet,
                 deadlines=deadlines,
             )
 
@@ -73,10 +75,11 @@ class ShippingDeps:
         by the same relay and their deadlines fired by the same poller."""
         store = MemoryOutboxStore()
         relay = infra.relay(store, collection=FULFILMENTS)
+        outlet = shipping_outlet(infra.settings.topic_prefix)
 
         def fulfilments(policy: Policy, deadlines: Stored) -> FulfilmentRepository:
             report = DeadlineReport(deadlines, policy.silence, policy.retention)
-            return MemoryFulfilments(store, relay, report)
+            return MemoryFulfilments(store, relay, report, outlet)
 
         capacity = MemoryCarrierCapacity()
         return _wired(infra, relay, fulfilments, capacity, timer_documents=FULFILMENTS)
@@ -101,9 +104,6 @@ def _wired(
     shipping = Shipping(
         fulfilments=fulfilments(policy, timer.stored),
         capacity=capacity,
-        topics=Topics(
-            shipments=settings.topic(SHIPPING_SHIPMENTS.name), prefix=settings.topic_prefix
-        ),
         policy=policy,
         clock=lambda: datetime.now(UTC),
         count_foreign_report=count_foreign_reports(infra.metrics),

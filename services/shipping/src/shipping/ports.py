@@ -1,29 +1,39 @@
 """What the shipping use cases need from the outside world, as Protocols."""
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause, DomainChange
+from shipping.domain.events import ShippingEvent
 from shipping.domain.shipment import Fulfilment
 
-# A change to one order's fulfilment: the new state and the messages it emits.
-Change = Callable[[Fulfilment], tuple[Fulfilment, list[OutboxMessage]]]
+# A change to one order's fulfilment: the new state and the domain events it emits.
+Change = DomainChange[Fulfilment, ShippingEvent]
 
 
 class FulfilmentRepository(Protocol):
-    async def add(self, fulfilment: Fulfilment, messages: Sequence[OutboxMessage]) -> bool:
-        """Store a new fulfilment with its messages atomically; False if the order is known."""
+    """An order's fulfilment and what it emits, stored together. What it emits carries the
+    order's correlation id, whatever the cause's."""
+
+    async def add(
+        self, fulfilment: Fulfilment, events: Sequence[ShippingEvent], cause: Cause
+    ) -> bool:
+        """Store a new fulfilment with the events ``cause`` made it emit, atomically; False if
+        the order is known."""
         ...
 
-    async def update(self, order_id: str, change: Change) -> Fulfilment | None:
-        """Apply ``change`` atomically with its messages; None when the order is unknown."""
+    async def update(self, order_id: str, change: Change, cause: Cause) -> Fulfilment | None:
+        """Apply ``change``, made by ``cause``, atomically with its events; None when the order
+        is unknown."""
         ...
 
-    async def upsert(self, order_id: str, change: Change, new: Fulfilment) -> Fulfilment:
-        """Apply ``change`` atomically with its messages, to ``new`` when the order is unknown
-        (its first fact); a change that leaves ``new`` as it is stores nothing."""
+    async def upsert(
+        self, order_id: str, change: Change, new: Fulfilment, cause: Cause
+    ) -> Fulfilment:
+        """Apply ``change``, made by ``cause``, atomically with its events, to ``new`` when the
+        order is unknown (its first fact); a change that leaves ``new`` as it is stores
+        nothing."""
         ...
 
     async def get(self, order_id: str) -> Fulfilment | None: ...
@@ -43,11 +53,3 @@ class CarrierCapacity(Protocol):
         """Give back the shipment's pickup that day, if it holds one; idempotent, so a repeated
         release frees nothing more."""
         ...
-
-
-@dataclass(frozen=True)
-class Topics:
-    """Where this deployment publishes (prefix included)."""
-
-    shipments: str
-    prefix: str  # carrier request topics are resolved per carrier: prefix + registry name

@@ -12,7 +12,6 @@ from conveyor_contracts.orders import OrderAccepted
 from conveyor_contracts.shipping import SHIPMENT_EVENTS
 from conveyor_testkit import from_example
 from shipping.adapters.memory import MemoryCarrierCapacity, MemoryFulfilments
-from shipping.ports import Topics
 from shipping.settings import ShippingSettings
 from shipping.usecases.context import Policy, Shipping
 
@@ -61,7 +60,6 @@ def world(**settings: Any) -> World:
     shipping = Shipping(
         fulfilments=fulfilments,
         capacity=MemoryCarrierCapacity(),
-        topics=Topics(shipments="shipping.shipments.v1", prefix=""),
         policy=Policy.of(ShippingSettings(**settings)),
         clock=clock,
     )

@@ -11,6 +11,7 @@ from bson.codec_options import CodecOptions
 from shipping_testkit import World, accepted, carrier_accepts, reserved, scan, world
 
 from conveyor_contracts.carriers.tracking import ShipmentDeclined
+from conveyor_runtime.outlet import Cause
 from conveyor_testkit import from_example
 from shipping.adapters.memory import MemoryCarrierCapacity, MemoryFulfilments
 from shipping.adapters.mongo_fulfilments import from_document, to_document
@@ -93,14 +94,16 @@ class StoredLikeMongo(MemoryFulfilments):
     """Keeps each fulfilment as the database gives it back: through the Mongo adapter's encoding
     and BSON, whose datetimes hold milliseconds."""
 
-    async def update(self, order_id: str, change: Change) -> Fulfilment | None:
-        after = await super().update(order_id, change)
+    async def update(self, order_id: str, change: Change, cause: Cause) -> Fulfilment | None:
+        after = await super().update(order_id, change, cause)
         if after is not None:
             self.fulfilments[order_id] = _round_trip(after)
         return self.fulfilments.get(order_id)
 
-    async def upsert(self, order_id: str, change: Change, new: Fulfilment) -> Fulfilment:
-        await super().upsert(order_id, change, new)
+    async def upsert(
+        self, order_id: str, change: Change, new: Fulfilment, cause: Cause
+    ) -> Fulfilment:
+        await super().upsert(order_id, change, new, cause)
         if order_id in self.fulfilments:
             self.fulfilments[order_id] = _round_trip(self.fulfilments[order_id])
         return self.fulfilments.get(order_id, new)

@@ -12,6 +12,7 @@ from shipping_testkit import World, accepted, carrier_accepts, reserved, scan, w
 from test_shipping_tracking_faults import StoredLikeMongo
 
 from conveyor_contracts.carriers.tracking import TrackingScanRecorded
+from conveyor_contracts.topics import SHIPPING_SHIPMENTS
 from shipping.domain.shipment import Shipment, ShipmentStatus
 from shipping.domain.tracking import deciding_scan
 from shipping.usecases.follow_shipment_on_carrier_report import follow_shipment_on_carrier_report
@@ -95,7 +96,7 @@ def told(w: World) -> list[tuple[str, ...]]:
     the shipment, not for its place among the facts.)"""
     out: list[tuple[str, ...]] = []
     for topic, message in w.published():
-        if topic != w.shipping.topics.shipments:
+        if topic != SHIPPING_SHIPMENTS.name:
             continue
         at = getattr(message, "scanned_at", None)
         out.append((message.event_type,) if at is None else (message.event_type, _ms(at)))

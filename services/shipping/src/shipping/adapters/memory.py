@@ -14,8 +14,11 @@ from datetime import date, timedelta
 from conveyor_runtime.documents import Stored
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet
 from conveyor_runtime.timers import DUE_FIELD
 from conveyor_runtime.tracing import current_trace_context
+from shipping.adapters.wire import shipping_outlet
+from shipping.domain.events import ShippingEvent
 from shipping.domain.privacy import next_deadline
 from shipping.domain.shipment import Fulfilment
 from shipping.ports import Change
@@ -41,12 +44,14 @@ class MemoryFulfilments:
         store: MemoryOutboxStore | None = None,
         relay: OutboxRelay | None = None,
         deadlines: Callable[[Fulfilment, Mapping[str, str]], None] | None = None,
+        outlet: Outlet[ShippingEvent] | None = None,
     ) -> None:
         self.fulfilments: dict[str, Fulfilment] = {}
         self.published: list[OutboxMessage] = []  # every message emitted, in order
         self.store = store if store is not None else MemoryOutboxStore()
         self.relay = relay
         self.deadlines = deadlines
+        self.outlet = outlet or shipping_outlet()
         # Per order, the trace current when it was first stored, as the Mongo document keeps
         # it: a deadline's firing is a span in that trace.
         self.order_traces: dict[str, dict[str, str]] = {}
@@ -56,22 +61,28 @@ class MemoryFulfilments:
         """Per order, its messages not published yet."""
         return self.store.outboxes
 
-    async def add(self, fulfilment: Fulfilment, messages: Sequence[OutboxMessage]) -> bool:
+    async def add(
+        self, fulfilment: Fulfilment, events: Sequence[ShippingEvent], cause: Cause
+    ) -> bool:
         if fulfilment.order_id in self.fulfilments:
             return False
+        messages = self.outlet.messages(cause, events, fulfilment.correlation_id)
         self._stored(fulfilment.order_id, fulfilment, messages)
         return True
 
-    async def update(self, order_id: str, change: Change) -> Fulfilment | None:
+    async def update(self, order_id: str, change: Change, cause: Cause) -> Fulfilment | None:
         current = self.fulfilments.get(order_id)
         if current is None:
             return None
-        after, messages = change(current)
+        after, messages = self.outlet.change(cause, change, _correlation)(current)
         self._stored(order_id, after, messages)
         return after
 
-    async def upsert(self, order_id: str, change: Change, new: Fulfilment) -> Fulfilment:
-        after, messages = change(self.fulfilments.get(order_id, new))
+    async def upsert(
+        self, order_id: str, change: Change, new: Fulfilment, cause: Cause
+    ) -> Fulfilment:
+        wired = self.outlet.change(cause, change, _correlation)
+        after, messages = wired(self.fulfilments.get(order_id, new))
         if order_id in self.fulfilments or after != new or messages:
             self._stored(order_id, after, messages)
         return after
@@ -97,6 +108,10 @@ class MemoryFulfilments:
         return next(
             (f for f in self.fulfilments.values() if f.shipment(shipment_id) is not None), None
         )
+
+
+def _correlation(fulfilment: Fulfilment) -> str:
+    return fulfilment.correlation_id  # the order's, whatever caused the change
 
 
 class MemoryCarrierCapacity:

@@ -10,8 +10,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxRelay
+from conveyor_runtime.outlet import Cause, Outlet
 from conveyor_runtime.timers import DUE_FIELD
+from shipping.domain.events import ShippingEvent
 from shipping.domain.privacy import next_deadline
 from shipping.domain.shipment import Fulfilment
 from shipping.ports import Change
@@ -27,12 +29,14 @@ class MongoFulfilments:
         relay: OutboxRelay,
         silence: timedelta,
         retention: timedelta,
+        outlet: Outlet[ShippingEvent],
         deadlines: Stored | None = None,
     ) -> None:
         def encode(fulfilment: Fulfilment) -> dict[str, Any]:
             return to_document(fulfilment, silence, retention)
 
         self.collection = collection
+        self.outlet = outlet
         self.documents = OutboxDocuments(
             collection,
             locks,
@@ -43,14 +47,22 @@ class MongoFulfilments:
             on_stored=deadlines,
         )
 
-    async def add(self, fulfilment: Fulfilment, messages: Sequence[OutboxMessage]) -> bool:
+    async def add(
+        self, fulfilment: Fulfilment, events: Sequence[ShippingEvent], cause: Cause
+    ) -> bool:
+        messages = self.outlet.messages(cause, events, fulfilment.correlation_id)
         return await self.documents.insert(fulfilment, messages)
 
-    async def update(self, order_id: str, change: Change) -> Fulfilment | None:
-        return await self.documents.update(order_id, change)
+    async def update(self, order_id: str, change: Change, cause: Cause) -> Fulfilment | None:
+        return await self.documents.update(
+            order_id, self.outlet.change(cause, change, _correlation)
+        )
 
-    async def upsert(self, order_id: str, change: Change, new: Fulfilment) -> Fulfilment:
-        return await self.documents.upsert(order_id, change, new)
+    async def upsert(
+        self, order_id: str, change: Change, new: Fulfilment, cause: Cause
+    ) -> Fulfilment:
+        wired = self.outlet.change(cause, change, _correlation)
+        return await self.documents.upsert(order_id, wired, new)
 
     async def get(self, order_id: str) -> Fulfilment | None:
         return await self.documents.get(order_id)
@@ -60,6 +72,10 @@ class MongoFulfilments:
             {"shipments.shipment_id": shipment_id}, {OUTBOX_FIELD: 0}
         )
         return from_document(document) if document else None
+
+
+def _correlation(fulfilment: Fulfilment) -> str:
+    return fulfilment.correlation_id  # the order's, whatever caused the change
 
 
 def to_document(fulfilment: Fulfilment, silence: timedelta, retention: timedelta) -> dict[str, Any]:

@@ -1,10 +1,19 @@
 """A shipment's deadlines: by when a carrier must answer, collect and deliver, and how long it
 may stay silent; what passing each one changes. The timer asks for the next one to wake at."""
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from shipping.domain.events import (
+    CarrierLetGo,
+    CarrierSilent,
+    DeadlineEvent,
+    DeadlinePassed,
+    PromiseMissed,
+    ShippingEvent,
+)
 from shipping.domain.shipment import RESUME_BOOKING_AFTER, Fulfilment, Shipment, ShipmentStatus
 
 DeadlineKind = Literal["resume_booking", "accept_by", "pickup_by", "deliver_by", "silence"]
@@ -13,6 +22,7 @@ REBOOK_REASONS: dict[DeadlineKind, str] = {
     "accept_by": "carrier_declined",
     "pickup_by": "pickup_missed",
 }
+_DEADLINES = uuid.UUID("6b1f1f0e-8c39-4a8e-9d7c-5e0b8a6f2d41")
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,41 @@ def after_deadline(shipment: Shipment, deadline: Deadline, cause: str, now: date
         case "silence":
             return replace(shipment, silence_reported_at=now)
     return shipment  # resume_booking: booking resumes it, as it stands
+
+
+def deadline_cause(shipment: Shipment, kind: str, due: datetime) -> uuid.UUID:
+    """A stable id for "this deadline of this shipment passed", the cause of what it emits."""
+    return uuid.uuid5(_DEADLINES, f"{shipment.shipment_id}/{kind}/{due.isoformat()}")
+
+
+def after_deadlines(
+    fulfilment: Fulfilment, silence: timedelta, now: datetime
+) -> tuple[Fulfilment, list[ShippingEvent]]:
+    """What the deadlines passed by ``now`` make of the order's shipments, and what they tell."""
+    events: list[ShippingEvent] = []
+    for shipment in fulfilment.shipments:
+        for deadline in passed_deadlines(fulfilment, shipment, silence, now):
+            passing = deadline_cause(shipment, deadline.kind, deadline.anchor)
+            shipment = after_deadline(shipment, deadline, str(passing), now)
+            told = _told(fulfilment.order_id, shipment, deadline, now)
+            events += [DeadlinePassed(passing, event) for event in told]
+        fulfilment = fulfilment.with_shipment(shipment)
+    return fulfilment, events
+
+
+def _told(
+    order_id: str, shipment: Shipment, deadline: Deadline, now: datetime
+) -> list[DeadlineEvent]:
+    """What a deadline that passed tells, once the shipment has taken it into account."""
+    match deadline.kind:
+        case "accept_by" | "pickup_by":
+            assert shipment.carrier_code is not None  # only booked shipments have these
+            return [CarrierLetGo(order_id, shipment, shipment.carrier_code, "rebooked_elsewhere")]
+        case "deliver_by":
+            return [PromiseMissed(order_id, shipment, deadline.anchor)]
+        case "silence":
+            return [CarrierSilent(order_id, shipment, deadline.allowance, now)]
+    return []  # an interrupted booking: booking resumes it, right after
 
 
 def let_go(shipment: Shipment, reason: str, cause: str, now: datetime) -> Shipment:

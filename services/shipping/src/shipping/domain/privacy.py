@@ -11,12 +11,16 @@ would leave the shop to ask again. What is erased is replaced, so statuses, scan
 numbers, lines and deadlines still read.
 """
 
+import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from conveyor_contracts.privacy import erased, holds_personal_data
 from shipping.domain.deadlines import next_due
-from shipping.domain.shipment import Fulfilment, Shipment
+from shipping.domain.events import PersonalDataErased, ShippingEvent, already_applied, remembered
+from shipping.domain.shipment import ErasureRequest, Fulfilment, Shipment
+
+Outcome = tuple[Fulfilment, list[ShippingEvent]]
 
 
 def holds_personal(fulfilment: Fulfilment) -> bool:
@@ -75,6 +79,35 @@ def forgotten(fulfilment: Fulfilment) -> Fulfilment:
         shipments=tuple(_forgotten(s) for s in fulfilment.shipments),
         erasures=(),
     )
+
+
+def on_erasure_requested(
+    fulfilment: Fulfilment, request: ErasureRequest, retention: timedelta, now: datetime
+) -> Outcome:
+    """The request noted, and the data erased at once if the order has settled."""
+    if already_applied(fulfilment, uuid.UUID(request.event_id)):
+        return fulfilment, []  # a redelivery: confirmed (or waiting) already
+    asked = replace(
+        remembered(fulfilment, uuid.UUID(request.event_id)),
+        erasures=(*fulfilment.erasures, request),
+        erasure_requested=True,
+    )
+    return forget_if_due(asked, retention, now, deferred=False)
+
+
+def forget_if_due(
+    fulfilment: Fulfilment, retention: timedelta, now: datetime, *, deferred: bool
+) -> Outcome:
+    """The fulfilment without personal data if its time has come, with a confirmation for each
+    request that waited; as it is otherwise."""
+    due = forget_at(fulfilment, retention)
+    if due is None or due > now:
+        return fulfilment, []
+    confirmations: list[ShippingEvent] = [
+        PersonalDataErased(fulfilment.order_id, request, deferred)
+        for request in fulfilment.erasures
+    ]
+    return forgotten(fulfilment), confirmations
 
 
 def _forgotten(shipment: Shipment) -> Shipment:

@@ -4,57 +4,38 @@ Runs after whatever left a shipment waiting (its reservation, the order's detail
 missed deadline) and from the timer poller, which resumes bookings a crash interrupted.
 """
 
-import uuid
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from conveyor_contracts.carriers.requests import BookReturnPickup, BookShipment, Parcel
-from conveyor_contracts.shipping.booking import (
-    ReturnPickupBooked,
-    ShipmentBooked,
-    ShipmentBookingFailed,
-    ShipmentRebooked,
-)
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
+from shipping.domain.booking import book, booking_cause
 from shipping.domain.capacity import CarrierSlot, slot_of
-from shipping.domain.parcels import pack
+from shipping.domain.events import ShippingEvent
 from shipping.domain.selection import Option, Route, ranked_options
-from shipping.domain.shipment import (
-    Fulfilment,
-    OrderDetails,
-    Shipment,
-    ShipmentStatus,
-    promised_by,
-)
+from shipping.domain.shipment import Fulfilment, Shipment
 from shipping.usecases.context import Shipping
-from shipping.usecases.emit import Reaction
-
-# A return has no buyer promise; the carrier should still bring it back within a week of pickup.
-RETURN_TRANSIT_ALLOWANCE = timedelta(days=7)
 
 
 async def book_waiting_shipments(order_id: str, shipping: Shipping) -> None:
     fulfilment = await shipping.fulfilments.get(order_id)
     if fulfilment is None:
         return
+    rules = shipping.policy.booking
     for waiting in fulfilment.waiting_for_carrier():
         now = shipping.clock()
         choice = await _choose(fulfilment, waiting, shipping, now)
+        # The shipment as read: a change that still books it finds it waiting as it was (the
+        # same carriers tried), so left waiting by the same cause.
+        cause = Cause(booking_cause(waiting), now)
 
-        def book(
+        def booking(
             current: Fulfilment,
             waiting: Shipment = waiting,
             choice: Option | None = choice,
             now: datetime = now,
-        ) -> tuple[Fulfilment, list[OutboxMessage]]:
-            shipment = current.shipment(waiting.shipment_id)
-            if shipment is None or shipment not in current.waiting_for_carrier():
-                return current, []
-            if shipment.carriers_tried != waiting.carriers_tried:
-                return current, []  # booked meanwhile by another path
-            return _booked(current, shipment, choice, shipping, now)
+        ) -> tuple[Fulfilment, list[ShippingEvent]]:
+            return book(current, waiting, choice, rules, now)
 
-        stored = await shipping.fulfilments.update(order_id, book)
+        stored = await shipping.fulfilments.update(order_id, booking, cause)
         if choice is not None:
             slot = CarrierSlot(choice.carrier.code, now.date(), waiting.shipment_id)
             if _not_holding(stored, slot):
@@ -81,7 +62,7 @@ async def _choose(
     site = policy.sites.get(shipment.warehouse_id)
     if site is None:
         return None  # a warehouse shipping has no dock address for: nobody can collect
-    parcels = _parcels(shipment, details, shipping)
+    parcels = policy.booking.parcels(shipment, details)
     route = Route(
         origin=site.address,
         # A return is served and priced as the reverse journey: the buyer's area decides.
@@ -93,7 +74,7 @@ async def _choose(
         policy.carriers,
         route,
         now=now,
-        deliver_by=_promise(shipment, details, shipping),
+        deliver_by=policy.booking.promise(shipment, details),
         exclude=shipment.carriers_tried,
     ):
         day = now.date()
@@ -102,115 +83,3 @@ async def _choose(
         ):
             return option
     return None
-
-
-def _booked(
-    fulfilment: Fulfilment,
-    shipment: Shipment,
-    choice: Option | None,
-    shipping: Shipping,
-    now: datetime,
-) -> tuple[Fulfilment, list[OutboxMessage]]:
-    cause = (
-        uuid.UUID(shipment.cause)
-        if shipment.cause
-        else uuid.uuid5(uuid.NAMESPACE_URL, shipment.shipment_id)
-    )
-    reaction = Reaction(cause, fulfilment, shipping.topics, now)
-    if choice is None:
-        failed = replace(shipment, status=ShipmentStatus.BOOKING_FAILED)
-        reason = (
-            "all_carriers_declined"
-            if shipment.carriers_tried
-            else ("no_carrier_serves_destination")
-        )
-        event = reaction.shipment_event(
-            ShipmentBookingFailed, failed, reason=reason, carriers_tried=shipment.carriers_tried
-        )
-        return fulfilment.with_shipment(failed), [event]
-
-    details = fulfilment.details
-    assert details is not None
-    code = choice.carrier.code
-    deliver_by = max(_promise(shipment, details, shipping), choice.arrives_by)
-    booked = replace(
-        shipment,
-        status=ShipmentStatus.BOOKING_REQUESTED,
-        carrier_code=code,
-        carriers_tried=(*shipment.carriers_tried, code),
-        tracking_number=None,
-        booked_at=now,
-        accept_by=now + shipping.policy.acceptance_timeout,
-        pickup_by=choice.pickup_by,
-        deliver_by=deliver_by,
-    )
-    deadlines = {"pickup_by": booked.pickup_by, "deliver_by": deliver_by, "carrier_code": code}
-    site = shipping.policy.sites[shipment.warehouse_id]
-    parcels = _parcels(shipment, details, shipping)
-    if shipment.returning:
-        command = reaction.carrier_command(
-            BookReturnPickup,
-            booked,
-            code,
-            parcels=parcels,
-            rma_id=shipment.returning.rma_id,
-            collect_from=shipment.returning.collect_from,
-            sender=shipment.returning.sender,
-            deliver_to=site,
-            pickup_by=booked.pickup_by,
-            deliver_by=deliver_by,
-        )
-    else:
-        command = reaction.carrier_command(
-            BookShipment,
-            booked,
-            code,
-            parcels=parcels,
-            service_level=details.service_level,
-            pickup_from=site,
-            deliver_to=details.ship_to,
-            recipient=details.recipient,
-            pickup_by=booked.pickup_by,
-            deliver_by=deliver_by,
-        )
-    if shipment.carrier_code is not None:
-        event = reaction.shipment_event(
-            ShipmentRebooked,
-            booked,
-            previous_carrier_code=shipment.carrier_code,
-            reason=shipment.rebook_reason or "carrier_declined",
-            **deadlines,
-        )
-    elif shipment.returning:
-        event = reaction.shipment_event(
-            ReturnPickupBooked,
-            booked,
-            rma_id=shipment.returning.rma_id,
-            warehouse_id=shipment.warehouse_id,
-            **deadlines,
-        )
-    else:
-        event = reaction.shipment_event(
-            ShipmentBooked,
-            booked,
-            reservation_id=shipment.reservation_id,
-            warehouse_id=shipment.warehouse_id,
-            service_level=details.service_level,
-            lines=[{"sku": line.sku, "quantity": line.quantity} for line in shipment.lines],
-            **deadlines,
-        )
-    return fulfilment.with_shipment(booked), [command, event]
-
-
-def _promise(shipment: Shipment, details: OrderDetails, shipping: Shipping) -> datetime:
-    if shipment.deliver_by is not None:
-        return shipment.deliver_by
-    if shipment.returning:
-        return shipment.returning.collect_by + RETURN_TRANSIT_ALLOWANCE
-    return promised_by(details.accepted_at, shipping.policy.promise_days[details.service_level])
-
-
-def _parcels(shipment: Shipment, details: OrderDetails, shipping: Shipping) -> tuple[Parcel, ...]:
-    return pack(
-        shipment.lines, details.unit_prices, details.currency, shipping.policy.unit_weight_grams
-    )

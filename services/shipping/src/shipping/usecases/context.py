@@ -1,15 +1,17 @@
-"""What every shipping use case works with: its repositories, where it publishes, its policy."""
+"""What every shipping use case works with: its repositories, its policy, its clock."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from conveyor_contracts.address import Site
-from conveyor_runtime.outbox import OutboxMessage
+from conveyor_runtime.outlet import Cause
+from shipping.domain.booking import BookingRules
 from shipping.domain.capacity import CarrierSlot, slots_let_go
 from shipping.domain.catalogue import Carrier, ServiceLevel
+from shipping.domain.events import ShippingEvent
 from shipping.domain.shipment import Fulfilment
-from shipping.ports import CarrierCapacity, Change, FulfilmentRepository, Topics
+from shipping.ports import CarrierCapacity, Change, FulfilmentRepository
 from shipping.settings import ShippingSettings
 
 
@@ -42,6 +44,12 @@ class Policy:
     def carrier(self, code: str) -> Carrier | None:
         return next((c for c in self.carriers if c.code == code), None)
 
+    @property
+    def booking(self) -> BookingRules:
+        return BookingRules(
+            self.sites, self.promise_days, self.acceptance_timeout, self.unit_weight_grams
+        )
+
 
 def _not_counted(carrier_code: str) -> None:
     pass
@@ -51,17 +59,20 @@ def _not_counted(carrier_code: str) -> None:
 class Shipping:
     fulfilments: FulfilmentRepository
     capacity: CarrierCapacity
-    topics: Topics
     policy: Policy
     clock: Callable[[], datetime]
     # Counts a report a carrier sent about a shipment it does not hold, by that carrier.
     count_foreign_report: Callable[[str], None] = _not_counted
 
 
-async def upsert(shipping: Shipping, order_id: str, correlation_id: str, change: Change) -> None:
+async def upsert(
+    shipping: Shipping, order_id: str, correlation_id: str, change: Change, cause: Cause
+) -> None:
     """Apply ``change`` to the order's fulfilment, creating it first if this is its first fact
-    (the order's reservation and acceptance arrive on different topics, in either order)."""
-    await shipping.fulfilments.upsert(order_id, change, Fulfilment(order_id, correlation_id))
+    (the order's reservation and acceptance arrive on different topics, in either order): its
+    correlation id, which everything it emits carries, is then that fact's."""
+    new = Fulfilment(order_id, correlation_id)
+    await shipping.fulfilments.upsert(order_id, change, new, cause)
 
 
 def freeing_slots(change: Change) -> tuple[Change, list[CarrierSlot]]:
@@ -69,10 +80,10 @@ def freeing_slots(change: Change) -> tuple[Change, list[CarrierSlot]]:
     it again on a conflict), for ``give_back`` once the change is stored."""
     freed: list[CarrierSlot] = []
 
-    def noting(before: Fulfilment) -> tuple[Fulfilment, list[OutboxMessage]]:
-        after, messages = change(before)
+    def noting(before: Fulfilment) -> tuple[Fulfilment, Sequence[ShippingEvent]]:
+        after, events = change(before)
         freed[:] = slots_let_go(before, after)
-        return after, messages
+        return after, events
 
     return noting, freed
 
