@@ -156,11 +156,13 @@ async def test_lag_and_outbox_backlog_are_exposed_and_return_to_zero_when_idle(
     await mesh.receive_goods(item, "WH-US-NJ1", 1)
     order = await mesh.place([(item, 1)])
     await mesh.request("libertyparcel", order.order_id)
+    # The collections whose documents keep an outbox: support's timelines (a read model) emit
+    # nothing, so they have none.
     collections = {
         "orders": {"orders"},
         "inventory": {"reservations", "stock"},
         "shipping": {"fulfilments"},
-        "support": {"cases", "timelines"},
+        "support": {"cases"},
     }
 
     for service in SERVICES:
