@@ -7,7 +7,7 @@ CACHE := $(CURDIR)/.cache
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CACHE)/uv/bin/uv)
 RUN := $(UV) run --frozen
-STACK := $(RUN) python deploy/local/stack.py
+STACK := $(RUN) python -m conveyor_local.stack
 
 .PHONY: help
 help: ## List the targets
@@ -45,7 +45,7 @@ lint: install ## ruff and import-linter
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict with the pydantic plugin
-	$(RUN) mypy contracts/src runtime/src testkit/src services/*/src simulators/src deploy/local/stack*.py deploy/local/demo.py deploy/local/demo_*.py deploy/local/mesh.py deploy/local/chaos.py deploy/local/chaos_*.py deploy/local/bench*.py deploy/local/audit*.py
+	$(RUN) mypy contracts/src runtime/src testkit/src services/*/src simulators/src deploy/local/src
 
 .PHONY: fmt
 fmt: install ## Format and auto-fix
@@ -66,7 +66,7 @@ token: install ## Mint a development bearer token: make -s token ROLE=agent|buye
 
 .PHONY: demo
 demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (ARGS="--short")
-	$(RUN) python deploy/local/demo.py $(ARGS)
+	$(RUN) python -m conveyor_local.demo $(ARGS)
 
 .PHONY: dead-letters
 dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-run", "replay --topic T --reason TEXT"
@@ -75,15 +75,15 @@ dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-r
 
 .PHONY: chaos
 chaos: install ## Faults on a live flow: 20 seeds on a 3-broker stack of its own, audited (ARGS="--short", "--seed 13")
-	$(RUN) python deploy/local/chaos.py $(ARGS)
+	$(RUN) python -m conveyor_local.chaos $(ARGS)
 
 .PHONY: bench
 bench: up ## Measure throughput and latency against this run's baselines (ARGS="--short")
-	$(RUN) python deploy/local/bench.py $(ARGS)
+	$(RUN) python -m conveyor_local.bench $(ARGS)
 
 .PHONY: bench-backends
 bench-backends: install ## FerretDB on SQLite vs on PostgreSQL, per operation (installs PostgreSQL if missing)
-	$(RUN) python deploy/local/bench_backends.py $(ARGS)
+	$(RUN) python -m conveyor_local.bench_backends $(ARGS)
 
 .PHONY: simulate-checkout
 simulate-checkout: install ## Publish simulated shop orders (ARGS="--orders 100 --rate 20 --seed 7")

@@ -1,9 +1,8 @@
-"""Runs for the invariant auditor's tests (deploy/local/audit.py) on the real servers: a namespace
+"""Runs for the invariant auditor's tests (conveyor_local.audit) on the real servers: a namespace
 of its own filled with a run's messages and documents (delivered orders consistent everywhere,
 stock, statuses, bookings, dead letters), then audited; and which invariants the audit found
 broken."""
 
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -27,10 +26,9 @@ from conveyor_contracts.topics import (
     WAREHOUSE_RECEIPTS,
 )
 from conveyor_contracts.warehouse import GoodsReceived
-from conveyor_testkit import CreateTopics, Servers, from_example, repository_root
-
-sys.path.insert(0, str(repository_root() / "deploy" / "local"))
-import audit  # a script's module: found beside the scripts that import it
+from conveyor_local.audit import auditor
+from conveyor_local.audit.result import Audit, Invariant, Violation
+from conveyor_testkit import CreateTopics, Servers, from_example
 
 WAREHOUSE, SKU, CARRIER = "WH-US-NJ1", "TEE-BLK-M", "swiftpost"
 TOPICS = (
@@ -141,7 +139,7 @@ class Run:
         }
         self.store("inventory", "stock", document | fields)
 
-    async def audit(self, **options: Any) -> audit.Audit:
+    async def audit(self, **options: Any) -> Audit:
         """Write what was added since the last audit, then audit the namespace."""
         producer = AIOKafkaProducer(**self.servers.kafka_login.options())
         await producer.start()
@@ -166,7 +164,7 @@ class Run:
             await mongo.close()
         self.messages.clear()
         self.documents.clear()
-        return await audit.audit(
+        return await auditor.audit(
             self.servers.kafka,
             self.servers.mongo_url,
             self.prefix,
@@ -205,11 +203,11 @@ async def run(
         await mongo.close()
 
 
-def _by_name(result: audit.Audit) -> dict[str, audit.Invariant]:
+def _by_name(result: Audit) -> dict[str, Invariant]:
     return {invariant.name: invariant for invariant in result.invariants}
 
 
-def _only_broken(result: audit.Audit, name: str) -> list[audit.Violation]:
+def _only_broken(result: Audit, name: str) -> list[Violation]:
     """The violations of ``name``, asserting every other invariant held."""
     broken = {i.name for i in result.invariants if not i.held}
     assert broken == {name}, (result.messages, result.table())

@@ -6,11 +6,12 @@ test_audit_orders.py, test_audit_bookings.py, test_audit_stock.py, test_audit_me
 """
 
 import pytest
-from audit_run import Run, _by_name, _id, audit
+from audit_run import Run, _by_name, _id
 from audit_run import run as run  # a fixture: pytest finds it by name here
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.topics import CHECKOUT_ORDERS
+from conveyor_local.audit.auditor import audit
 from conveyor_testkit import from_example
 
 
@@ -46,4 +47,4 @@ async def test_skipped_invariants_are_reported_not_claimed(run: Run) -> None:
         [],
     )
     with pytest.raises(ValueError, match="no such invariant"):
-        await audit.audit(run.servers.kafka, run.servers.mongo_url, run.prefix, skip={"x": ""})
+        await audit(run.servers.kafka, run.servers.mongo_url, run.prefix, skip={"x": ""})

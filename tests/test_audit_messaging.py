@@ -5,12 +5,13 @@ consumer group behind its topic (consumer_lag_zero), each named."""
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from audit_run import TOPICS, Run, _by_name, _id, _only_broken, audit
+from audit_run import TOPICS, Run, _by_name, _id, _only_broken
 from audit_run import run as run  # a fixture: pytest finds it by name here
 
 from conveyor_contracts.orders import OrderStatusChanged
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import CHECKOUT_ORDERS, TOPICS_BY_NAME
+from conveyor_local.audit.result import ExpectedDeadLetter
 from conveyor_runtime.outbox import outbox_message
 from conveyor_testkit import from_example
 
@@ -35,7 +36,7 @@ async def test_only_the_dead_letters_the_run_did_not_mean_are_named(run: Run) ->
     meant, valid = _id("ord"), _id("ord")
     run.park(CHECKOUT_ORDERS, meant, "ValidationError: 1 validation error for OrderPlaced")
     run.park(CHECKOUT_ORDERS, valid, "ConcurrentUpdateError: conflicts with another process")
-    expected = [audit.ExpectedDeadLetter(CHECKOUT_ORDERS.name, "ValidationError")]
+    expected = [ExpectedDeadLetter(CHECKOUT_ORDERS.name, "ValidationError")]
 
     violations = _only_broken(
         await run.audit(expected_dead_letters=expected), "dead_letters_expected"

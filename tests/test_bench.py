@@ -28,7 +28,7 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
     report_path = tmp_path / "bench.json"
     root = repository_root()
     bench = await asyncio.create_subprocess_exec(
-        sys.executable, str(root / "deploy" / "local" / "bench.py"), "--short",
+        sys.executable, "-m", "conveyor_local.bench", "--short",
         "--report", str(report_path), "--kafka", servers.kafka,
         "--kafka-credentials", str(servers.kafka_credentials or ""),
         "--mongo-url", servers.mongo_url, "--otlp", servers.otlp,

@@ -9,24 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from conveyor_local.chaos.schedule import FAULT_KINDS, SESSION_TIMEOUT, Fault, kinds_for, plan
 from conveyor_testkit import repository_root
-
-sys.path.insert(0, str(repository_root() / "deploy" / "local"))
-import chaos  # a script's module: found beside the scripts it imports
 
 
 def test_the_same_seed_plans_the_same_schedule_and_another_seed_another() -> None:
-    def schedule(seed: int) -> list[chaos.Fault]:
-        return chaos.plan(seed, chaos.kinds_for(seed, every_kind=False, faults=6), instances=2)
+    def schedule(seed: int) -> list[Fault]:
+        return plan(seed, kinds_for(seed, every_kind=False, faults=6), instances=2)
 
     assert schedule(13) == schedule(13)
     assert schedule(13) != schedule(14)
 
 
 def test_the_short_schedule_has_every_kind_of_fault_once_one_after_the_other() -> None:
-    faults = chaos.plan(1, chaos.kinds_for(1, every_kind=True, faults=0), instances=2)
+    faults = plan(1, kinds_for(1, every_kind=True, faults=0), instances=2)
 
-    assert sorted(fault.kind for fault in faults) == sorted(chaos.FAULT_KINDS)
+    assert sorted(fault.kind for fault in faults) == sorted(FAULT_KINDS)
     starts = [fault.at for fault in faults]
     assert starts == sorted(starts)
     for earlier, later in itertools.pairwise(faults):
@@ -37,13 +35,13 @@ def test_holds_are_in_the_ranges_the_faults_are_defined_by() -> None:
     faults = [
         fault
         for seed in range(50)
-        for fault in chaos.plan(seed, chaos.kinds_for(seed, every_kind=True, faults=0), 2)
+        for fault in plan(seed, kinds_for(seed, every_kind=True, faults=0), 2)
     ]
     for fault in faults:
         if fault.kind == "pause_database":
             assert 10.0 <= fault.hold <= 20.0
         elif fault.kind == "pause_consumer":
-            assert fault.hold > chaos.SESSION_TIMEOUT  # past it: the member is dropped
+            assert fault.hold > SESSION_TIMEOUT  # past it: the member is dropped
         elif fault.kind == "kill_broker":
             assert fault.target in {"kafka-1", "kafka-2", "kafka-3"}
     targets = {fault.target for fault in faults if fault.kind == "kill_service"}
@@ -58,7 +56,8 @@ async def test_the_short_chaos_run_survives_every_kind_of_fault(tmp_path: Path) 
     root = repository_root()
     run = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(root / "deploy" / "local" / "chaos.py"),
+        "-m",
+        "conveyor_local.chaos",
         "--short",
         "--reports",
         str(tmp_path),
@@ -72,7 +71,7 @@ async def test_the_short_chaos_run_survives_every_kind_of_fault(tmp_path: Path) 
 
     report = json.loads((tmp_path / "seed-1.json").read_text())
     assert report["problems"] == []
-    assert sorted(fault["kind"] for fault in report["faults"]) == sorted(chaos.FAULT_KINDS)
+    assert sorted(fault["kind"] for fault in report["faults"]) == sorted(FAULT_KINDS)
     by_kind = {fault["kind"]: fault for fault in report["faults"]}
     assert by_kind["kill_broker"]["isr_restored_s"] >= 0
     assert by_kind["pause_consumer"]["member_dropped_s"] is not None  # the rebalance happened

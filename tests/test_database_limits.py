@@ -4,11 +4,12 @@ MongoDB evaluates an update's filter and applies its change atomically per docum
 concurrent "decrement if at least one left" updates on a stock of 10, exactly 10 succeed,
 whatever the number of clients and processes. FerretDB v1.24.2 as released read the document,
 changed it in Go and wrote it back without isolation, so more than 10 could succeed (lost
-updates); the local stack builds it with a source fix (``deploy/local/stack.py``) that holds a
-write lock per document from an update's, findAndModify's or filtered delete's read to its
-write. These tests require exactly 10 of 50 on whichever server the session uses, from two OS
-processes with a client each (``tests/stock_buyers.py``), through ``update`` and through
-``findAndModify``: so cross-process invariants hold, and are tested, on the local stack too.
+updates); the local stack builds it with a source fix
+(``conveyor_local.stack.ferretdb_fixes_isolation``) that holds a write lock per document from an
+update's, findAndModify's or filtered delete's read to its write. These tests require exactly 10
+of 50 on whichever server the session uses, from two OS processes with a client each
+(``tests/stock_buyers.py``), through ``update`` and through ``findAndModify``: so cross-process
+invariants hold, and are tested, on the local stack too.
 Writers to one document are still serialised inside a process (a keyed lock): that spares a hot
 document a storm of failed conditional updates; it is not what makes them correct.
 
@@ -16,7 +17,8 @@ They also pin what every repository's speed rests on: a document is found throug
 index, also when the filter adds a condition (a versioned update's ``{_id, version}``) and for a
 list of ids (``{_id: {$in: [...]}}``); and a bulk write of hundreds of updates completes. FerretDB
 v1.24.2 as released scanned the whole collection for the lookups and hung on a bulk write of 100
-updates; the local stack builds it with the source fixes in ``deploy/local/stack.py``.
+updates; the local stack builds it with the source fixes in
+``conveyor_local.stack.ferretdb_fixes_*``.
 """
 
 import asyncio

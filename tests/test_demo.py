@@ -24,7 +24,8 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     root = repository_root()
     demo = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(root / "deploy" / "local" / "demo.py"),
+        "-m",
+        "conveyor_local.demo",
         "--short",
         "--instances",
         "2",

@@ -16,6 +16,9 @@ from conveyor_contracts.topics import (
     carrier_requests_topic,
     carrier_tracking_topic,
 )
+from conveyor_local.stack.kafka import kafka_nodes
+from conveyor_local.stack.preflight import refuse_other_kafka_security
+from conveyor_local.stack.settings import Settings, StackError
 from conveyor_runtime.kafka_acl import (
     Acl,
     Operation,
@@ -24,7 +27,6 @@ from conveyor_runtime.kafka_acl import (
     registry_acls,
     registry_actors,
 )
-from conveyor_testkit import local_stack
 
 ACLS = registry_acls(TOPICS)
 
@@ -100,11 +102,10 @@ def test_every_actor_of_the_registry_is_a_principal() -> None:
 
 
 def test_make_up_with_authentication_refuses_data_formatted_without_it(tmp_path: Path) -> None:
-    stack = local_stack()
-    settings = stack.Settings(home=tmp_path, kafka_auth=True)
-    [node] = stack.kafka_nodes(settings)
+    settings = Settings(home=tmp_path, kafka_auth=True)
+    [node] = kafka_nodes(settings)
     node.data.mkdir(parents=True)
     (node.data / "meta.properties").write_text("version=1\n")  # formatted, and no credentials
-    with pytest.raises(stack.StackError, match="formatted without authentication"):
-        stack.refuse_other_kafka_security(settings)
+    with pytest.raises(StackError, match="formatted without authentication"):
+        refuse_other_kafka_security(settings)
     assert not settings.kafka_credentials_file.exists()  # nothing generated for it either

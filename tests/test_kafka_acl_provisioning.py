@@ -15,8 +15,6 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaClient
@@ -31,6 +29,13 @@ from conveyor_contracts.topics import (
     TOPICS,
     carrier_requests_topic,
 )
+from conveyor_local.stack.commands import down
+from conveyor_local.stack.health import wait_until_ready
+from conveyor_local.stack.kafka import format_kafka_storage, kafka_nodes
+from conveyor_local.stack.kafka_credentials import ensure_kafka_credentials
+from conveyor_local.stack.provision import provision_kafka
+from conveyor_local.stack.settings import PORT_VARIABLES, Settings
+from conveyor_local.stack.supervise import ensure_started
 from conveyor_runtime import kafka_acl_admin, kafka_topics, kafka_users
 from conveyor_runtime.kafka_acl import (
     Acl,
@@ -42,7 +47,7 @@ from conveyor_runtime.kafka_acl import (
     stale_acls,
 )
 from conveyor_runtime.kafka_auth import client_options
-from conveyor_testkit import KafkaLogin, local_stack
+from conveyor_testkit import KafkaLogin
 
 # A real principal of the registry, left out of the format: "gained after it".
 NEW = "carrier-highlandcourier"
@@ -50,37 +55,32 @@ DENY = 2  # the protocol's AclPermissionType code
 
 
 @pytest.fixture(scope="module")
-def stack() -> ModuleType:
-    return local_stack()
-
-
-@pytest.fixture(scope="module")
-def settings(stack: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """An authenticated node whose storage was formatted before the registry had ``NEW``,
     started but not provisioned yet; stopped at the end."""
     base = _free_port_block(8)
-    others = [field for field in stack.PORT_VARIABLES if "kafka" not in field]
-    settings = stack.Settings(
+    others = [field for field in PORT_VARIABLES if "kafka" not in field]
+    settings = Settings(
         home=tmp_path_factory.mktemp("provisioning-stack"),
         kafka_port=base,
         kafka_controller_port=base + 1,
         kafka_auth=True,
         **dict(zip(others, range(base + 2, base + 8), strict=True)),
     )
-    stack.ensure_kafka_credentials(settings)
+    ensure_kafka_credentials(settings)
     _forget(settings.kafka_credentials_file, NEW)
-    stack.format_kafka_storage(settings)  # users: every principal of the file, NEW not among them
-    [node] = stack.kafka_nodes(settings)
+    format_kafka_storage(settings)  # users: every principal of the file, NEW not among them
+    [node] = kafka_nodes(settings)
     try:
-        stack.ensure_started(node)
-        stack.wait_until_ready(node, settings.start_timeout)
+        ensure_started(node)
+        wait_until_ready(node, settings.start_timeout)
         yield settings
     finally:
-        stack.down(settings)
+        down(settings)
 
 
 @pytest.fixture(scope="module")
-def login(settings: Any) -> KafkaLogin:
+def login(settings: Settings) -> KafkaLogin:
     return KafkaLogin(settings.kafka_bootstrap(), settings.kafka_credentials_file)
 
 
@@ -120,7 +120,7 @@ async def _logs_in(login: KafkaLogin, user: str) -> bool:
 
 
 async def test_a_principal_new_since_the_format_is_created_by_provisioning_and_logs_in(
-    stack: ModuleType, settings: Any, login: KafkaLogin
+    settings: Settings, login: KafkaLogin
 ) -> None:
     admin = login.credentials()
     before = await kafka_users.scram_users(login.bootstrap, credentials=admin)
@@ -130,7 +130,7 @@ async def test_a_principal_new_since_the_format_is_created_by_provisioning_and_l
     assert login.credentials(NEW) is not None
     assert not await _logs_in(login, NEW)
 
-    await asyncio.to_thread(stack.provision_kafka, settings)  # what `make up` does
+    await asyncio.to_thread(provision_kafka, settings)  # what `make up` does
 
     assert NEW in await kafka_users.scram_users(login.bootstrap, credentials=admin)
     assert await _logs_in(login, NEW)
@@ -150,9 +150,9 @@ async def test_a_principal_new_since_the_format_is_created_by_provisioning_and_l
 
 
 async def test_provisioning_deletes_rules_on_registry_resources_it_no_longer_derives(
-    stack: ModuleType, settings: Any, login: KafkaLogin
+    settings: Settings, login: KafkaLogin
 ) -> None:
-    await asyncio.to_thread(stack.provision_kafka, settings)
+    await asyncio.to_thread(provision_kafka, settings)
     requests = carrier_requests_topic("swiftpost").name
     stale = {
         # support reads a carrier's requests: the registry never said so.
@@ -183,7 +183,7 @@ async def test_provisioning_deletes_rules_on_registry_resources_it_no_longer_der
     await publish(login, "shipping", requests, sent)
     assert await reads(login, "support", requests, group=None, sent=sent)  # the stale right works
 
-    await asyncio.to_thread(stack.provision_kafka, settings)
+    await asyncio.to_thread(provision_kafka, settings)
 
     held = await kafka_acl_admin.describe_acls(login.bootstrap, credentials=admin)
     assert not held & stale
@@ -192,7 +192,7 @@ async def test_provisioning_deletes_rules_on_registry_resources_it_no_longer_der
     assert denied in await _described_raw(login)  # an operator's DENY is never the registry's
     assert await refused_read(login, "support", requests, group=None)
     # Nothing more to delete the second time.
-    await asyncio.to_thread(stack.provision_kafka, settings)
+    await asyncio.to_thread(provision_kafka, settings)
     assert await kafka_acl_admin.describe_acls(login.bootstrap, credentials=admin) == held
 
 
@@ -257,7 +257,7 @@ async def _described_raw(login: KafkaLogin) -> set[tuple[int, str, int, str, str
 
 
 async def test_the_deployment_provisioner_creates_the_users_it_lacks_the_topics_and_the_acls(
-    settings: Any, login: KafkaLogin, tmp_path: Path
+    settings: Settings, login: KafkaLogin, tmp_path: Path
 ) -> None:
     # What deploy/compose.yaml runs once the broker answers, with its secrets' credentials.json:
     # here the stack's, plus a user the cluster has never seen.

@@ -18,10 +18,25 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from conveyor_local.stack.commands import all_servers, down, start_server, up
+from conveyor_local.stack.install import run_logged
+from conveyor_local.stack.kafka import Kafka, kafka_nodes
+from conveyor_local.stack.processes import running_pid
+from conveyor_local.stack.server import Server
+from conveyor_local.stack.settings import (
+    CACHE,
+    DATA_DIR,
+    LOG_DIR,
+    PORT_VARIABLES,
+    ROOT,
+    RUN_DIR,
+    Endpoints,
+    Settings,
+    StackError,
+)
+from conveyor_local.stack.supervise import spawn_detached
 from conveyor_runtime.kafka_auth import KafkaCredentials, client_options
-from conveyor_testkit import local_stack, wait_for
-
-stack = local_stack()
+from conveyor_testkit import wait_for
 
 TOPIC = "orders.lifecycle.v1"  # a registry topic: 3 copies, 2 in sync
 DEADLINE = 60.0
@@ -31,38 +46,38 @@ DEADLINE = 60.0
 
 
 def test_the_default_stack_keeps_its_single_node_its_names_and_its_files() -> None:
-    settings = stack.Settings.from_env({})
-    [kafka] = stack.kafka_nodes(settings)
-    assert settings.home == stack.CACHE
+    settings = Settings.from_env({})
+    [kafka] = kafka_nodes(settings)
+    assert settings.home == CACHE
     assert kafka.name == "kafka"
     assert kafka.ports() == {"kafka": 9092, "controller": 9093}
-    assert kafka.properties == stack.CACHE / "kafka" / "server.properties"
-    assert kafka.data == stack.DATA_DIR / "kafka"
-    assert kafka.log_files() == [stack.LOG_DIR / "kafka.log", stack.LOG_DIR / "kafka.out"]
-    assert kafka.pid_file == stack.RUN_DIR / "kafka.pid"
-    assert stack.Endpoints.of(settings).kafka == "127.0.0.1:9092"
+    assert kafka.properties == CACHE / "kafka" / "server.properties"
+    assert kafka.data == DATA_DIR / "kafka"
+    assert kafka.log_files() == [LOG_DIR / "kafka.log", LOG_DIR / "kafka.out"]
+    assert kafka.pid_file == RUN_DIR / "kafka.pid"
+    assert Endpoints.of(settings).kafka == "127.0.0.1:9092"
 
 
 def test_cluster_nodes_take_every_other_port_and_are_all_bootstrap_servers() -> None:
     env = {"CONVEYOR_KAFKA_PORT": "29092", "CONVEYOR_KAFKA_CONTROLLER_PORT": "29093"}
-    settings = stack.Settings.from_env({**env, "CONVEYOR_KAFKA_BROKERS": "3"})
-    nodes = stack.kafka_nodes(settings)
+    settings = Settings.from_env({**env, "CONVEYOR_KAFKA_BROKERS": "3"})
+    nodes = kafka_nodes(settings)
     assert [node.name for node in nodes] == ["kafka-1", "kafka-2", "kafka-3"]
     assert [node.ports() for node in nodes] == [
         {"kafka": 29092, "controller": 29093},
         {"kafka": 29094, "controller": 29095},
         {"kafka": 29096, "controller": 29097},
     ]
-    assert stack.Endpoints.of(settings).kafka == "127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096"
-    names = [server.name for server in stack.all_servers(settings)]
+    assert Endpoints.of(settings).kafka == "127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096"
+    names = [server.name for server in all_servers(settings)]
     assert names == ["kafka-1", "kafka-2", "kafka-3", "ferretdb", "jaeger"]
 
 
 def test_a_relative_stack_home_is_taken_from_the_repository_root() -> None:
-    relative = stack.Settings.from_env({"CONVEYOR_STACK_HOME": ".cache/chaos"})
-    assert relative.home == stack.ROOT / ".cache" / "chaos"
-    assert relative.run_dir == stack.ROOT / ".cache" / "chaos" / "run"
-    absolute = stack.Settings.from_env({"CONVEYOR_STACK_HOME": "/srv/conveyor-stack"})
+    relative = Settings.from_env({"CONVEYOR_STACK_HOME": ".cache/chaos"})
+    assert relative.home == ROOT / ".cache" / "chaos"
+    assert relative.run_dir == ROOT / ".cache" / "chaos" / "run"
+    absolute = Settings.from_env({"CONVEYOR_STACK_HOME": "/srv/conveyor-stack"})
     assert absolute.log_dir == Path("/srv/conveyor-stack/logs")
 
 
@@ -79,8 +94,8 @@ def test_a_relative_stack_home_is_taken_from_the_repository_root() -> None:
 def test_settings_that_cannot_work_are_refused_with_the_reason(
     env: dict[str, str], complaint: str
 ) -> None:
-    with pytest.raises(stack.StackError, match=complaint):
-        stack.Settings.from_env(env)
+    with pytest.raises(StackError, match=complaint):
+        Settings.from_env(env)
 
 
 def test_each_node_of_a_cluster_gets_three_copies_two_in_sync_and_every_controller(
@@ -88,8 +103,8 @@ def test_each_node_of_a_cluster_gets_three_copies_two_in_sync_and_every_controll
 ) -> None:
     # Without authentication, so no credentials are needed to write it: what the cluster
     # adds is the same either way (the secured listeners are the ACL tests' subject).
-    settings = stack.Settings(kafka_brokers=3, home=tmp_path, kafka_auth=False)
-    node = stack.kafka_nodes(settings)[1]
+    settings = Settings(kafka_brokers=3, home=tmp_path, kafka_auth=False)
+    node = kafka_nodes(settings)[1]
     node.write_properties()
     written = dict(
         line.split("=", 1)
@@ -112,18 +127,18 @@ def test_each_node_of_a_cluster_gets_three_copies_two_in_sync_and_every_controll
 def test_a_process_belongs_only_to_the_stack_home_it_was_started_in(tmp_path: Path) -> None:
     marker = f"{uuid.uuid4().int % 10_000 + 100_000}"  # a sleep nobody else runs
 
-    class Sleeper(stack.Server):
+    class Sleeper(Server):
         name = "sleeper"
 
         def owns(self, command_line: list[str]) -> bool:
             return bool(command_line == ["sleep", marker])
 
-    ours, theirs = (stack.Settings(home=tmp_path / name) for name in ("ours", "theirs"))
+    ours, theirs = (Settings(home=tmp_path / name) for name in ("ours", "theirs"))
     ours.run_dir.mkdir(parents=True)
-    pid = stack.spawn_detached(["sleep", marker], tmp_path / "sleep.log", os.environ, ours.run_dir)
+    pid = spawn_detached(["sleep", marker], tmp_path / "sleep.log", os.environ, ours.run_dir)
     try:
-        assert stack.running_pid(Sleeper(ours)) == pid
-        assert stack.running_pid(Sleeper(theirs)) is None
+        assert running_pid(Sleeper(ours)) == pid
+        assert running_pid(Sleeper(theirs)) is None
     finally:
         os.kill(pid, signal.SIGKILL)
 
@@ -132,8 +147,8 @@ def test_a_node_publishes_its_class_data_recording_only_once_the_jvm_maps_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive = tmp_path / "kafka.jsa"
-    monkeypatch.setattr(stack.Kafka, "class_data_archive", archive)
-    node = stack.kafka_nodes(stack.Settings(kafka_brokers=3, home=tmp_path))[1]
+    monkeypatch.setattr(Kafka, "class_data_archive", archive)
+    node = kafka_nodes(Settings(kafka_brokers=3, home=tmp_path))[1]
     record = node._class_data_sharing()
     recording = Path(record.removeprefix("-XX:ArchiveClassesAtExit="))
     assert recording.parent == tmp_path
@@ -144,9 +159,7 @@ def test_a_node_publishes_its_class_data_recording_only_once_the_jvm_maps_it(
     assert not recording.exists()
     assert not archive.exists()
 
-    stack.run_logged(
-        [*node.java(), record, "-version"], what="recording", log=tmp_path / "record.log"
-    )
+    run_logged([*node.java(), record, "-version"], what="recording", log=tmp_path / "record.log")
     assert node._class_data_sharing() == f"-XX:SharedArchiveFile={archive}"
     assert archive.is_file()
     assert not recording.exists()
@@ -171,9 +184,9 @@ def free_port_block(size: int) -> int:
 
 def cluster_settings(home: Path) -> Any:
     base = free_port_block(12)
-    others = [field for field in stack.PORT_VARIABLES if "kafka" not in field]  # six
+    others = [field for field in PORT_VARIABLES if "kafka" not in field]  # six
     ports = dict(zip(others, range(base + 6, base + 12), strict=True))
-    return stack.Settings(
+    return Settings(
         kafka_brokers=3,
         home=home,
         kafka_port=base,  # nodes on base, base+2, base+4; controllers one above each
@@ -244,16 +257,16 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
     tmp_path: Path,
 ) -> None:
     settings = cluster_settings(tmp_path / "stack")
-    bootstrap = stack.Endpoints.of(settings).kafka
-    nodes = stack.kafka_nodes(settings)
+    bootstrap = Endpoints.of(settings).kafka
+    nodes = kafka_nodes(settings)
     try:
         try:
-            stack.up(settings)
-        except stack.StackError as error:
+            up(settings)
+        except StackError as error:
             pytest.fail(f"the three-node stack did not start: {error}")
-        admin = stack.Endpoints.of(settings).kafka_login()  # authenticated, as by default
+        admin = Endpoints.of(settings).kafka_login()  # authenticated, as by default
         for node in nodes:
-            assert stack.running_pid(node) is not None, f"{node.name} is not running"
+            assert running_pid(node) is not None, f"{node.name} is not running"
             assert node.probe() is None, f"{node.name} does not answer"
 
         async def created() -> tuple[list[dict[str, Any]], dict[str, str]] | None:
@@ -274,7 +287,7 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
         # Kill the leader of partition 0: its partitions must move to the other two nodes.
         leader = next(p["leader"] for p in partitions if p["partition"] == 0)
         victim = nodes[leader - 1]
-        os.kill(stack.running_pid(victim), signal.SIGKILL)
+        os.kill(running_pid(victim), signal.SIGKILL)
 
         after = [f"after-{n}" for n in range(50)]
         asyncio.run(produce(bootstrap, after, admin))
@@ -287,7 +300,7 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
 
         asyncio.run(wait_for(shrunk, within=DEADLINE, interval=0.5))
 
-        stack.start_server(victim)
+        start_server(victim)
 
         async def rejoined() -> bool:
             partitions, _ = await describe(bootstrap, TOPIC, admin)
@@ -295,5 +308,5 @@ def test_a_three_node_cluster_keeps_acks_all_writes_and_reads_going_with_one_nod
 
         asyncio.run(wait_for(rejoined, within=DEADLINE, interval=0.5))
     finally:
-        stack.down(settings)
-    assert all(stack.running_pid(server) is None for server in stack.all_servers(settings))
+        down(settings)
+    assert all(running_pid(server) is None for server in all_servers(settings))

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from conveyor_testkit import local_stack
-
-stack = local_stack()
+from conveyor_local.stack.ferretdb import FerretDB
+from conveyor_local.stack.go_build import SourceFix
+from conveyor_local.stack.settings import Settings, StackError
 
 
 def test_a_fix_replaces_exactly_the_expected_occurrences_of_a_read_only_file(
@@ -15,20 +15,20 @@ def test_a_fix_replaces_exactly_the_expected_occurrences_of_a_read_only_file(
     source = tmp_path / "collection.go"
     source.write_text("if a == 1 {\n}\nif a == 1 {\n}\n")
     source.chmod(0o444)  # as in Go's module cache
-    fix = stack.SourceFix("collection.go", old="a == 1", new="a > 0", why="test", count=2)
+    fix = SourceFix("collection.go", old="a == 1", new="a > 0", why="test", count=2)
     fix.apply(tmp_path)
     assert source.read_text() == "if a > 0 {\n}\nif a > 0 {\n}\n"
 
 
 def test_a_fix_that_no_longer_matches_stops_the_build(tmp_path: Path) -> None:
     (tmp_path / "metadata.go").write_text("IDColumn = DefaultColumn + \"->'_id'\"\n")
-    fix = stack.SourceFix("metadata.go", old="->'$._id'", new="->'_id'", why="test")
-    with pytest.raises(stack.StackError, match="found 0"):
+    fix = SourceFix("metadata.go", old="->'$._id'", new="->'_id'", why="test")
+    with pytest.raises(StackError, match="found 0"):
         fix.apply(tmp_path)
 
 
 def test_the_ferretdb_build_names_its_fixes_and_their_reasons() -> None:
-    ferretdb = stack.FerretDB(stack.Settings())
+    ferretdb = FerretDB(Settings())
     assert len(ferretdb.source_fixes) == 17
     assert all(len(fix.why) > 80 for fix in ferretdb.source_fixes)
     # Changing a fix changes the binary's name, so the server is rebuilt.

@@ -9,7 +9,7 @@ from conveyor_testkit.bearers import refused_bearers
 from conveyor_testkit.logins import KafkaLogin
 from conveyor_testkit.messages import collect, from_example
 from conveyor_testkit.plugin import CreateTopics
-from conveyor_testkit.servers import Servers, local_stack, repository_root
+from conveyor_testkit.servers import Servers, repository_root
 from conveyor_testkit.waiting import fetch_trace, wait_for
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "collect",
     "fetch_trace",
     "from_example",
-    "local_stack",
     "refused_bearers",
     "repository_root",
     "wait_for",

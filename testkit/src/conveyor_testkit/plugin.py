@@ -15,6 +15,12 @@ from typing import Any
 import pytest
 
 from conveyor_contracts.spec import TopicSpec
+from conveyor_local.stack.commands import down
+from conveyor_local.stack.health import wait_until_ready
+from conveyor_local.stack.kafka import kafka_nodes
+from conveyor_local.stack.provision import provision_kafka
+from conveyor_local.stack.settings import PORT_VARIABLES, Settings
+from conveyor_local.stack.supervise import ensure_started
 from conveyor_runtime.kafka_acl import Acl, registry_acls
 from conveyor_runtime.kafka_acl_admin import delete_acls, ensure_acls
 from conveyor_runtime.kafka_cluster import wait_for_kafka
@@ -29,7 +35,6 @@ from conveyor_testkit.servers import (
     from_environment,
     from_local_stack,
     from_testcontainers,
-    local_stack,
 )
 
 
@@ -82,25 +87,25 @@ def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLog
     """A Kafka node with authentication and authorization on, started for this session in a
     stack home of its own on free ports and provisioned as ``make up`` does it (users at
     format time, the registry's topics and ACLs); stopped at the end."""
-    stack = local_stack()
     base = free_port_block(8)
-    others = [field for field in stack.PORT_VARIABLES if "kafka" not in field]
-    settings = stack.Settings(
+    others = [field for field in PORT_VARIABLES if "kafka" not in field]
+    ports: dict[str, Any] = dict(zip(others, range(base + 2, base + 8), strict=True))
+    settings = Settings(
         home=tmp_path_factory.mktemp("secured-stack"),
         kafka_port=base,
         kafka_controller_port=base + 1,
         kafka_auth=True,
         start_timeout=SERVER_TIMEOUT,
-        **dict(zip(others, range(base + 2, base + 8), strict=True)),
+        **ports,
     )
-    [node] = stack.kafka_nodes(settings)
+    [node] = kafka_nodes(settings)
     try:
-        stack.ensure_started(node)
-        stack.wait_until_ready(node, settings.start_timeout)
-        stack.provision_kafka(settings)
+        ensure_started(node)
+        wait_until_ready(node, settings.start_timeout)
+        provision_kafka(settings)
         yield KafkaLogin(settings.kafka_bootstrap(), settings.kafka_credentials_file)
     finally:
-        stack.down(settings)
+        down(settings)
 
 
 @pytest.fixture

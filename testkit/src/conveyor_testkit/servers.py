@@ -3,23 +3,23 @@
 1. ``CONVEYOR_TEST_KAFKA``, ``CONVEYOR_TEST_MONGO_URL``, ``CONVEYOR_TEST_OTLP`` and
    ``CONVEYOR_TEST_JAEGER`` when all are set (a shared or CI-provided stack);
 2. testcontainers, when a Docker engine answers;
-3. the project's local stack (``deploy/local/stack.py up``: Kafka, FerretDB, Jaeger).
+3. the project's local stack (``python -m conveyor_local.stack up``: Kafka, FerretDB, Jaeger).
 """
 
-import importlib.util
 import os
 import socket
 import subprocess
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from types import ModuleType
 
+from conveyor_local.stack.settings import Settings
 from conveyor_testkit.logins import KafkaLogin
 
 SERVER_TIMEOUT = 120.0
+# The local stack's command line, which only the repository's checkout has.
+LOCAL_STACK = Path("deploy", "local", "src", "conveyor_local", "stack", "__main__.py")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def from_testcontainers(stack: ExitStack) -> Servers:
 
 def repository_root() -> Path:
     for folder in (Path.cwd(), *Path.cwd().parents):
-        if (folder / "deploy" / "local" / "stack.py").is_file():
+        if (folder / LOCAL_STACK).is_file():
             return folder
     raise RuntimeError("run the tests from inside the Conveyor repository")
 
@@ -133,16 +133,18 @@ def from_local_stack() -> Servers:
     """Start (or reuse) the local stack; it is idempotent, so a running stack costs one check."""
     root = repository_root()
     done = subprocess.run(
-        [sys.executable, str(root / "deploy" / "local" / "stack.py"), "up"],
+        [sys.executable, "-m", "conveyor_local.stack", "up"],
         cwd=root,
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"`deploy/local/stack.py up` failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"`python -m conveyor_local.stack up` failed:\n{done.stdout}\n{done.stderr}"
+        )
     env = os.environ.get
-    stack = local_stack().Settings.from_env()
+    stack = Settings.from_env()
     return Servers(
         kafka_credentials=stack.kafka_credentials_file if stack.kafka_auth else None,
         kafka=f"127.0.0.1:{env('CONVEYOR_KAFKA_PORT', '9092')}",
@@ -151,20 +153,6 @@ def from_local_stack() -> Servers:
         jaeger=f"http://127.0.0.1:{env('CONVEYOR_JAEGER_QUERY_PORT', '16686')}",
         origin="local stack",
     )
-
-
-@cache
-def local_stack() -> ModuleType:
-    """``deploy/local/stack.py`` as a module (it is a script, not part of a package); loaded
-    once, so every caller shares its classes."""
-    path = repository_root() / "deploy" / "local" / "stack.py"
-    spec = importlib.util.spec_from_file_location("conveyor_local_stack", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
 
 
 def free_port_block(size: int) -> int:

@@ -1,0 +1,5 @@
+import sys
+
+from conveyor_local.audit.auditor import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from conveyor_local.bench.cli import main
+
+sys.exit(main())
