@@ -19,6 +19,7 @@ from conveyor_contracts.values import (
     Market,
     Money,
     Quantity,
+    SellerId,
     ServiceLevel,
     Sku,
 )
@@ -36,6 +37,7 @@ _LINE_EXAMPLE = {
     "sku": "TEE-BLK-M",
     "quantity": 2,
     "unit_price": {"amount_minor": 1999, "currency": "USD"},
+    "seller_id": "sel_01J9ZA4S7K2L",
 }
 
 CancellationReason = Annotated[
@@ -54,6 +56,11 @@ class OrderLine(BaseModel):
     unit_price: Money = Field(
         description="Price of one unit, in the order's currency.",
         examples=[{"amount_minor": 1999, "currency": "USD"}],
+    )
+    seller_id: SellerId | None = Field(
+        default=None,
+        description="The seller the SKU belongs to; absent from checkouts older than sellers.",
+        examples=["sel_01J9ZA4S7K2L"],
     )
 
 

@@ -6,8 +6,14 @@ from typing import Annotated, Literal, TypeAlias
 from pydantic import BaseModel, Field, TypeAdapter
 
 from conveyor_contracts.checkout import CancellationReason, PricedOrder
-from conveyor_contracts.envelope import OrderEnvelope, event_type_field
-from conveyor_contracts.values import WIRE_CONFIG, CarrierCode, Detail, TrackingNumber
+from conveyor_contracts.envelope import OrderEnvelope, UtcDatetime, event_type_field
+from conveyor_contracts.values import (
+    WIRE_CONFIG,
+    CarrierCode,
+    DeliveryWindow,
+    Detail,
+    TrackingNumber,
+)
 
 EXAMPLE_PRODUCER = "orders"  # the producer shown in this module's examples
 
@@ -42,6 +48,19 @@ class OrderAccepted(PricedOrder):
     """Orders validated a placed order and took it on: inventory reserves, shipping prepares."""
 
     event_type: Literal["OrderAccepted"] = event_type_field("OrderAccepted")
+    dispatch_by: UtcDatetime | None = Field(
+        default=None,
+        description=(
+            "When the parcels must be handed to the carrier: the end of the last handling"
+            " business day in the market's calendar. Set once at acceptance, never moved."
+        ),
+        examples=["2026-12-04T04:59:59Z"],
+    )
+    promised_delivery: DeliveryWindow | None = Field(
+        default=None,
+        description="The delivery window promised to the buyer; set once, never moved.",
+        examples=[{"earliest": "2026-12-07", "latest": "2026-12-09"}],
+    )
 
 
 class OrderRejected(OrderEnvelope):
@@ -119,6 +138,11 @@ class OrderStatusChanged(OrderEnvelope):
         default=None,
         description="Why, when the status alone does not say.",
         examples=["carrier declined"],
+    )
+    promised_delivery: DeliveryWindow | None = Field(
+        default=None,
+        description="The delivery window the buyer was promised (it never moves, even delayed).",
+        examples=[{"earliest": "2026-12-07", "latest": "2026-12-09"}],
     )
 
 

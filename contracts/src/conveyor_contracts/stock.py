@@ -5,7 +5,7 @@ from typing import Annotated, Literal, Self, TypeAlias
 from pydantic import Field, TypeAdapter, model_validator
 
 from conveyor_contracts.envelope import Envelope, event_type_field
-from conveyor_contracts.values import Sku, StockCount, WarehouseId
+from conveyor_contracts.values import SellerId, Sku, StockCount, WarehouseId
 
 EXAMPLE_PRODUCER = "inventory"  # the producer shown in this module's examples
 
@@ -28,6 +28,11 @@ class StockLevelChanged(SkuEnvelope):
     cause: Literal[
         "goods_received", "counted", "reserved", "released", "committed", "restocked"
     ] = Field(description="What changed it.", examples=["reserved"])
+    seller_id: SellerId | None = Field(
+        default=None,
+        description="The seller whose stock this is; absent until the SKU's seller is known.",
+        examples=["sel_01J9ZA4S7K2L"],
+    )
 
     @model_validator(mode="after")
     def _levels_agree(self) -> Self:

@@ -17,6 +17,7 @@ from conveyor_contracts.values import (
     Quantity,
     RefundId,
     RmaId,
+    SellerId,
     ShipmentId,
     Sku,
     StockLines,
@@ -43,6 +44,15 @@ class CaseOpened(_CaseEvent):
     )
     shipment_id: ShipmentId | None = Field(
         default=None, description="The parcel concerned, if one.", examples=["shp_01J9Z4B6T2W8"]
+    )
+    seller_ids: tuple[SellerId, ...] = Field(
+        default=(),
+        max_length=100,
+        description=(
+            "The sellers whose goods the case concerns (the parcel's, else the order's); empty"
+            " when not known."
+        ),
+        examples=[["sel_01J9ZA4S7K2L"]],
     )
     summary: str | None = Field(
         default=None,

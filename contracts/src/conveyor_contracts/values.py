@@ -6,10 +6,11 @@ the JSON Schema and the AsyncAPI document; a field may still override the descri
 
 import sys
 from collections.abc import Mapping
+from datetime import date
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 def _document(schema: dict[str, Any], model: type[Any]) -> None:
@@ -86,6 +87,8 @@ ReservationId = Annotated[str, _prefixed_id("rsv", "Stock reservation", "rsv_01J
 CaseId = Annotated[str, _prefixed_id("case", "Support case", "case_01J9Z9XK3R2M")]
 RmaId = Annotated[str, _prefixed_id("rma", "Return authorisation (RMA)", "rma_01J9ZB7P0D4N")]
 RefundId = Annotated[str, _prefixed_id("rfd", "Refund request", "rfd_01J9ZC2W5H8E")]
+# Every SKU belongs to one seller, whose goods the shop's warehouses hold and ship.
+SellerId = Annotated[str, _prefixed_id("sel", "Seller", "sel_01J9ZA4S7K2L")]
 
 WarehouseId = Annotated[
     str,
@@ -151,12 +154,32 @@ class Money(BaseModel):
 
 
 class StockLine(BaseModel):
-    """A quantity of one SKU."""
+    """A quantity of one SKU, and whose goods they are."""
 
     model_config = WIRE_CONFIG
 
     sku: Sku
     quantity: Quantity
+    seller_id: SellerId | None = Field(
+        default=None,
+        description="The seller the SKU belongs to; absent from messages older than sellers.",
+        examples=["sel_01J9ZA4S7K2L"],
+    )
+
+
+class DeliveryWindow(BaseModel):
+    """The days, in the market's calendar, between which the buyer was promised delivery."""
+
+    model_config = WIRE_CONFIG
+
+    earliest: date = Field(description="First promised day.", examples=["2026-12-07"])
+    latest: date = Field(description="Last promised day.", examples=["2026-12-09"])
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        if self.latest < self.earliest:
+            raise ValueError("latest is before earliest")
+        return self
 
 
 StockLines = Annotated[

@@ -11,6 +11,7 @@ from conveyor_contracts.values import (
     WIRE_CONFIG,
     Quantity,
     RmaId,
+    SellerId,
     ShipmentId,
     Sku,
     StockCount,
@@ -37,6 +38,11 @@ class GoodsReceived(SkuEnvelope):
         ge=1, le=100_000, description="Units put away (a pallet can exceed 999).", examples=[480]
     )
     receipt_ref: WarehouseReference
+    seller_id: SellerId | None = Field(
+        default=None,
+        description="The seller whose goods arrived; absent from receipts older than sellers.",
+        examples=["sel_01J9ZA4S7K2L"],
+    )
 
 
 class StockCounted(SkuEnvelope):

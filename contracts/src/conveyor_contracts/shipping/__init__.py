@@ -19,6 +19,7 @@ from conveyor_contracts.shipping.tracking import (
     DeliveryAttemptFailed,
     DeliverySlaBreached,
     ReturnPickedUp,
+    ShipmentDelayed,
     ShipmentDelivered,
     ShipmentDispatched,
     ShipmentExceptionRaised,
@@ -43,6 +44,7 @@ ShipmentEvent: TypeAlias = Annotated[
     | ShipmentReturnedToSender
     | ShipmentLost
     | ShipmentExceptionRaised
+    | ShipmentDelayed
     | DeliverySlaBreached
     | ShippingPersonalDataErased,
     Field(discriminator="event_type"),
@@ -59,6 +61,7 @@ __all__ = [
     "ShipmentBookingFailed",
     "ShipmentCancelled",
     "ShipmentConfirmed",
+    "ShipmentDelayed",
     "ShipmentDelivered",
     "ShipmentDispatched",
     "ShipmentEnvelope",

@@ -1,5 +1,6 @@
 """Shipment progress facts on ``shipping.shipments.v1``: shipping's reading of carrier scans."""
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -95,6 +96,22 @@ class ShipmentExceptionRaised(_Scanned):
     )
     detail: Detail | None = Field(
         default=None, description="Carrier's remark, if any.", examples=["box crushed at hub"]
+    )
+
+
+class ShipmentDelayed(ShipmentEnvelope):
+    """The arrival forecast from the carrier's scans passed the delivery window promised to the
+    buyer: told once per parcel, before the promise is broken rather than after. Orders shows
+    the order ``delayed``; support opens a case to reach out."""
+
+    event_type: Literal["ShipmentDelayed"] = event_type_field("ShipmentDelayed")
+    carrier_code: CarrierCode
+    promised_latest: date = Field(
+        description="Last day of the promised window.", examples=["2026-12-09"]
+    )
+    forecast_delivery: date = Field(
+        description="The day the parcel is now expected, from the carrier's transit times.",
+        examples=["2026-12-11"],
     )
 
 
