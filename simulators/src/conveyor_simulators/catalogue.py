@@ -6,28 +6,35 @@ is rejected only when the simulator means it to be (the invalid-order ratio).
 
 from dataclasses import dataclass
 
+# The sellers whose goods the shop's warehouses hold: an apparel brand, a sneaker label (the
+# flash sale's), and a homeware shop.
+APPAREL, SNEAKERS, HOMEWARE = "sel_Apparel0001", "sel_Sneakers001", "sel_Homeware001"
+SELLERS: tuple[str, ...] = (APPAREL, SNEAKERS, HOMEWARE)
+
 
 @dataclass(frozen=True)
 class Product:
     sku: str
     price_minor: int  # the same number in every market's currency keeps totals easy to check
     weight_grams: int
+    seller_id: str
 
 
 CATALOGUE: tuple[Product, ...] = (
-    Product("TEE-BLK-M", 1999, 250),
-    Product("TEE-WHT-L", 1999, 260),
-    Product("HOOD-GRY-M", 4999, 700),
-    Product("CAP-NVY-OS", 1499, 150),
-    Product("SNKR-RED-42", 8999, 1100),
-    Product("SNKR-BLK-44", 8999, 1150),
-    Product("MUG-LOGO-12", 1299, 400),
-    Product("BAG-TOTE-01", 2499, 300),
-    Product("SOCK-MIX-3P", 999, 120),
-    Product("JKT-OLV-L", 12999, 1400),
-    Product("BOTL-STL-750", 2199, 350),
-    Product("PHN-CASE-15", 1799, 80),
+    Product("TEE-BLK-M", 1999, 250, APPAREL),
+    Product("TEE-WHT-L", 1999, 260, APPAREL),
+    Product("HOOD-GRY-M", 4999, 700, APPAREL),
+    Product("CAP-NVY-OS", 1499, 150, APPAREL),
+    Product("SNKR-RED-42", 8999, 1100, SNEAKERS),
+    Product("SNKR-BLK-44", 8999, 1150, SNEAKERS),
+    Product("MUG-LOGO-12", 1299, 400, HOMEWARE),
+    Product("BAG-TOTE-01", 2499, 300, HOMEWARE),
+    Product("SOCK-MIX-3P", 999, 120, APPAREL),
+    Product("JKT-OLV-L", 12999, 1400, APPAREL),
+    Product("BOTL-STL-750", 2199, 350, HOMEWARE),
+    Product("PHN-CASE-15", 1799, 80, HOMEWARE),
 )
+SELLER_OF: dict[str, str] = {product.sku: product.seller_id for product in CATALOGUE}
 
 # The few SKUs a live-stream flash sale pushes: the sneaker drop.
 HOT_SKUS: tuple[str, ...] = ("SNKR-RED-42", "SNKR-BLK-44")

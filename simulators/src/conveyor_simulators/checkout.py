@@ -23,6 +23,7 @@ from conveyor_simulators.catalogue import (
     NAMES,
     PHONE_PREFIX,
     PLACES,
+    SELLER_OF,
 )
 
 PRODUCER = "checkout"
@@ -76,6 +77,7 @@ def _lines(rng: random.Random, flash_sale: bool, currency: str) -> tuple[OrderLi
             sku=sku,
             quantity=quantity,
             unit_price=Money(amount_minor=prices[sku], currency=currency),  # type: ignore[arg-type]
+            seller_id=SELLER_OF[sku],
         )
         for sku, quantity in quantities.items()
     )
@@ -169,6 +171,7 @@ def plan_receipts(
                     warehouse_id=warehouse,
                     quantity=quantity,
                     receipt_ref=f"GRN-{seed}-{number:04d}",
+                    seller_id=product.seller_id,
                 )
             )
     return receipts

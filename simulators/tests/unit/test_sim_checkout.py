@@ -6,7 +6,7 @@ from collections import Counter
 from conveyor_contracts.checkout import OrderCancellationRequested, OrderPlaced
 from conveyor_contracts.topics import CHECKOUT_ORDERS, WAREHOUSE_RECEIPTS
 from conveyor_contracts.values import MARKET_CURRENCY
-from conveyor_simulators.catalogue import DEFAULT_WAREHOUSES, HOT_SKUS
+from conveyor_simulators.catalogue import DEFAULT_WAREHOUSES, HOT_SKUS, SELLER_OF, SELLERS
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout, plan_receipts
 
 POSTAL = {
@@ -97,3 +97,17 @@ def test_receipts_cover_the_configured_warehouses() -> None:
     receipts = plan_receipts(7, ("WH-US-TX9", "WH-GB-LON2"), quantity=42)
     assert {receipt.warehouse_id for receipt in receipts} == {"WH-US-TX9", "WH-GB-LON2"}
     assert all(receipt.quantity == 42 for receipt in receipts)
+
+
+def test_orders_sell_several_sellers_goods_each_line_its_skus_seller() -> None:
+    plan = plan_checkout(CheckoutSettings(orders=200, seed=7))
+    lines = [
+        line
+        for planned in plan
+        if isinstance(planned.message, OrderPlaced)
+        for line in planned.message.lines
+    ]
+    assert all(line.seller_id == SELLER_OF[line.sku] for line in lines)
+    assert {line.seller_id for line in lines} == set(SELLERS)
+    receipts = plan_receipts(7, DEFAULT_WAREHOUSES)
+    assert all(receipt.seller_id == SELLER_OF[receipt.sku] for receipt in receipts)
