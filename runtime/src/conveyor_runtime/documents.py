@@ -257,13 +257,11 @@ class OutboxDocuments(Generic[T]):
         return document
 
     def _relay_for(self, events: Sequence[object]) -> OutboxRelay | None:
-        """The relay to tell of ``events``; None when there are none. Events for a collection
-        without a relay are refused before anything is written: they would never be published."""
-        if not events:
-            return None
-        if self.relay is None:
+        """The relay to tell of ``events`` (None for none); refused before anything is written
+        where no relay would ever publish them."""
+        if events and self.relay is None:
             raise TypeError(f"{self.collection.name} has no outbox relay: its changes emit nothing")
-        return self.relay
+        return self.relay if events else None
 
     def _value(self, document: Mapping[str, Any]) -> T:
         """The ``T`` a document holds, without what this module stores beside it."""
