@@ -61,7 +61,7 @@ contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
 	$(RUN) python -m conveyor_contracts.snapshots
 
 .PHONY: token
-token: install ## Mint a development bearer token: make -s token ROLE=agent|buyer|operator SUBJECT=id
+token: install ## Mint a development bearer token: make -s token ROLE=agent|buyer|seller|operator SUBJECT=id
 	@$(RUN) python -m conveyor_runtime.tokens mint --role $(or $(ROLE),operator) --subject $(or $(SUBJECT),opr_0001)
 
 .PHONY: demo

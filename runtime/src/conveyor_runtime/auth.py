@@ -7,8 +7,9 @@ with the previous one still verify until it leaves the set. The file is read aga
 changes, so a rotation needs no restart.
 
 Roles: ``buyer`` (``sub`` is the ``buyer_id`` of ``OrderPlaced``: their own orders and cases),
-``agent`` (support's actions) and ``operator`` (the read APIs of orders, inventory and
-shipping). Routes say which roles they take with ``require``; health, readiness and metrics
+``seller`` (``sub`` is a ``seller_id``: their own stock, orders and figures, never another
+seller's), ``agent`` (support's actions) and ``operator`` (the read APIs of orders, inventory
+and shipping). Routes say which roles they take with ``require``; health, readiness and metrics
 take no token at all, for probes and Prometheus.
 """
 
@@ -25,7 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from conveyor_runtime.settings import ServiceSettings
 
-Role = Literal["buyer", "agent", "operator"]
+Role = Literal["buyer", "seller", "agent", "operator"]
 ROLES: tuple[Role, ...] = get_args(Role)
 ALGORITHM = "ES256"  # the only one accepted: a token never chooses how it is checked
 CLAIMS = ("exp", "iss", "aud", "sub", "role")
