@@ -50,10 +50,26 @@ def _parser() -> argparse.ArgumentParser:
     carriers.add_argument("--lost-rate", type=float, default=0.01)
     carriers.add_argument("--duplicate-rate", type=float, default=0.05)
     carriers.add_argument("--out-of-order-rate", type=float, default=0.05)
+    carriers.add_argument(
+        "--late",
+        default="libertyparcel=0.3",
+        help="carriers that hold parcels at a hub for days: code=share,... ('' for none)",
+    )
     receipts = commands.add_parser("receipts", parents=[common], help="seed warehouse stock")
     receipts.add_argument("--warehouses", default=",".join(DEFAULT_WAREHOUSES))
     receipts.add_argument("--quantity", type=int, default=500)
     return parser
+
+
+def late_rates(text: str) -> dict[str, float]:
+    """``code=share,...`` as a mapping; each code must be an onboarded carrier."""
+    rates: dict[str, float] = {}
+    for item in filter(None, text.split(",")):
+        code, _, share = item.partition("=")
+        if code not in CARRIER_CODES:
+            raise SystemExit(f"--late: {code!r} is not an onboarded carrier")
+        rates[code] = float(share)
+    return rates
 
 
 async def _carriers(args: argparse.Namespace) -> None:
@@ -65,6 +81,7 @@ async def _carriers(args: argparse.Namespace) -> None:
         lost_rate=args.lost_rate,
         duplicate_rate=args.duplicate_rate,
         out_of_order_rate=args.out_of_order_rate,
+        late_rates=late_rates(args.late),
     )
     built = build_carriers(
         codes,

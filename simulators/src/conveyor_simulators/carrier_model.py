@@ -5,6 +5,7 @@ fate does not depend on which other shipments the carrier saw first.
 """
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,6 +23,13 @@ class CarrierSettings:
     lost_rate: float = 0.01
     duplicate_rate: float = 0.05
     out_of_order_rate: float = 0.05
+    # Punctuality: the share of parcels a carrier holds at a hub for ``late_delay_s`` more
+    # (an extra in-transit scan), per carrier code; carriers not named are never late.
+    late_rates: Mapping[str, float] = field(default_factory=dict)
+    late_delay_s: float = 4 * 24 * 3600.0
+
+    def late_rate(self, code: str) -> float:
+        return self.late_rates.get(code, 0.0)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,10 @@ def plan_shipment(
     if rng.random() < settings.decline_rate:
         return CarrierPlan(accepted=False, tracking_number=number)
     statuses: list[CanonicalStatus] = ["picked_up", "in_transit", "out_for_delivery"]
+    # Drawn only for a carrier that can be late, so other carriers' plans stay as they were.
+    held = settings.late_rate(code) > 0 and rng.random() < settings.late_rate(code)
+    if held:
+        statuses.insert(2, "in_transit")  # scanned again at the hub, days later
     fate = rng.random()
     if fate < settings.lost_rate:
         statuses = ["picked_up", "in_transit", "lost"]
@@ -74,13 +86,15 @@ def plan_shipment(
     location = f"{code[:3].upper()}-HUB{rng.randint(1, 9)}"
     scans: list[PlannedScan] = []
     at = settings.pickup_delay_s
-    for status in statuses:
+    for position, status in enumerate(statuses):
         scans.append(
             PlannedScan(
                 at, status, _RAW[status], location, request.occurred_at + timedelta(seconds=at)
             )
         )
         at += settings.scan_interval_s
+        if held and position == 1:
+            at += settings.late_delay_s  # the parcel sits at the hub
     result: list[PlannedScan] = []
     for scan in scans:
         result.append(scan)

@@ -3,7 +3,10 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from conveyor_contracts.carriers.requests import CARRIER_REQUESTS, BookShipment
+from conveyor_simulators.__main__ import late_rates
 from conveyor_simulators.carrier_model import CarrierSettings, plan_shipment
 
 ORDER = ("picked_up", "in_transit", "out_for_delivery", "delivered")
@@ -80,3 +83,45 @@ def test_decline_lost_and_failed_rates() -> None:
     assert 25 <= declined <= 80
     assert 20 <= lost <= 80
     assert 20 <= failed <= 80
+
+
+def test_a_late_carrier_holds_about_its_share_of_parcels_at_a_hub_for_days() -> None:
+    settings = CarrierSettings(
+        decline_rate=0.0,
+        failed_delivery_rate=0.0,
+        lost_rate=0.0,
+        duplicate_rate=0.0,
+        out_of_order_rate=0.0,
+        late_rates={"libertyparcel": 0.3},
+    )
+    held = 0
+    for number in range(400):
+        booking = _booking(number)
+        punctual = plan_shipment("swiftpost", booking, settings)
+        assert [scan.status for scan in punctual.scans] == list(ORDER)
+        late = plan_shipment("libertyparcel", booking, settings)
+        statuses = [scan.status for scan in late.scans]
+        if statuses != list(ORDER):
+            assert statuses == ["picked_up", "in_transit", "in_transit", *ORDER[2:]]
+            hub, again = late.scans[1], late.scans[2]
+            gap = again.scanned_at - hub.scanned_at
+            assert gap == timedelta(seconds=settings.scan_interval_s + settings.late_delay_s)
+            held += 1
+    assert 90 <= held <= 150  # 30 % of 400, give or take the draw
+
+
+def test_a_carrier_that_is_never_late_plans_as_before() -> None:
+    booking = _booking(7)
+    before = plan_shipment("swiftpost", booking, CarrierSettings(seed=5))
+    named = CarrierSettings(seed=5, late_rates={"libertyparcel": 0.5})
+    assert plan_shipment("swiftpost", booking, named) == before
+
+
+def test_the_command_line_names_late_carriers_by_code_and_refuses_unknown_ones() -> None:
+    assert late_rates("libertyparcel=0.3,swiftpost=0.05") == {
+        "libertyparcel": 0.3,
+        "swiftpost": 0.05,
+    }
+    assert late_rates("") == {}
+    with pytest.raises(SystemExit, match="not an onboarded carrier"):
+        late_rates("nosuchcarrier=0.5")
