@@ -1,5 +1,6 @@
-"""Journeys of one order through support's topics: a lost parcel opens a case, a delivered order's
-return is authorised, inspected and refunded, and bad input is parked with its reason."""
+"""Journeys of one order through support's topics: a lost parcel opens a case, a parcel forecast
+late opens the order's one lateness case, a delivered order's return is authorised, inspected and
+refunded, and bad input is parked with its reason."""
 
 import uuid
 from typing import Any
@@ -8,7 +9,12 @@ import httpx
 import pytest
 from support_component import CONSUMED, Callers, SupportComponent, event, new_order_id
 
-from conveyor_contracts.shipping import ShipmentLost
+from conveyor_contracts.shipping import (
+    DeliverySlaBreached,
+    ShipmentBooked,
+    ShipmentDelayed,
+    ShipmentLost,
+)
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.support import CaseOpened, CaseResolved, RefundRequested, ReturnAuthorised
 from conveyor_contracts.topics import (
@@ -50,6 +56,34 @@ async def test_a_lost_shipment_opens_one_case_in_the_trace_of_the_shipments_mess
     # report happened before the case was opened.
     types = await support.timeline_types(placed.order_id)
     assert types == ["OrderPlaced", "ShipmentLost", "ShipmentLost", "CaseOpened"]
+
+
+async def test_a_parcel_forecast_late_opens_one_sla_breach_case_for_its_sellers(
+    support: SupportComponent,
+) -> None:
+    order_id = new_order_id()
+    lines = [{"sku": "TEE-BLK-M", "quantity": 2, "seller_id": "sel_Shirts001"}]
+    booked = event(ShipmentBooked, order_id, lines=lines)
+    delayed = event(ShipmentDelayed, order_id, shipment_id=booked.shipment_id)
+    other_parcel = event(ShipmentDelayed, order_id, shipment_id="shp_01J9Z4B6T2W9")
+    breached = event(DeliverySlaBreached, order_id, shipment_id=booked.shipment_id)
+
+    for message in (booked, delayed, delayed, other_parcel, breached):
+        await support.publish(SHIPPING_SHIPMENTS, message, key=order_id)
+
+    opened = await support.next_event(SUPPORT_CASES)
+    assert isinstance(opened, CaseOpened)
+    assert (opened.case_id, opened.kind, opened.opened_by) == (
+        system_case_id(order_id, "DeliverySlaBreached"),
+        "sla_breach",
+        "system",
+    )
+    assert (opened.causation_id, opened.shipment_id) == (delayed.event_id, booked.shipment_id)
+    assert (opened.seller_ids, opened.summary) == (("sel_Shirts001",), None)
+    await support.settled()
+    assert support.waiting(SUPPORT_CASES) == 0  # one lateness, one case: the breach joins it
+    types = await support.timeline_types(order_id)
+    assert types.count("ShipmentDelayed") == 2  # the redelivery is one entry, the other parcel's
 
 
 async def test_a_delivered_orders_return_is_authorised_inspected_and_refunded_once(

@@ -44,6 +44,7 @@ def wired(event: SupportEvent) -> Wired:
                 kind=event.kind,
                 opened_by=event.opened_by,
                 shipment_id=event.shipment_id,
+                seller_ids=event.seller_ids,
                 summary=event.summary,
             )
         case Resolved():

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from conveyor_contracts.address import Contact, PostalAddress
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.privacy import holds_personal_data
+from conveyor_contracts.shipping import ShipmentBooked
 from conveyor_contracts.support import ReturnLine
 from conveyor_contracts.values import CurrencyCode, Market, StockLine
 
@@ -24,11 +25,29 @@ class NotEligibleError(ValueError):
     """The request breaks an after-sales rule; the message says which (no personal data)."""
 
 
+def seller_ids(sellers: Iterable[str | None]) -> tuple[str, ...]:
+    """The sellers named, sorted and each once (lines older than sellers name none)."""
+    return tuple(sorted({seller for seller in sellers if seller is not None}))
+
+
 @dataclass(frozen=True)
 class PurchaseLine:
     sku: str
     quantity: int
     unit_price_minor: int
+    seller_id: str | None = None  # absent from checkouts older than sellers
+
+
+@dataclass(frozen=True)
+class ParcelSellers:
+    """Whose goods one outbound parcel carries, from its booking's lines."""
+
+    shipment_id: str
+    seller_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, booked: ShipmentBooked) -> "ParcelSellers":
+        return cls(booked.shipment_id, seller_ids(line.seller_id for line in booked.lines))
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,7 @@ class Purchase:
             market=placed.market,
             currency=placed.currency,
             lines=tuple(
-                PurchaseLine(line.sku, line.quantity, line.unit_price.amount_minor)
+                PurchaseLine(line.sku, line.quantity, line.unit_price.amount_minor, line.seller_id)
                 for line in placed.lines
             ),
             order_total_minor=placed.order_total.amount_minor,
@@ -67,6 +86,9 @@ class Purchase:
 
     def lines_total(self) -> int:
         return sum(line.unit_price_minor * line.quantity for line in self.lines)
+
+    def seller_ids(self) -> tuple[str, ...]:
+        return seller_ids(line.seller_id for line in self.lines)
 
 
 @dataclass(frozen=True)

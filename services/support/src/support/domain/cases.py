@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
-from support.domain.aftersales import Purchase, ReturnAuthorisation, Settlement
+from support.domain.aftersales import ParcelSellers, Purchase, ReturnAuthorisation, Settlement
 from support.domain.events import Opened, Resolved, SettlementReason, SupportEvent
 
 CaseKind = Literal[
@@ -57,9 +57,10 @@ class Case:
     opened_at: datetime
     status: CaseStatus
     respond_by: datetime | None  # first-response deadline; None once answered
-    reason: str | None = None  # the system reason (a cause's event type); one case per reason
+    reason: str | None = None  # the system reason (a cause's event type); one case per matter
     shipment_id: str | None = None
     summary: str | None = None  # personal: what the buyer or agent wrote
+    seller_ids: tuple[str, ...] = ()  # whose goods the case concerns, as known at its opening
     escalated: bool = False
     escalated_at: datetime | None = None
     resolution: Resolution | None = None
@@ -100,6 +101,7 @@ class OrderCases:
     purchase: Purchase | None = None
     delivered_at: datetime | None = None  # the latest outbound delivery scan
     erasures: tuple[str, ...] = ()  # event ids of the buyer's erasure requests, applied
+    parcels: tuple[ParcelSellers, ...] = ()  # whose goods each booked parcel carries
     # When support last kept an after-sales fact of the order, by its own clock: where the
     # retention counts from (an event's own time is its sender's clock, and may be far off).
     heard_at: datetime | None = None
@@ -120,7 +122,20 @@ class OrderCases:
         return next((case for case in self.cases if case.case_id == case_id), None)
 
     def with_reason(self, reason: str) -> Case | None:
-        return next((case for case in self.cases if case.reason == reason), None)
+        """The system case opened for ``reason`` or for another reason of the same matter."""
+        matter = case_matter(reason)
+        return next(
+            (c for c in self.cases if c.reason is not None and case_matter(c.reason) == matter),
+            None,
+        )
+
+    def sellers_of(self, shipment_id: str | None) -> tuple[str, ...]:
+        """Whose goods a case about ``shipment_id`` (None: the whole order) concerns: the
+        parcel's sellers when its booking named them, else the order's; empty when unknown."""
+        parcel = next((p for p in self.parcels if p.shipment_id == shipment_id), None)
+        if parcel is not None and parcel.seller_ids:
+            return parcel.seller_ids
+        return self.purchase.seller_ids() if self.purchase is not None else ()
 
     def with_case(self, case: Case) -> "OrderCases":
         others = tuple(c for c in self.cases if c.case_id != case.case_id)
@@ -170,8 +185,17 @@ SYSTEM_CASE_KINDS: dict[str, CaseKind] = {
     "DeliveryAttemptFailed": "delivery_exception",  # only when the carrier gives up
     "ShipmentReturnedToSender": "delivery_exception",
     "ShipmentLost": "lost_parcel",
+    "ShipmentDelayed": "sla_breach",  # forecast past the promise: reach out before it breaks
     "DeliverySlaBreached": "sla_breach",
 }
+# Reasons that are one matter for a person, and the reason whose case they share: a parcel
+# forecast late and the breach it then becomes are the same lateness, one case.
+_SAME_MATTER: dict[str, str] = {"ShipmentDelayed": "DeliverySlaBreached"}
+
+
+def case_matter(reason: str) -> str:
+    """The matter a system ``reason`` opens a case for: one case per order and matter."""
+    return _SAME_MATTER.get(reason, reason)
 
 
 def opening(cases: OrderCases, case: Case, decision_id: UUID | None = None) -> Opened:
@@ -183,6 +207,7 @@ def opening(cases: OrderCases, case: Case, decision_id: UUID | None = None) -> O
         case.opened_by,
         shipment_id=case.shipment_id,
         summary=case.summary,
+        seller_ids=case.seller_ids,
         decision_id=decision_id,
     )
 
@@ -196,9 +221,10 @@ def open_system_case(
     now: datetime,
     first_response: timedelta,
 ) -> tuple[OrderCases, list[SupportEvent]]:
-    """A case for ``reason`` (a cause's event type), once per order and reason."""
+    """A case for ``reason`` (a cause's event type), once per order and matter (``case_id`` is
+    the matter's), for the sellers of the parcel it names, else of the order."""
     if cases.with_reason(reason) is not None:
-        return cases, []  # already opened, by this event or an earlier one like it
+        return cases, []  # already opened, by this event or an earlier one of the same matter
     case = Case(
         case_id=case_id,
         order_id=cases.order_id,
@@ -209,6 +235,7 @@ def open_system_case(
         respond_by=now + first_response,
         reason=reason,
         shipment_id=shipment_id,
+        seller_ids=cases.sellers_of(shipment_id),
         updated_at=now,
     )
     return cases.with_case(case), [opening(cases, case)]
@@ -217,8 +244,9 @@ def open_system_case(
 def open_requested_case(
     cases: OrderCases, case: Case, opened_id: UUID, resolved_id: UUID
 ) -> tuple[OrderCases, list[SupportEvent]]:
-    """A case a person opened; one answered at once (where is my order) is resolved too, the
-    resolution following the opening."""
+    """A case a person opened, for the sellers of the parcel it names, else of the order; one
+    answered at once (where is my order) is resolved too, the resolution following the opening."""
+    case = replace(case, seller_ids=cases.sellers_of(case.shipment_id))
     events: list[SupportEvent] = [opening(cases, case, opened_id)]
     if case.status is CaseStatus.RESOLVED:
         events.append(

@@ -18,6 +18,7 @@ from conveyor_contracts.values import StockLine
 from support.domain.access import Principal
 from support.domain.aftersales import (
     NotEligibleError,
+    ParcelSellers,
     Purchase,
     ReturnAuthorisation,
     ReturnPolicy,
@@ -60,6 +61,14 @@ def with_delivery(cases: OrderCases, delivered: datetime, now: datetime) -> Deci
     if cases.delivered_at is not None and cases.delivered_at >= delivered:
         return cases, []
     return replace(cases, delivered_at=delivered, heard_at=now), []
+
+
+def with_parcel(cases: OrderCases, parcel: ParcelSellers) -> Decided:
+    """Whose goods a booked parcel carries, kept once; a booking that names no seller tells
+    nothing (a case about that parcel names the order's sellers)."""
+    if not parcel.seller_ids or any(p.shipment_id == parcel.shipment_id for p in cases.parcels):
+        return cases, []
+    return replace(cases, parcels=(*cases.parcels, parcel)), []
 
 
 def authorise_return(

@@ -32,6 +32,7 @@ class Opened:
     opened_by: "OpenedBy"
     shipment_id: str | None = None
     summary: str | None = None
+    seller_ids: tuple[str, ...] = ()
     decision_id: UUID | None = None  # a person's opening; a system case's comes from its cause
 
 

@@ -135,6 +135,6 @@ def _parcel_after(parcel: Parcel, entry: Entry) -> Parcel:
         changed = replace(changed, tracking_number=tracking)
     if isinstance(deliver_by, str) and entry.event_type != "DeliverySlaBreached":
         changed = replace(changed, deliver_by=deliver_by)
-    if entry.event_type == "DeliverySlaBreached":
+    if entry.event_type in ("DeliverySlaBreached", "ShipmentDelayed"):
         changed = replace(changed, delayed=True)
     return changed

@@ -1,14 +1,16 @@
 """Support keeps, per order, what after-sales needs: the purchase from ``OrderPlaced`` (market,
-currency, priced lines, delivery address and recipient) and when an outbound parcel was
-delivered (``ShipmentDelivered``, direction ``outbound``). Facts of one order arrive on several
-topics in any order; each is kept once."""
+currency, priced lines and their sellers, delivery address and recipient), whose goods each
+parcel carries (``ShipmentBooked``'s lines' sellers) and when an outbound parcel was delivered
+(``ShipmentDelivered``, direction ``outbound``). Facts of one order arrive on several topics in
+any order; each is kept once."""
 
 from conveyor_contracts.checkout import OrderPlaced
 from conveyor_contracts.envelope import OrderEnvelope
+from conveyor_contracts.shipping import ShipmentBooked
 from conveyor_contracts.shipping.tracking import ShipmentDelivered
-from support.domain.aftersales import Purchase
+from support.domain.aftersales import ParcelSellers, Purchase
 from support.domain.cases import OrderCases
-from support.domain.decisions import with_delivery, with_purchase
+from support.domain.decisions import with_delivery, with_parcel, with_purchase
 from support.domain.events import SupportEvent
 from support.usecases.context import Support, upsert_cases
 
@@ -26,6 +28,12 @@ async def keep_aftersales_facts(event: OrderEnvelope, support: Support) -> None:
 
         def change(cases: OrderCases) -> tuple[OrderCases, list[SupportEvent]]:
             return with_delivery(cases, delivered, cause.at)
+
+    elif isinstance(event, ShipmentBooked):
+        parcel = ParcelSellers.of(event)
+
+        def change(cases: OrderCases) -> tuple[OrderCases, list[SupportEvent]]:
+            return with_parcel(cases, parcel)
 
     else:
         return

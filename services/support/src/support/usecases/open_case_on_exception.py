@@ -1,11 +1,12 @@
-"""Exceptions in an order's life open a support case by themselves, once per (order, reason),
-however often the causing event is redelivered or repeated."""
+"""Exceptions in an order's life open a support case by themselves, once per (order, matter),
+however often the causing event is redelivered or repeated; a parcel forecast late and the
+breach it becomes are one matter, one case."""
 
 import uuid
 
 from conveyor_contracts.envelope import OrderEnvelope
 from conveyor_contracts.shipping.tracking import DeliveryAttemptFailed
-from support.domain.cases import SYSTEM_CASE_KINDS, OrderCases, open_system_case
+from support.domain.cases import SYSTEM_CASE_KINDS, OrderCases, case_matter, open_system_case
 from support.domain.events import SupportEvent
 from support.usecases.context import Support, upsert_cases
 
@@ -20,8 +21,9 @@ def system_reason(event: OrderEnvelope) -> str | None:
 
 
 def system_case_id(order_id: str, reason: str) -> str:
-    """The same case id for the same (order, reason), from whichever event opens it."""
-    return "case_" + uuid.uuid5(_CASE_IDS, f"{order_id}/{reason}").hex
+    """The same case id for the same (order, matter), from whichever event opens it: a delay's
+    case has the id a breach's would have."""
+    return "case_" + uuid.uuid5(_CASE_IDS, f"{order_id}/{case_matter(reason)}").hex
 
 
 async def open_case_on_exception(event: OrderEnvelope, support: Support) -> None:

@@ -49,5 +49,5 @@ async def open_case_on_request(
     def change(cases: OrderCases) -> tuple[OrderCases, list[SupportEvent]]:
         return open_requested_case(cases, case, opened_id, resolved_id)
 
-    await upsert_cases(support, timeline.order_id, timeline.correlation_id, change, cause)
-    return case
+    after = await upsert_cases(support, timeline.order_id, timeline.correlation_id, change, cause)
+    return after.case(case_id) or case

@@ -93,6 +93,7 @@ class CaseView(BaseModel):
     escalated_at: datetime | None
     resolution: Resolution | None
     shipment_id: str | None
+    seller_ids: tuple[str, ...] = ()
     summary: str | None
     answer: dict[str, str | None] | None
     rma: RmaView | None = None
