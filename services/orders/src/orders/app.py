@@ -53,7 +53,7 @@ def create_app(settings: OrdersSettings, deps: OrdersDeps | None = None) -> Fast
     ``TestKafkaBroker``.
     """
     deps = deps or OrdersDeps.on_mongo(build_infrastructure(settings))
-    register_subscribers(deps.infra, deps.orders)
+    register_subscribers(deps.infra, deps.orders, settings.promise_policy())
     allowances = settings.stuck_allowances()
     gauges = OrderGauges(
         deps.orders,

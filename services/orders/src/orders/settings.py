@@ -1,12 +1,20 @@
 """The orders service's settings: environment variables prefixed `ORDERS_`."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import cast
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from conveyor_contracts.business_days import DEFAULT_HOLIDAYS, BusinessCalendar
+from conveyor_contracts.values import Market, ServiceLevel
 from conveyor_runtime.settings import ServiceSettings
 from orders.domain.order import OrderStatus
+from orders.domain.promise import (
+    DEFAULT_DELIVERY_WINDOWS,
+    DEFAULT_HANDLING_BUSINESS_DAYS,
+    PromisePolicy,
+)
 from orders.domain.stuck import WAITING
 
 _HOUR = 3600.0
@@ -31,6 +39,10 @@ DEFAULT_STUCK_AFTER_SECONDS: dict[str, float] = {
 }
 
 
+def _default_holidays() -> dict[Market, list[date]]:
+    return {cast(Market, market): sorted(days) for market, days in DEFAULT_HOLIDAYS.items()}
+
+
 class OrdersSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", frozen=True, extra="ignore")
 
@@ -46,6 +58,46 @@ class OrdersSettings(ServiceSettings):
         gt=0,
         description="How often orders by status and stuck orders are counted for /metrics.",
     )
+
+    # The dispatch-by deadline promised at acceptance: business days after the accepting day.
+    handling_business_days: int = Field(default=DEFAULT_HANDLING_BUSINESS_DAYS, ge=0, le=20)
+    # JSON, e.g. {"US": {"standard": [2, 6]}}: (fewest, most) business days from dispatch-by to
+    # delivery; markets and service levels not named keep their default.
+    delivery_windows: dict[Market, dict[ServiceLevel, tuple[int, int]]] = Field(
+        default_factory=dict
+    )
+    # JSON, e.g. {"US": ["2026-11-26"]}: the days off besides weekends, per market (a market
+    # named is replaced whole, the others keep the national holidays of 2026-2027).
+    holidays: dict[Market, list[date]] = Field(default_factory=_default_holidays)
+
+    @field_validator("delivery_windows")
+    @classmethod
+    def _windows_in_order(
+        cls, value: dict[str, dict[str, tuple[int, int]]]
+    ) -> dict[str, dict[str, tuple[int, int]]]:
+        wrong = sorted(
+            f"{market}/{level}"
+            for market, levels in value.items()
+            for level, (fewest, most) in levels.items()
+            if not 0 <= fewest <= most
+        )
+        if wrong:
+            raise ValueError(f"windows must be 0 <= fewest <= most: {wrong}")
+        return value
+
+    def promise_policy(self) -> PromisePolicy:
+        """How promises are counted: this calendar, these handling days and windows."""
+        windows = {market: dict(levels) for market, levels in DEFAULT_DELIVERY_WINDOWS.items()}
+        for market, levels in self.delivery_windows.items():
+            for level, days in levels.items():
+                windows.setdefault(market, {})[level] = days
+        return PromisePolicy(
+            BusinessCalendar.of(
+                {**DEFAULT_HOLIDAYS, **{str(m): days for m, days in self.holidays.items()}}
+            ),
+            self.handling_business_days,
+            windows,
+        )
 
     @field_validator("stuck_after_seconds")
     @classmethod

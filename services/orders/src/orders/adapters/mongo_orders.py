@@ -1,7 +1,7 @@
 """Orders in MongoDB: one document per order, its pending events in the same document."""
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +12,8 @@ from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxRelay
 from conveyor_runtime.outlet import Cause, Outlet
 from orders.domain.events import OrderEvent
-from orders.domain.order import Order, OrderLine, OrderStatus, Parcel, StatusChange
+from orders.domain.order import Delay, Order, OrderLine, OrderStatus, Parcel, StatusChange
+from orders.domain.promise import Window
 from orders.ports import Change
 
 
@@ -36,7 +37,30 @@ def to_document(order: Order) -> dict[str, Any]:
         "applied": list(order.applied),
         "trace_id": order.trace_id,
         "status_since": order.status_since,  # what the stuck-orders query compares
+        "dispatch_by": order.dispatch_by,
+        # Days as ISO strings: BSON has no date without a time.
+        "promised_delivery": _days(order.promised_delivery),
+        "delay": _days(order.delay),
     }
+
+
+def _days(value: Window | Delay | None) -> dict[str, str] | None:
+    return None if value is None else {k: day.isoformat() for k, day in vars(value).items()}
+
+
+def _window(stored: dict[str, str] | None) -> Window | None:
+    if stored is None:
+        return None
+    return Window(date.fromisoformat(stored["earliest"]), date.fromisoformat(stored["latest"]))
+
+
+def _delay(stored: dict[str, str] | None) -> Delay | None:
+    if stored is None:
+        return None
+    return Delay(
+        date.fromisoformat(stored["forecast_delivery"]),
+        date.fromisoformat(stored["promised_latest"]),
+    )
 
 
 def from_document(document: dict[str, Any]) -> Order:
@@ -65,6 +89,10 @@ def from_document(document: dict[str, Any]) -> Order:
         ),
         applied=tuple(document["applied"]),
         trace_id=document.get("trace_id"),
+        # Stored since promises; absent on older orders (and their lines have no seller).
+        dispatch_by=document.get("dispatch_by"),
+        promised_delivery=_window(document.get("promised_delivery")),
+        delay=_delay(document.get("delay")),
     )
 
 

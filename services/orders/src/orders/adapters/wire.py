@@ -14,6 +14,7 @@ from conveyor_contracts.orders import (
 )
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import ORDER_LIFECYCLE, ORDER_STATUS
+from conveyor_contracts.values import DeliveryWindow
 from conveyor_runtime.outlet import Outlet, Wired
 from orders.domain.events import (
     Accepted,
@@ -23,11 +24,12 @@ from orders.domain.events import (
     OrderEvent,
     Rejected,
 )
+from orders.domain.promise import Window
 
 
 def wired(event: OrderEvent) -> Wired:
     match event:
-        case Accepted(placed=placed):
+        case Accepted(placed=placed, promise=promise):
             return _on(
                 ORDER_LIFECYCLE,
                 OrderAccepted,
@@ -38,6 +40,8 @@ def wired(event: OrderEvent) -> Wired:
                 ship_to=placed.ship_to,
                 recipient=placed.recipient,
                 lines=placed.lines,
+                dispatch_by=promise.dispatch_by if promise else None,
+                promised_delivery=_window(promise.delivery if promise else None),
             )
         case Rejected(order_id=order_id, problems=problems):
             reasons = tuple(Rejection(code=p.code, detail=p.detail) for p in problems)
@@ -58,7 +62,14 @@ def wired(event: OrderEvent) -> Wired:
                 status=event.status,
                 parcels=parcels,
                 reason=event.reason,
+                promised_delivery=_window(event.promised_delivery),
             )
+
+
+def _window(window: Window | None) -> DeliveryWindow | None:
+    if window is None:
+        return None
+    return DeliveryWindow(earliest=window.earliest, latest=window.latest)
 
 
 def _on(topic: TopicSpec[Any], event_type: type[Envelope], order_id: str, **fields: Any) -> Wired:

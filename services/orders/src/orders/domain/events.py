@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from conveyor_contracts.checkout import OrderPlaced
-from orders.domain.order import PUBLIC_STATUS, Order, status_note
+from orders.domain.order import Order, public_status, status_note
+from orders.domain.promise import Promise, Window
 from orders.domain.validation import Problem
 
 APPLIED_MEMORY = 500  # event ids remembered per order: far more than one order ever receives
@@ -19,6 +20,7 @@ class Accepted:
     """The order can be fulfilled: what inventory and shipping need of it, as placed."""
 
     placed: OrderPlaced
+    promise: Promise | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class BuyerViewChanged:
     status: str
     parcels: tuple[Tracking, ...]
     reason: str | None
+    promised_delivery: Window | None = None  # the order's promise, repeated on every change
 
 
 OrderEvent = Accepted | Rejected | Cancelled | CancellationRefused | BuyerViewChanged
@@ -68,7 +71,9 @@ def buyer_view_changes(
     if before is not None and _buyer_view(before) == view:
         return []
     status, parcels, note = view
-    return [BuyerViewChanged(after.order_id, status, parcels, reason or note)]
+    return [
+        BuyerViewChanged(after.order_id, status, parcels, reason or note, after.promised_delivery)
+    ]
 
 
 def _buyer_view(order: Order) -> tuple[str, tuple[Tracking, ...], str | None]:
@@ -77,7 +82,7 @@ def _buyer_view(order: Order) -> tuple[str, tuple[Tracking, ...], str | None]:
         for parcel in order.parcels
         if parcel.carrier_code and parcel.tracking_number
     )
-    return PUBLIC_STATUS[order.status], parcels, status_note(order)
+    return public_status(order), parcels, status_note(order)
 
 
 def already_applied(order: Order, cause: UUID) -> bool:

@@ -1,9 +1,11 @@
 """The order aggregate and its state machine: pure data and rules, no I/O."""
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import IntEnum
 from uuid import UUID
+
+from orders.domain.promise import Window
 
 
 class OrderStatus(IntEnum):
@@ -76,6 +78,7 @@ class OrderLine:
     sku: str
     quantity: int
     unit_price_minor: int
+    seller_id: str | None = None  # absent from checkouts older than sellers
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,14 @@ class Parcel:
     carrier_code: str | None = None
     tracking_number: str | None = None
     reservation_id: str | None = None  # whose lines it carries: the order's own, or a reshipment's
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Shipping's forecast that a parcel arrives after the promised window's last day."""
+
+    forecast_delivery: date
+    promised_latest: date
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,9 @@ class Order:
     reshipped_parcels: int = 0  # one per warehouse of the reshipments support approved
     applied: tuple[str, ...] = field(default=())  # ids of events already applied: redelivery no-op
     trace_id: str | None = None  # the trace of the order's placement, to find it in Jaeger
+    dispatch_by: datetime | None = None  # set once at acceptance, never moved
+    promised_delivery: Window | None = None  # set once at acceptance, never moved
+    delay: Delay | None = None  # the first forecast past the promise shipping told
 
     @property
     def status_since(self) -> datetime:
@@ -204,8 +218,35 @@ def cancelled_after_pickup(order: Order) -> bool:
     )
 
 
+# Where an order is on its way to the buyer: a forecast past the promise shows it delayed.
+ON_ITS_WAY = frozenset(
+    {
+        OrderStatus.BOOKED,
+        OrderStatus.PICKED_UP,
+        OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.DELIVERY_FAILED,
+    }
+)
+
+
+def shown_delayed(order: Order) -> bool:
+    """Whether the buyer sees the order delayed: on its way, with a forecast past the promise."""
+    return order.delay is not None and order.status in ON_ITS_WAY
+
+
+def public_status(order: Order) -> str:
+    """What the shop shows the buyer of the order's status."""
+    return "delayed" if shown_delayed(order) else PUBLIC_STATUS[order.status]
+
+
 def status_note(order: Order) -> str | None:
     """What the buyer is told besides the status, when the status alone would mislead."""
     if cancelled_after_pickup(order):
         return "collected before the cancellation; on its way back to the warehouse"
+    if order.delay is not None and shown_delayed(order):
+        delay = order.delay
+        return (
+            f"now expected on {delay.forecast_delivery.isoformat()},"
+            f" after the promised {delay.promised_latest.isoformat()}"
+        )
     return None

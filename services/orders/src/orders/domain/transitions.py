@@ -21,6 +21,7 @@ from conveyor_contracts.shipping.booking import (
 )
 from conveyor_contracts.shipping.tracking import (
     DeliveryAttemptFailed,
+    ShipmentDelayed,
     ShipmentDelivered,
     ShipmentDispatched,
     ShipmentInTransit,
@@ -33,7 +34,14 @@ from conveyor_contracts.support import (
     ReturnAuthorised,
     SupportCaseEvent,
 )
-from orders.domain.order import Order, OrderStatus, moved_to, parcels_status, with_parcel
+from orders.domain.order import (
+    Delay,
+    Order,
+    OrderStatus,
+    moved_to,
+    parcels_status,
+    with_parcel,
+)
 
 
 def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order:
@@ -71,12 +79,9 @@ def _as_far_as_parcels(order: Order, at: datetime, cause: UUID) -> Order:
 
 def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
     """Shipping booked, dispatched or tracked one of the order's parcels."""
-    if isinstance(event, ShipmentBookingFailed):
-        if not order.status.before_pickup:
-            return order  # a return pickup nobody would take: the order itself stands
-        return moved_to(order, OrderStatus.CANCELLED, at, event.event_id)
-    if isinstance(event, ShipmentDelivered) and event.direction == "return":
-        return moved_to(order, OrderStatus.RETURNED, at, event.event_id)
+    whole = _whole_order_fact(order, event, at)
+    if whole is not None:
+        return whole
     progress = _parcel_progress(event)
     if progress is None or isinstance(event, PersonalDataErased):
         return order
@@ -85,6 +90,29 @@ def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
         return order  # a return pickup re-booked: not one of the order's outbound parcels
     order = with_parcel(order, event.shipment_id, *progress)
     return _as_far_as_parcels(order, at, event.event_id)
+
+
+def _whole_order_fact(order: Order, event: ShipmentEvent, at: datetime) -> Order | None:
+    """The order after a fact of shipping's about the order rather than one parcel's progress;
+    None for a parcel's progress."""
+    match event:
+        case ShipmentBookingFailed() if not order.status.before_pickup:
+            return order  # a return pickup nobody would take: the order itself stands
+        case ShipmentBookingFailed():
+            return moved_to(order, OrderStatus.CANCELLED, at, event.event_id)
+        case ShipmentDelivered(direction="return"):
+            return moved_to(order, OrderStatus.RETURNED, at, event.event_id)
+        case ShipmentDelayed():
+            return on_delay(order, event)
+    return None
+
+
+def on_delay(order: Order, event: ShipmentDelayed) -> Order:
+    """A parcel's forecast passed the promise: the order is delayed while on its way. The first
+    forecast stands; another parcel's, or a redelivery, changes nothing the buyer sees."""
+    if order.delay is not None:
+        return order
+    return replace(order, delay=Delay(event.forecast_delivery, event.promised_latest))
 
 
 class _Progress(NamedTuple):

@@ -1,7 +1,7 @@
 """The orders read API, and the stuck-orders listing: for operators (bearer tokens of the
 operator role; buyers follow their orders through support)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
@@ -18,6 +18,12 @@ class LineView(BaseModel):
     sku: str
     quantity: int
     unit_price_minor: int
+    seller_id: str | None
+
+
+class WindowView(BaseModel):
+    earliest: date
+    latest: date
 
 
 class StatusChangeView(BaseModel):
@@ -32,6 +38,8 @@ class OrderView(BaseModel):
     currency: str
     lines: list[LineView]
     history: list[StatusChangeView]
+    dispatch_by: datetime | None
+    promised_delivery: WindowView | None
 
     @classmethod
     def of(cls, order: Order) -> "OrderView":
@@ -42,12 +50,22 @@ class OrderView(BaseModel):
             currency=order.currency,
             lines=[
                 LineView(
-                    sku=line.sku, quantity=line.quantity, unit_price_minor=line.unit_price_minor
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price_minor=line.unit_price_minor,
+                    seller_id=line.seller_id,
                 )
                 for line in order.lines
             ],
             history=[StatusChangeView(status=c.status.label, at=c.at) for c in order.history],
+            dispatch_by=order.dispatch_by,
+            promised_delivery=_window(order),
         )
+
+
+def _window(order: Order) -> WindowView | None:
+    window = order.promised_delivery
+    return None if window is None else WindowView(earliest=window.earliest, latest=window.latest)
 
 
 class StuckOrderView(BaseModel):

@@ -4,7 +4,7 @@ from conveyor_contracts.checkout import CheckoutEvent, OrderPlaced
 from conveyor_contracts.erasure import PersonalDataErased
 from conveyor_contracts.groups import GROUP_ORDERS
 from conveyor_contracts.inventory import ReservationEvent
-from conveyor_contracts.shipping import ShipmentEvent
+from conveyor_contracts.shipping import ShipmentDelayed, ShipmentEvent
 from conveyor_contracts.support import CaseCancellationRequested, RefundEvent, SupportCaseEvent
 from conveyor_contracts.topics import (
     CHECKOUT_ORDERS,
@@ -14,20 +14,24 @@ from conveyor_contracts.topics import (
     SUPPORT_REFUNDS,
 )
 from conveyor_runtime.service import Infrastructure
+from orders.domain.promise import PromisePolicy
 from orders.ports import OrderRepository
 from orders.usecases.accept_order_on_order_placed import accept_order_on_order_placed
 from orders.usecases.cancel_order_on_cancellation_requested import (
     cancel_order_on_cancellation_requested,
 )
+from orders.usecases.delay_order_on_shipment_delayed import delay_order_on_shipment_delayed
 from orders.usecases.progress_order_on_after_sales import progress_order_on_after_sales
 from orders.usecases.progress_order_on_reservation import progress_order_on_reservation
 from orders.usecases.progress_order_on_shipment import progress_order_on_shipment
 
 
-def register_subscribers(infra: Infrastructure, orders: OrderRepository) -> None:
+def register_subscribers(
+    infra: Infrastructure, orders: OrderRepository, promises: PromisePolicy
+) -> None:
     async def on_checkout_event(event: CheckoutEvent) -> None:
         if isinstance(event, OrderPlaced):
-            await accept_order_on_order_placed(event, orders)
+            await accept_order_on_order_placed(event, orders, promises)
         else:
             await cancel_order_on_cancellation_requested(event, orders)
 
@@ -37,7 +41,10 @@ def register_subscribers(infra: Infrastructure, orders: OrderRepository) -> None
     async def on_shipment_event(event: ShipmentEvent) -> None:
         if isinstance(event, PersonalDataErased):
             return  # shipping's confirmation to the shop: nothing changes for the order
-        await progress_order_on_shipment(event, orders)
+        if isinstance(event, ShipmentDelayed):
+            await delay_order_on_shipment_delayed(event, orders)
+        else:
+            await progress_order_on_shipment(event, orders)
 
     async def on_support_case(event: SupportCaseEvent) -> None:
         if isinstance(event, CaseCancellationRequested):
