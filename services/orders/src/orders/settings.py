@@ -23,15 +23,16 @@ _DAY = 24 * _HOUR
 # How long an order may wait in each status before it counts as stuck. They follow from the
 # other services' defaults: inventory answers an accepted order within seconds; shipping books
 # a reserved one at once and the booking is only replaced after the 30-minute acceptance
-# timeout; carriers collect within their 24-hour pickup window; the standard promise is 5 days
-# (express 2) from booking; a failed delivery is retried the next working day; a backorder is
+# timeout; carriers collect within their 24-hour pickup window; the longest promised window is
+# 7 business days after dispatch (Canada standard: 11 calendar days over a weekend and a
+# holiday); a failed delivery is retried the next working day; a backorder is
 # given up after inventory's 3-day bound; a lost parcel waits for support's decision. Each has
 # a grace on top, so an order is only reported once the step it waits for is clearly late.
 DEFAULT_STUCK_AFTER_SECONDS: dict[str, float] = {
     "accepted": 15 * 60.0,
     "reserved": 2 * _HOUR,
     "booked": 24 * _HOUR + 4 * _HOUR,
-    "picked_up": 5 * _DAY + 1 * _DAY,
+    "picked_up": 11 * _DAY + 1 * _DAY,
     "out_for_delivery": 1 * _DAY,
     "delivery_failed": 3 * _DAY,
     "backordered": 3 * _DAY + 1 * _HOUR,
