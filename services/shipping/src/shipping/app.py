@@ -22,7 +22,7 @@ from shipping.entrypoints.kafka import register_subscribers
 from shipping.entrypoints.metrics import count_foreign_reports, count_shipping_facts
 from shipping.ports import CarrierCapacity, FulfilmentRepository
 from shipping.settings import ShippingSettings
-from shipping.usecases.context import Policy, Shipping
+from shipping.usecases.context import Policy, Shipping, calendar_of
 from shipping.usecases.handle_deadlines_on_timer import handle_deadlines_on_timer
 
 FULFILMENTS = "fulfilments"
@@ -95,7 +95,7 @@ def _wired(
 ) -> ShippingDeps:
     """The use cases' context on these repositories, and the poller firing their deadlines."""
     settings = _shipping_settings(infra)
-    policy = Policy.of(settings)
+    policy = Policy.of(settings, calendar_of(settings))
 
     async def fire(order_id: Hashable, now: datetime) -> None:
         await handle_deadlines_on_timer(str(order_id), now, shipping)

@@ -1,9 +1,13 @@
 """The shipping service's settings: environment variables prefixed `SHIPPING_`."""
 
+from datetime import date
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from conveyor_contracts.address import Site
+from conveyor_contracts.business_days import DEFAULT_HOLIDAYS
+from conveyor_contracts.values import Market
 from conveyor_runtime.settings import ServiceSettings
 from shipping.domain.catalogue import DEFAULT_CARRIERS, DEFAULT_SITES, Carrier, ServiceLevel
 
@@ -30,6 +34,15 @@ class ShippingSettings(ServiceSettings):
     # An order's addresses and contacts are erased this long after its last parcel ended
     # (90 days: delivery disputes and carrier claims are settled by then).
     personal_data_retention_seconds: float = Field(default=90 * 86400.0, gt=0)
+    # Days off besides weekends per market (JSON): a promise's last day ends, and a forecast
+    # counts the carrier's transit days, in the market's business days.
+    holidays: dict[Market, list[date]] = Field(
+        default={
+            "US": sorted(DEFAULT_HOLIDAYS["US"]),
+            "CA": sorted(DEFAULT_HOLIDAYS["CA"]),
+            "GB": sorted(DEFAULT_HOLIDAYS["GB"]),
+        }
+    )
     # Parcel weight per unit until the catalogue carries real weights.
     unit_weight_grams: int = Field(default=500, ge=1)
     # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere

@@ -97,13 +97,21 @@ class ShippingComponent(ComponentHarness):
         await self.relayed(self.deps.relay)
 
     async def book(
-        self, order_id: str | None = None, *, ship_to: dict[str, Any] | None = None
+        self,
+        order_id: str | None = None,
+        *,
+        ship_to: dict[str, Any] | None = None,
+        promise: dict[str, str] | None = None,
     ) -> Booking:
         """An order accepted by orders and reserved by inventory in New Jersey: shipping asks
         a carrier to collect it (both of its messages taken). Shipped to San Francisco, which
-        only swiftpost serves from there, unless ``ship_to`` says otherwise."""
+        only swiftpost serves from there, unless ``ship_to`` says otherwise; promised no
+        delivery window (as from an older producer) unless ``promise`` says one."""
         order_id = order_id or new_order_id()
-        accepted = event(OrderAccepted, order_id, **({"ship_to": ship_to} if ship_to else {}))
+        fields: dict[str, Any] = {"promised_delivery": promise}
+        accepted = event(
+            OrderAccepted, order_id, **fields, **({"ship_to": ship_to} if ship_to else {})
+        )
         await self.publish(ORDER_LIFECYCLE, accepted, key=order_id)
         await self.publish(INVENTORY_RESERVATIONS, reservation(order_id), key=order_id)
         booked = await self.next_shipment_event()

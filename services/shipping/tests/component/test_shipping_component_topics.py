@@ -6,6 +6,7 @@ contract says (the ``shipping`` fixture parses everything it published)."""
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from shipping_component import (
@@ -96,6 +97,13 @@ async def delivered_after_a_failed_attempt(shipping: ShippingComponent) -> None:
         await shipping.report(booking, scan(booking, status, hours=hours))
 
 
+async def promised_in_two_days(shipping: ShippingComponent) -> None:
+    # swiftpost (the only carrier to San Francisco) collects within a day and takes three more:
+    # its expected arrival at booking passes the window's last day.
+    latest = (datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=2)).isoformat()
+    await shipping.book(promise={"earliest": latest, "latest": latest})
+
+
 async def delivered_after_the_promised_day(shipping: ShippingComponent) -> None:
     booking = await picked_up(shipping)
     await shipping.report(booking, scan(booking, "delivered", hours=30 * 24))
@@ -154,6 +162,7 @@ DISPATCHED = CONFIRMED | {"ShipmentDispatched"}
 # Each scenario of one order, and exactly the event types shipping publishes in it.
 SCENARIOS: dict[str, tuple[Scenario, set[str]]] = {
     "booked": (booked, BOOKED),
+    "booked past the promised window": (promised_in_two_days, BOOKED | {"ShipmentDelayed"}),
     "delivered after a failed attempt": (
         delivered_after_a_failed_attempt,
         DISPATCHED | {"ShipmentInTransit", "DeliveryAttemptFailed", "ShipmentDelivered"},

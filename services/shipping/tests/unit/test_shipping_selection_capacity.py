@@ -48,9 +48,15 @@ def pickups_a_day(**capacity: int) -> tuple[Carrier, ...]:
 
 
 async def order(
-    w: World, n: int, warehouse: str, ship_to: dict[str, Any], level: str = "standard"
+    w: World,
+    n: int,
+    warehouse: str,
+    ship_to: dict[str, Any],
+    level: str = "standard",
+    promise: dict[str, str] | None = None,
 ) -> str:
-    """Accept and reserve order number ``n`` for ``ship_to`` from ``warehouse``; its id."""
+    """Accept and reserve order number ``n`` for ``ship_to`` from ``warehouse``; its id. No
+    promised window unless ``promise`` (the deadline then comes from the service level)."""
     order_id = f"ord_capacity{n:04d}"
     currency = CURRENCY[ship_to["country"]]
     price = {"amount_minor": 1999, "currency": currency}
@@ -62,6 +68,7 @@ async def order(
         currency=currency,
         lines=[{"sku": "TEE-BLK-M", "quantity": 2, "unit_price": price}],
         service_level=level,
+        promised_delivery=promise,
     )
     await record_order_on_order_accepted(placed, w.shipping)
     await plan_shipments_on_stock_reserved(reserved(order_id, warehouse), w.shipping)

@@ -2,7 +2,7 @@
 next deadline (a parcel's, or its personal data's end) in the same document."""
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -79,7 +79,7 @@ def _correlation(fulfilment: Fulfilment) -> str:
 
 
 def to_document(fulfilment: Fulfilment, silence: timedelta, retention: timedelta) -> dict[str, Any]:
-    fields = _FULFILMENT.dump_python(fulfilment, mode="python")
+    fields = _dates_as_text(_FULFILMENT.dump_python(fulfilment, mode="python"))
     due = next_deadline(fulfilment, silence, retention)
     return {"_id": fields.pop("order_id"), **fields, DUE_FIELD: due}
 
@@ -87,3 +87,15 @@ def to_document(fulfilment: Fulfilment, silence: timedelta, retention: timedelta
 def from_document(document: dict[str, Any]) -> Fulfilment:
     fields = {k: v for k, v in document.items() if k not in ("_id", "version", DUE_FIELD)}
     return _FULFILMENT.validate_python({"order_id": document["_id"], **fields})
+
+
+def _dates_as_text(value: Any) -> Any:
+    """``value`` with its calendar days (a promise, a forecast) as ISO text: BSON has instants
+    only, and a day is no instant. Reading parses them back."""
+    if isinstance(value, dict):
+        return {key: _dates_as_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_dates_as_text(item) for item in value]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -8,6 +8,7 @@ speak to several carriers.
 
 import uuid
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from conveyor_contracts.carriers.requests import (
@@ -26,6 +27,7 @@ from conveyor_contracts.shipping import (
     ShipmentBookingFailed,
     ShipmentCancelled,
     ShipmentConfirmed,
+    ShipmentDelayed,
     ShipmentDelivered,
     ShipmentDispatched,
     ShipmentExceptionRaised,
@@ -49,6 +51,7 @@ from shipping.domain.events import (
     Collected,
     Confirmed,
     DeadlinePassed,
+    Delayed,
     PersonalDataErased,
     PromiseMissed,
     Rebooked,
@@ -60,8 +63,9 @@ from shipping.domain.events import (
 from shipping.domain.shipment import Scan, Shipment
 
 BookingEvent = Booked | Rebooked | BookingFailed | Confirmed | Cancelled | RecallRequested
-TrackingEvent = Collected | ScanReported | PromiseMissed | CarrierSilent
+TrackingEvent = Collected | ScanReported | PromiseMissed | Delayed | CarrierSilent
 CarrierEvent = CarrierAsked | CarrierLetGo | RecallAsked
+AFTER_PICKUP = timedelta(days=1)  # asked of a carrier when the buyer's promise is already past
 # A contract event's type and its fields besides the envelope, the order and the shipment.
 Told = tuple[type[Envelope], dict[str, Any]]
 
@@ -74,7 +78,7 @@ def wired(event: ShippingEvent) -> Wired:
             Booked() | Rebooked() | BookingFailed() | Confirmed() | Cancelled() | RecallRequested()
         ):
             return _told(event, *_booking(event))
-        case Collected() | ScanReported() | PromiseMissed() | CarrierSilent():
+        case Collected() | ScanReported() | PromiseMissed() | Delayed() | CarrierSilent():
             return _told(event, *_tracking(event))
         case PersonalDataErased(order_id=order_id, request=request):
             # The confirmation the request waited for: its id derives from the request.
@@ -112,7 +116,7 @@ def _asked(event: CarrierAsked) -> Told:
     collection = {
         "parcels": event.parcels,
         "pickup_by": shipment.pickup_by,
-        "deliver_by": shipment.deliver_by,
+        "deliver_by": _asked_to_deliver_by(shipment),
     }
     if shipment.returning:
         return BookReturnPickup, {
@@ -200,6 +204,12 @@ def _tracking(event: TrackingEvent) -> Told:
                 "carrier_code": shipment.carrier_code,
                 "deliver_by": deliver_by,
             }
+        case Delayed(promised_latest=latest, forecast_delivery=forecast):
+            return ShipmentDelayed, {
+                "carrier_code": shipment.carrier_code,
+                "promised_latest": latest,
+                "forecast_delivery": forecast,
+            }
         case CarrierSilent(allowance=allowance, at=at):
             hours = round(allowance.total_seconds() / 3600, 1)
             return ShipmentExceptionRaised, {
@@ -230,9 +240,18 @@ def _deadlines(shipment: Shipment) -> dict[str, Any]:
     """What a booking promises: by when the carrier collects and delivers."""
     return {
         "pickup_by": shipment.pickup_by,
-        "deliver_by": shipment.deliver_by,
+        "deliver_by": _asked_to_deliver_by(shipment),
         "carrier_code": shipment.carrier_code,
     }
+
+
+def _asked_to_deliver_by(shipment: Shipment) -> datetime | None:
+    """The shipment's ``deliver_by`` (the buyer's promise: the SLA deadline), unless it is
+    already past the pickup (a late booking): a carrier delivers after it collects."""
+    pickup_by, deliver_by = shipment.pickup_by, shipment.deliver_by
+    if pickup_by is not None and deliver_by is not None and deliver_by <= pickup_by:
+        return pickup_by + AFTER_PICKUP
+    return deliver_by
 
 
 def _parcel(shipment: Shipment) -> dict[str, Any]:
@@ -240,7 +259,10 @@ def _parcel(shipment: Shipment) -> dict[str, Any]:
 
 
 def _lines(shipment: Shipment) -> list[dict[str, Any]]:
-    return [{"sku": line.sku, "quantity": line.quantity} for line in shipment.lines]
+    return [
+        {"sku": line.sku, "quantity": line.quantity, "seller_id": line.seller_id}
+        for line in shipment.lines
+    ]
 
 
 def _told(

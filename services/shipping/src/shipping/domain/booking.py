@@ -6,10 +6,11 @@ what asking it makes of the shipment, and what that tells.
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from conveyor_contracts.address import Site
+from conveyor_contracts.business_days import BusinessCalendar
 from conveyor_contracts.carriers.requests import Parcel
 from shipping.domain.catalogue import ServiceLevel
 from shipping.domain.events import (
@@ -19,6 +20,7 @@ from shipping.domain.events import (
     Rebooked,
     ShippingEvent,
 )
+from shipping.domain.forecast import at_booking, reforecast
 from shipping.domain.parcels import pack
 from shipping.domain.selection import Option
 from shipping.domain.shipment import (
@@ -43,15 +45,27 @@ class BookingRules:
     promise_days: Mapping[ServiceLevel, int]
     acceptance_timeout: timedelta
     unit_weight_grams: int
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
     def promise(self, shipment: Shipment, details: OrderDetails) -> datetime:
-        """By when the shipment is to arrive: as promised already, else as the order's service
-        level (or a return's authorisation) says."""
+        """By when the shipment is to arrive: as promised already, else at the end of the
+        promised window's last day in the market, else as the order's service level (an order
+        from an older producer) or a return's authorisation says."""
         if shipment.deliver_by is not None:
             return shipment.deliver_by
         if shipment.returning:
             return shipment.returning.collect_by + RETURN_TRANSIT_ALLOWANCE
+        if details.promised_delivery is not None:
+            return self.calendar.end_of_day(details.market, details.promised_delivery.latest)
         return promised_by(details.accepted_at, self.promise_days[details.service_level])
+
+    def deliver_by(self, shipment: Shipment, details: OrderDetails, choice: Option) -> datetime:
+        """The booking's delivery deadline: the buyer's promise, set once and never moved;
+        without one (an older producer), never before the carrier booked says it arrives."""
+        promise = self.promise(shipment, details)
+        if details.promised_delivery is not None and not shipment.returning:
+            return promise
+        return max(promise, choice.arrives_by)
 
     def parcels(self, shipment: Shipment, details: OrderDetails) -> tuple[Parcel, ...]:
         return pack(shipment.lines, details.unit_prices, details.currency, self.unit_weight_grams)
@@ -105,9 +119,11 @@ def _booked(
         booked_at=now,
         accept_by=now + rules.acceptance_timeout,
         pickup_by=choice.pickup_by,
-        deliver_by=max(rules.promise(shipment, details), choice.arrives_by),
+        deliver_by=rules.deliver_by(shipment, details, choice),
     )
     order_id = fulfilment.order_id
+    expected = at_booking(rules.calendar, details.market, choice.arrives_by)
+    booked, delayed = reforecast(order_id, booked, expected, details.promised_delivery)
     site = rules.sites[shipment.warehouse_id]
     asked = CarrierAsked(order_id, booked, details, site, rules.parcels(shipment, details))
     told: ShippingEvent
@@ -116,4 +132,4 @@ def _booked(
         told = Rebooked(order_id, booked, shipment.carrier_code, reason)
     else:
         told = Booked(order_id, booked, details.service_level)
-    return fulfilment.with_shipment(booked), [asked, told]
+    return fulfilment.with_shipment(booked), [asked, told, *delayed]

@@ -136,6 +136,16 @@ class PromiseMissed:
 
 
 @dataclass(frozen=True)
+class Delayed:
+    """The arrival forecast first passed the promised window's last day (told once)."""
+
+    order_id: str
+    shipment: Shipment
+    promised_latest: date
+    forecast_delivery: date
+
+
+@dataclass(frozen=True)
 class CarrierSilent:
     """No scan for ``allowance``, noticed ``at``."""
 
@@ -184,6 +194,7 @@ ShippingEvent = (
     | Collected
     | ScanReported
     | PromiseMissed
+    | Delayed
     | CarrierSilent
     | PersonalDataErased
     | DeadlinePassed

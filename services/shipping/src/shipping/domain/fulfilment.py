@@ -43,6 +43,8 @@ def details_of(event: OrderAccepted) -> OrderDetails:
         recipient=event.recipient,
         unit_prices={line.sku: line.unit_price.amount_minor for line in event.lines},
         accepted_at=event.occurred_at,
+        promised_delivery=event.promised_delivery,
+        dispatch_by=event.dispatch_by,
     )
 
 
@@ -66,7 +68,9 @@ def on_stock_reserved(fulfilment: Fulfilment, event: StockReserved, now: datetim
                     shipment_id=shipment_id,
                     reservation_id=event.reservation_id,
                     warehouse_id=allocation.warehouse_id,
-                    lines=tuple(Line(line.sku, line.quantity) for line in allocation.lines),
+                    lines=tuple(
+                        Line(line.sku, line.quantity, line.seller_id) for line in allocation.lines
+                    ),
                     cause=str(event.event_id),
                     awaiting_since=now,
                 )

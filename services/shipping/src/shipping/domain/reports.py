@@ -25,6 +25,7 @@ from shipping.domain.events import (
     already_applied,
     remembered,
 )
+from shipping.domain.forecast import Forecasting, after_facts, reforecast
 from shipping.domain.shipment import Fulfilment, Scan, Shipment, ShipmentStatus
 from shipping.domain.tracking import (
     PickedUp,
@@ -51,14 +52,17 @@ def on_carrier_report(
     carrier_code: str,
     max_delivery_attempts: int,
     now: datetime,
+    forecasting: Forecasting,
 ) -> Outcome:
     """``report`` from ``carrier_code`` about ``shipment`` (one of ``fulfilment``'s), applied
-    once."""
+    once; the scans it tells re-forecast the parcel's arrival (``forecasting``)."""
     if already_applied(fulfilment, report.event_id):
         return fulfilment, []
     if not_holding(shipment, report, carrier_code):
         return remembered(fulfilment, report.event_id), []
-    after, events = _applied(fulfilment, shipment, report, carrier_code, max_delivery_attempts, now)
+    after, events = _applied(
+        fulfilment, shipment, report, carrier_code, max_delivery_attempts, now, forecasting
+    )
     return remembered(after, report.event_id), events
 
 
@@ -69,6 +73,7 @@ def _applied(
     carrier_code: str,
     max_delivery_attempts: int,
     now: datetime,
+    forecasting: Forecasting,
 ) -> Outcome:
     order_id = fulfilment.order_id
     if carrier_code != shipment.carrier_code:
@@ -95,7 +100,7 @@ def _applied(
             )
             return fulfilment.with_shipment(waiting), []
         case TrackingScanRecorded():
-            return _scanned(fulfilment, shipment, report, max_delivery_attempts)
+            return _scanned(fulfilment, shipment, report, max_delivery_attempts, forecasting)
     return fulfilment, []  # a duplicate answer, or a cancellation the carrier confirms
 
 
@@ -104,15 +109,23 @@ def _scanned(
     shipment: Shipment,
     report: TrackingScanRecorded,
     max_delivery_attempts: int,
+    forecasting: Forecasting,
 ) -> Outcome:
     scan = Scan(report.status, report.scanned_at, report.location_code)
     tracked = scanned(shipment, scan, max_delivery_attempts)
     after = tracked.shipment
     if not after.tracking_number and after.scans != shipment.scans:
         after = replace(after, tracking_number=report.tracking_number)
-    events = [
-        _told(fulfilment.order_id, fact, after, max_delivery_attempts) for fact in tracked.facts
+    order_id = fulfilment.order_id
+    events: list[ShippingEvent] = [
+        _told(order_id, fact, after, max_delivery_attempts) for fact in tracked.facts
     ]
+    details = fulfilment.details
+    if details is not None and tracked.facts:
+        will_retry = after.delivery_failures < max_delivery_attempts
+        forecast = after_facts(after, tracked.facts, details, forecasting, will_retry)
+        after, delayed = reforecast(order_id, after, forecast, details.promised_delivery)
+        events += delayed
     return fulfilment.with_shipment(after), events
 
 

@@ -6,12 +6,13 @@ so that every change to an order's parcels is a single-document update with its 
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from conveyor_contracts.address import Contact, PostalAddress
 from conveyor_contracts.privacy import holds_personal_data
+from conveyor_contracts.values import DeliveryWindow
 from shipping.domain.catalogue import ServiceLevel
 
 RESUME_BOOKING_AFTER = timedelta(seconds=30)
@@ -79,6 +80,7 @@ class Scan:
 class Line:
     sku: str
     quantity: int
+    seller_id: str | None = None  # whose goods; None from producers older than sellers
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,10 @@ class Shipment:
     recall_requested: bool = False
     sla_breached: bool = False
     silence_reported_at: datetime | None = None
+    # Outbound only: the day (in the market) the parcel is now expected, and whether its
+    # passing the promised window was told (once: a later forecast back inside does not undo it).
+    forecast_delivery: date | None = None
+    delay_told: bool = False
 
     @property
     def direction(self) -> Literal["outbound", "return"]:
@@ -142,6 +148,9 @@ class OrderDetails:
     recipient: Contact
     unit_prices: dict[str, int]
     accepted_at: datetime
+    # The buyer's promise as orders set it at acceptance, never moved (None: an older producer).
+    promised_delivery: DeliveryWindow | None = None
+    dispatch_by: datetime | None = None
 
 
 @dataclass(frozen=True)

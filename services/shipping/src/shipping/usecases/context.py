@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from conveyor_contracts.address import Site
+from conveyor_contracts.business_days import BusinessCalendar
 from conveyor_runtime.outlet import Cause
 from shipping.domain.booking import BookingRules
 from shipping.domain.capacity import CarrierSlot, slots_let_go
 from shipping.domain.catalogue import Carrier, ServiceLevel
 from shipping.domain.events import ShippingEvent
+from shipping.domain.forecast import Forecasting
 from shipping.domain.shipment import Fulfilment
 from shipping.ports import CarrierCapacity, Change, FulfilmentRepository
 from shipping.settings import ShippingSettings
@@ -26,9 +28,11 @@ class Policy:
     silence: timedelta
     unit_weight_grams: int
     retention: timedelta  # personal data kept this long once the order settled
+    calendar: BusinessCalendar  # the markets' business days: promises and forecasts
 
     @classmethod
-    def of(cls, settings: ShippingSettings) -> "Policy":
+    def of(cls, settings: ShippingSettings, calendar: BusinessCalendar | None = None) -> "Policy":
+        """The settings' policy, on ``calendar`` (by default, the settings' holidays)."""
         return cls(
             carriers=settings.carriers,
             sites={site.warehouse_id: site for site in settings.sites},
@@ -39,6 +43,7 @@ class Policy:
             silence=timedelta(seconds=settings.tracking_silence_seconds),
             unit_weight_grams=settings.unit_weight_grams,
             retention=timedelta(seconds=settings.personal_data_retention_seconds),
+            calendar=calendar or calendar_of(settings),
         )
 
     def carrier(self, code: str) -> Carrier | None:
@@ -47,8 +52,21 @@ class Policy:
     @property
     def booking(self) -> BookingRules:
         return BookingRules(
-            self.sites, self.promise_days, self.acceptance_timeout, self.unit_weight_grams
+            self.sites,
+            self.promise_days,
+            self.acceptance_timeout,
+            self.unit_weight_grams,
+            self.calendar,
         )
+
+    @property
+    def forecasting(self) -> Forecasting:
+        return Forecasting(self.calendar, self.carriers)
+
+
+def calendar_of(settings: ShippingSettings) -> BusinessCalendar:
+    """The markets' business days: weekends and the settings' holidays off."""
+    return BusinessCalendar.of({str(market): days for market, days in settings.holidays.items()})
 
 
 def _not_counted(carrier_code: str) -> None:

@@ -36,8 +36,16 @@ async def follow_shipment_on_carrier_report(
         foreign = not already_applied(fulfilment, event.event_id) and not_holding(
             shipment, event, carrier_code
         )
-        attempts = shipping.policy.max_delivery_attempts
-        return on_carrier_report(fulfilment, shipment, event, carrier_code, attempts, cause.at)
+        policy = shipping.policy
+        return on_carrier_report(
+            fulfilment,
+            shipment,
+            event,
+            carrier_code,
+            policy.max_delivery_attempts,
+            cause.at,
+            policy.forecasting,
+        )
 
     noting, freed = freeing_slots(change)
     if await shipping.fulfilments.update(event.order_id, noting, cause) is None:
