@@ -7,7 +7,7 @@ from typing import Protocol
 from conveyor_runtime.outlet import Cause, DomainChange
 from inventory.domain.events import ReservationEvent, StockCause, StockEvent, stock_changes
 from inventory.domain.reservation import Reservation
-from inventory.domain.stock import StockLevel, StockMove
+from inventory.domain.stock import Shelf, StockLevel, StockMove
 
 # A change to one reservation: the new reservation and the domain events it emits (maybe none).
 Change = DomainChange[Reservation, ReservationEvent]
@@ -46,6 +46,16 @@ class StockStore(Protocol):
         never stocked is absent."""
         ...
 
+    async def shelves(self, sku: str) -> dict[str, Shelf]:
+        """Levels and sellers by warehouse id; empty when the SKU was never stocked."""
+        ...
+
+    async def shelves_in(
+        self, warehouse_ids: Iterable[str], skus: Iterable[str]
+    ) -> dict[tuple[str, str], Shelf]:
+        """As ``levels_in``, with each stock's seller."""
+        ...
+
     async def reserve(
         self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
     ) -> bool:
@@ -74,9 +84,18 @@ class StockStore(Protocol):
         ...
 
     async def receive(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
+        self,
+        warehouse_id: str,
+        sku: str,
+        units: int,
+        key: str,
+        emit: StockEmit | None = None,
+        *,
+        seller_id: str | None = None,
     ) -> StockLevel | None:
-        """Add received units once per key; None when the key was already applied."""
+        """Add received units once per key; None when the key was already applied. A receipt
+        naming its seller records it on the stock (``StockRecord.receive``): SellerConflictError,
+        and nothing moves, when the stock is another seller's."""
         ...
 
     async def count(

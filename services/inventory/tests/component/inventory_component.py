@@ -24,6 +24,7 @@ from inventory.settings import InventorySettings
 
 SKU = "TEE-BLK-M"  # the SKU of the contracts' examples
 WAREHOUSE = "WH-US-NJ1"  # the US warehouse an order of the examples' market is served from first
+SELLER = "sel_01J9ZA4S7K2L"  # the seller of the examples' SKU and receipts
 
 E = TypeVar("E", bound=BaseModel)
 

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from inventory_component import SKU, WAREHOUSE, InventoryComponent
+from inventory_component import SELLER, SKU, WAREHOUSE, InventoryComponent
 
 from conveyor_runtime.problems import PROBLEM_JSON
 from conveyor_runtime.tokens import Issuer
@@ -30,8 +30,10 @@ async def test_an_operator_reads_the_stock_of_a_sku_as_the_topics_moved_it(
     assert found.json() == {
         "sku": SKU,
         "warehouses": [
-            {"warehouse_id": "WH-US-CA1", "on_hand": 4, "reserved": 0, "available": 4},
-            {"warehouse_id": WAREHOUSE, "on_hand": 2, "reserved": 2, "available": 0},
+            {"warehouse_id": "WH-US-CA1", "on_hand": 4, "reserved": 0, "available": 4}
+            | {"seller_id": SELLER},
+            {"warehouse_id": WAREHOUSE, "on_hand": 2, "reserved": 2, "available": 0}
+            | {"seller_id": SELLER},
         ],
     }
     assert missing.status_code == 404

@@ -87,6 +87,7 @@ async def test_receipts_then_an_accepted_order_reserve_stock_and_a_cancel_releas
     assert released.event_type == "StockReleased"
     assert stock["warehouses"] == [
         {"warehouse_id": "WH-US-NJ1", "on_hand": 5, "reserved": 0, "available": 5}
+        | {"seller_id": "sel_01J9ZA4S7K2L"}  # the receipts' (the contract's example) seller
     ]
     assert missing.status_code == 404
 

@@ -6,7 +6,7 @@ from conveyor_runtime.problems import PROBLEM_JSON
 from conveyor_runtime.service import build_api
 from conveyor_runtime.tokens import Issuer
 from conveyor_testkit import refused_bearers
-from inventory.domain.stock import StockLevel
+from inventory.domain.stock import Shelf, StockLevel
 from inventory.entrypoints.http import stock_router
 from inventory.settings import InventorySettings
 
@@ -14,8 +14,9 @@ from inventory.settings import InventorySettings
 class OneSku:
     """A stock store holding one SKU in one warehouse: all the read API asks of a store."""
 
-    async def levels(self, sku: str) -> dict[str, StockLevel]:
-        return {"WH-US-NJ1": StockLevel(on_hand=5, reserved=2)} if sku == "TEE-BLK-M" else {}
+    async def shelves(self, sku: str) -> dict[str, Shelf]:
+        level = StockLevel(on_hand=5, reserved=2)
+        return {"WH-US-NJ1": Shelf(level)} if sku == "TEE-BLK-M" else {}
 
 
 def api(issuer: Issuer) -> httpx.AsyncClient:

@@ -12,7 +12,7 @@ from conveyor_runtime.outbox import OutboxMessage, OutboxRelay
 from conveyor_runtime.outlet import Outlet
 from inventory.adapters.wire import inventory_outlet
 from inventory.domain.events import InventoryEvent
-from inventory.domain.stock import StockLevel, StockRecord
+from inventory.domain.stock import Shelf, StockLevel, StockRecord
 from inventory.ports import StockEmit
 
 
@@ -35,8 +35,17 @@ class MemoryStock:
     async def levels_in(
         self, warehouse_ids: Iterable[str], skus: Iterable[str]
     ) -> dict[tuple[str, str], StockLevel]:
+        shelves = await self.shelves_in(warehouse_ids, skus)
+        return {key: shelf.level for key, shelf in shelves.items()}
+
+    async def shelves(self, sku: str) -> dict[str, Shelf]:
+        return {wh: _shelf(record) for (wh, s), record in self.records.items() if s == sku}
+
+    async def shelves_in(
+        self, warehouse_ids: Iterable[str], skus: Iterable[str]
+    ) -> dict[tuple[str, str], Shelf]:
         wanted = {(wh, sku) for wh in warehouse_ids for sku in skus}
-        return {key: record.level for key, record in self.records.items() if key in wanted}
+        return {key: _shelf(record) for key, record in self.records.items() if key in wanted}
 
     def _apply(
         self,
@@ -92,9 +101,19 @@ class MemoryStock:
         return _changed(result)
 
     async def receive(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
+        self,
+        warehouse_id: str,
+        sku: str,
+        units: int,
+        key: str,
+        emit: StockEmit | None = None,
+        *,
+        seller_id: str | None = None,
     ) -> StockLevel | None:
-        result = self._apply(warehouse_id, sku, lambda r: r.receive(units, key), emit, create=True)
+        def received(record: StockRecord) -> StockRecord:
+            return record.receive(units, key, seller_id)
+
+        result = self._apply(warehouse_id, sku, received, emit, create=True)
         return _changed(result)
 
     async def count(
@@ -108,3 +127,7 @@ def _changed(result: tuple[StockRecord, StockRecord] | None) -> StockLevel | Non
     if result is None or result[0].moves == result[1].moves:
         return None
     return result[1].level
+
+
+def _shelf(record: StockRecord) -> Shelf:
+    return Shelf(record.level, record.seller_id)

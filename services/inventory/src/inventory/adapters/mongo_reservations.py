@@ -14,8 +14,8 @@ from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxRelay
 from conveyor_runtime.outlet import Cause, Outlet
 from conveyor_runtime.timers import DUE_FIELD
-from inventory.domain.allocation import Allocation
-from inventory.domain.events import InventoryEvent, ReservationEvent
+from inventory.domain.allocation import Allocation, Sellers
+from inventory.domain.events import InventoryEvent, Lines, ReservationEvent
 from inventory.domain.reservation import (
     Backorder,
     Reservation,
@@ -33,10 +33,7 @@ def to_document(reservation: Reservation) -> dict[str, Any]:
         "status": reservation.status.value,
         "allocations": [
             # Lines as objects: FerretDB refuses nested arrays.
-            {
-                "warehouse_id": a.warehouse_id,
-                "lines": [{"sku": sku, "units": units} for sku, units in a.lines],
-            }
+            {"warehouse_id": a.warehouse_id, "lines": _lines_document(a.lines, a.sellers)}
             for a in reservation.allocations
         ],
         "committed": list(reservation.committed),
@@ -53,11 +50,24 @@ def to_document(reservation: Reservation) -> dict[str, Any]:
     }
 
 
+def _lines_document(lines: Lines, sellers: Sellers) -> list[dict[str, Any]]:
+    # A line's seller rides on it, when known; lines stored before sellers have none.
+    seller_of = dict(sellers)
+    return [
+        {"sku": sku, "units": units} | ({"seller_id": seller_of[sku]} if sku in seller_of else {})
+        for sku, units in lines
+    ]
+
+
+def _sellers(lines: list[dict[str, Any]]) -> Sellers:
+    return tuple((line["sku"], line["seller_id"]) for line in lines if line.get("seller_id"))
+
+
 def _backorder_document(backorder: Backorder | None) -> dict[str, Any] | None:
     if backorder is None:
         return None
     return {
-        "lines": [{"sku": sku, "units": units} for sku, units in backorder.lines],
+        "lines": _lines_document(backorder.lines, backorder.sellers),
         "market": backorder.market,
         "since": backorder.since,
         "deadline": backorder.deadline,
@@ -83,6 +93,7 @@ def _backorder(document: dict[str, Any] | None) -> Backorder | None:
         short_lines=tuple(
             (line["sku"], line["requested"], line["available"]) for line in document["short_lines"]
         ),
+        sellers=_sellers(document["lines"]),
     )
 
 
@@ -99,7 +110,9 @@ def from_document(document: dict[str, Any]) -> Reservation:
         status=ReservationStatus(document["status"]),
         allocations=tuple(
             Allocation(
-                a["warehouse_id"], tuple((line["sku"], line["units"]) for line in a["lines"])
+                a["warehouse_id"],
+                tuple((line["sku"], line["units"]) for line in a["lines"]),
+                _sellers(a["lines"]),
             )
             for a in document["allocations"]
         ),

@@ -18,7 +18,7 @@ from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.outlet import Outlet
 from inventory.domain.events import InventoryEvent
-from inventory.domain.stock import StockLevel, StockMove, StockRecord
+from inventory.domain.stock import Shelf, StockLevel, StockMove, StockRecord
 from inventory.ports import StockEmit
 
 
@@ -28,6 +28,11 @@ def _id(warehouse_id: str, sku: str) -> str:
 
 def _level(document: dict[str, Any]) -> StockLevel:
     return StockLevel(on_hand=document["on_hand"], reserved=document["reserved"])
+
+
+def _shelf(document: dict[str, Any]) -> Shelf:
+    # Documents stored before sellers have no seller_id: unknown.
+    return Shelf(_level(document), document.get("seller_id"))
 
 
 def to_document(record: StockRecord) -> dict[str, Any]:
@@ -43,6 +48,7 @@ def to_document(record: StockRecord) -> dict[str, Any]:
         "applied": list(record.applied),
         "released": list(record.released),
         "moves": record.moves,
+        "seller_id": record.seller_id,
     }
 
 
@@ -55,7 +61,11 @@ def from_document(document: dict[str, Any]) -> StockRecord:
         applied=tuple(document.get("applied", [])),
         released=tuple(document.get("released", [])),
         moves=document.get("moves", 0),
+        seller_id=document.get("seller_id"),
     )
+
+
+_SHELF_FIELDS = {"warehouse_id": 1, "sku": 1, "on_hand": 1, "reserved": 1, "seller_id": 1}
 
 
 class MongoStock:
@@ -82,13 +92,21 @@ class MongoStock:
     async def levels_in(
         self, warehouse_ids: Iterable[str], skus: Iterable[str]
     ) -> dict[tuple[str, str], StockLevel]:
+        shelves = await self.shelves_in(warehouse_ids, skus)
+        return {key: shelf.level for key, shelf in shelves.items()}
+
+    async def shelves(self, sku: str) -> dict[str, Shelf]:
+        cursor = self.collection.find({"sku": sku}, _SHELF_FIELDS)
+        return {doc["warehouse_id"]: _shelf(doc) async for doc in cursor}
+
+    async def shelves_in(
+        self, warehouse_ids: Iterable[str], skus: Iterable[str]
+    ) -> dict[tuple[str, str], Shelf]:
         # By _id, which the database finds through its index; a filter on the sku field would
         # make FerretDB decode every stock document.
         ids = [_id(wh, sku) for wh in warehouse_ids for sku in skus]
-        cursor = self.collection.find(
-            {"_id": {"$in": ids}}, {"warehouse_id": 1, "sku": 1, "on_hand": 1, "reserved": 1}
-        )
-        return {(doc["warehouse_id"], doc["sku"]): _level(doc) async for doc in cursor}
+        cursor = self.collection.find({"_id": {"$in": ids}}, _SHELF_FIELDS)
+        return {(doc["warehouse_id"], doc["sku"]): _shelf(doc) async for doc in cursor}
 
     async def _apply(
         self,
@@ -148,11 +166,19 @@ class MongoStock:
         return _changed(await self._apply(warehouse_id, sku, lambda r: r.ship(units, key), emit))
 
     async def receive(
-        self, warehouse_id: str, sku: str, units: int, key: str, emit: StockEmit | None = None
+        self,
+        warehouse_id: str,
+        sku: str,
+        units: int,
+        key: str,
+        emit: StockEmit | None = None,
+        *,
+        seller_id: str | None = None,
     ) -> StockLevel | None:
-        return _changed(
-            await self._apply(warehouse_id, sku, lambda r: r.receive(units, key), emit, create=True)
-        )
+        def received(record: StockRecord) -> StockRecord:
+            return record.receive(units, key, seller_id)
+
+        return _changed(await self._apply(warehouse_id, sku, received, emit, create=True))
 
     async def count(
         self, warehouse_id: str, sku: str, on_hand: int, key: str, emit: StockEmit | None = None

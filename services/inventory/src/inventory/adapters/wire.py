@@ -22,7 +22,7 @@ from conveyor_contracts.stock import LowStockDetected, StockLevelChanged
 from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
 from conveyor_contracts.values import StockLine
 from conveyor_runtime.outlet import Outlet, Wired
-from inventory.domain.allocation import Allocation
+from inventory.domain.allocation import Allocation, Sellers
 from inventory.domain.events import (
     Backordered,
     Committed,
@@ -79,7 +79,7 @@ def _reservation(event: ReservationEvent) -> Wired:
                 reservation_id=event.reservation_id,
                 shipment_id=event.shipment_id,
                 warehouse_id=event.warehouse_id,
-                lines=_lines(event.lines),
+                lines=_lines(event.lines, event.sellers),
             )
         case Restocked(order_id=order_id):
             return _on_order(
@@ -88,8 +88,8 @@ def _reservation(event: ReservationEvent) -> Wired:
                 shipment_id=event.shipment_id,
                 rma_id=event.rma_id,
                 warehouse_id=event.warehouse_id,
-                restocked=_lines(event.restocked),
-                written_off=_lines(event.written_off),
+                restocked=_lines(event.restocked, event.sellers),
+                written_off=_lines(event.written_off, event.sellers),
             )
 
 
@@ -101,6 +101,7 @@ def _stock(event: StockEvent) -> Wired:
                 "reserved": event.reserved,
                 "available": event.available,
                 "cause": event.cause,
+                "seller_id": event.seller_id,
             }
             event_type: type[Envelope] = StockLevelChanged
         case LowStock():
@@ -119,12 +120,16 @@ def _on_order(event_type: type[Envelope], order_id: str, name: str = "", **field
 
 def _allocations(allocations: tuple[Allocation, ...]) -> tuple[WarehouseAllocation, ...]:
     return tuple(
-        WarehouseAllocation(warehouse_id=a.warehouse_id, lines=_lines(a.lines)) for a in allocations
+        WarehouseAllocation(warehouse_id=a.warehouse_id, lines=_lines(a.lines, a.sellers))
+        for a in allocations
     )
 
 
-def _lines(lines: Lines) -> tuple[StockLine, ...]:
-    return tuple(StockLine(sku=sku, quantity=units) for sku, units in lines)
+def _lines(lines: Lines, sellers: Sellers) -> tuple[StockLine, ...]:
+    seller_of = dict(sellers)
+    return tuple(
+        StockLine(sku=sku, quantity=units, seller_id=seller_of.get(sku)) for sku, units in lines
+    )
 
 
 def _short(short_lines: ShortLines) -> tuple[ShortLine, ...]:

@@ -6,12 +6,13 @@ reports a shortage. This function only has to be right for the numbers it is giv
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from inventory.domain.warehouses import Warehouse, serving
 
 Lines = Mapping[str, int]  # sku -> units ordered
 Available = Mapping[tuple[str, str], int]  # (warehouse_id, sku) -> units available
+Sellers = tuple[tuple[str, str], ...]  # (sku, seller id) of the lines whose seller is known
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class Allocation:
 
     warehouse_id: str
     lines: tuple[tuple[str, int], ...]  # (sku, units), sorted by sku
+    sellers: Sellers = ()  # whose goods the lines are, where known; none on older documents
+
+    def seller_of(self, sku: str) -> str | None:
+        return dict(self.sellers).get(sku)
 
 
 @dataclass(frozen=True)
@@ -75,4 +80,25 @@ def _split(
         Allocation(w.warehouse_id, tuple(sorted(taken[w.warehouse_id].items())))
         for w in candidates
         if w.warehouse_id in taken
+    )
+
+
+def with_sellers(
+    allocations: tuple[Allocation, ...],
+    ordered: Mapping[str, str],
+    stocked: Mapping[tuple[str, str], str],
+) -> tuple[Allocation, ...]:
+    """Each allocated line with whose goods it holds: the seller the stock document of (warehouse,
+    SKU) records, since the units held are that stock's; else the one the order line named (stock
+    received before sellers were told); no seller when neither says."""
+    return tuple(
+        replace(
+            allocation,
+            sellers=tuple(
+                (sku, seller)
+                for sku, _ in allocation.lines
+                if (seller := stocked.get((allocation.warehouse_id, sku)) or ordered.get(sku))
+            ),
+        )
+        for allocation in allocations
     )

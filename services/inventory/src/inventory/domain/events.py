@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from inventory.domain.allocation import Allocation
+from inventory.domain.allocation import Allocation, Sellers
 from inventory.domain.stock import StockMove
 
 StockCause = Literal["goods_received", "counted", "reserved", "released", "committed", "restocked"]
@@ -61,6 +61,7 @@ class Committed:
     shipment_id: str
     warehouse_id: str
     lines: Lines
+    sellers: Sellers = ()  # whose goods the lines are, where known
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Restocked:
     warehouse_id: str
     restocked: Lines
     written_off: Lines
+    sellers: Sellers = ()  # whose goods the lines are, where known
 
 
 ReservationEvent = Reserved | Backordered | Shortage | Released | Committed | Restocked
@@ -89,6 +91,7 @@ class LevelChanged:
     reserved: int
     available: int
     cause: StockCause
+    seller_id: str | None = None  # whose stock it is, once a receipt said so
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def stock_changes(move: StockMove, cause: StockCause, low_stock_threshold: int) 
             after.reserved,
             after.available,
             cause,
+            move.seller_id,
         )
     ]
     if after.available <= low_stock_threshold < move.before.available:

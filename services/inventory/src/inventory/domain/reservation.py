@@ -2,10 +2,11 @@
 
 import enum
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from inventory.domain.allocation import Allocation
+from inventory.domain.allocation import Allocation, Sellers
 from inventory.domain.warehouses import Warehouse
 
 
@@ -33,6 +34,7 @@ class Backorder:
     cause: str  # event id of the OrderAccepted: the expiry's StockShortage id derives from it
     correlation_id: str
     short_lines: tuple[tuple[str, int, int], ...]  # (sku, requested, available) when backordered
+    sellers: Sellers = ()  # the sellers the order's lines named, for the fill's allocations
 
     @property
     def skus(self) -> tuple[str, ...]:
@@ -191,3 +193,22 @@ def market_of(reservation: Reservation, warehouses: tuple[Warehouse, ...]) -> st
         if allocation.warehouse_id in markets:
             return markets[allocation.warehouse_id]
     return None
+
+
+def parcel_sellers(
+    reservation: Reservation, warehouse_id: str, skus: Iterable[str], said: Mapping[str, str]
+) -> Sellers:
+    """Whose goods a parcel's lines from ``warehouse_id`` are: as reserved there (the stock's
+    seller, else the order's), else as the message about the parcel ``said``; unknown ones left
+    out."""
+    reserved_by = {
+        sku: seller
+        for allocation in reservation.allocations
+        if allocation.warehouse_id == warehouse_id
+        for sku, seller in allocation.sellers
+    }
+    return tuple(
+        (sku, seller)
+        for sku in sorted(set(skus))
+        if (seller := reserved_by.get(sku) or said.get(sku))
+    )

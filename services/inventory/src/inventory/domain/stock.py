@@ -1,10 +1,19 @@
-"""A SKU's stock in one warehouse and the moves on it; `on_hand >= reserved >= 0` always."""
+"""A SKU's stock in one warehouse and the moves on it; `on_hand >= reserved >= 0` always.
 
-from dataclasses import dataclass
+The stock is a seller's: the first receipt naming a seller records whose goods the SKU is in that
+warehouse, and a receipt naming another one is refused (``SellerConflictError``).
+"""
+
+from dataclasses import dataclass, replace
 
 
 class StockRuleError(ValueError):
     """A move would break `on_hand >= reserved >= 0`; the caller decides whether that is final."""
+
+
+class SellerConflictError(ValueError):
+    """A receipt names another seller than the one the SKU's stock belongs to: it can never
+    apply as it is (every SKU belongs to one seller)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,14 @@ class StockLevel:
         return _checked(StockLevel(max(self.on_hand - units, self.reserved), self.reserved))
 
 
+@dataclass(frozen=True)
+class Shelf:
+    """A (warehouse, sku) level as read, and whose stock it is (None until a receipt said)."""
+
+    level: StockLevel
+    seller_id: str | None = None
+
+
 def is_low(level: StockLevel, threshold: int) -> bool:
     return level.available <= threshold
 
@@ -60,6 +77,7 @@ class StockMove:
     before: StockLevel
     after: StockLevel
     sequence: int
+    seller_id: str | None = None  # whose stock it is, once a receipt said so
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,9 @@ class StockRecord:
     # parcel never ships, a trail as long as the receipts' ``applied``.
     released: tuple[str, ...] = ()
     moves: int = 0
+    # Whose goods these are: set by the first receipt naming a seller, never changed after;
+    # None until then (and on documents stored before sellers).
+    seller_id: str | None = None
 
     def held(self, key: str) -> int | None:
         return dict(self.holds).get(key)
@@ -86,7 +107,9 @@ class StockRecord:
         """The level change from ``before`` to this record; None when the level did not change."""
         if self.moves == before.moves or self.level == before.level:
             return None
-        return StockMove(self.warehouse_id, self.sku, before.level, self.level, self.moves)
+        return StockMove(
+            self.warehouse_id, self.sku, before.level, self.level, self.moves, self.seller_id
+        )
 
     def reserve(self, units: int, key: str) -> "StockRecord":
         if self.held(key) is not None or self.level.available < units:
@@ -117,10 +140,18 @@ class StockRecord:
         released = tuple(k for k in self.released if k != key)
         return self._with(self.level.shipped_unheld(units), released=released)
 
-    def receive(self, units: int, key: str) -> "StockRecord":
+    def receive(self, units: int, key: str, seller_id: str | None = None) -> "StockRecord":
+        """Add the units of receipt ``key`` once. A receipt naming its seller records it on stock
+        that has none yet; SellerConflictError when the stock is another seller's (nothing
+        moves). A receipt without a seller keeps the recorded one."""
         if key in self.applied:
             return self
-        return self._with(self.level.received(units), applied=(*self.applied, key))
+        if seller_id is not None and self.seller_id not in (None, seller_id):
+            raise SellerConflictError(
+                f"{self.sku} in {self.warehouse_id} belongs to {self.seller_id}, not to {seller_id}"
+            )
+        after = self._with(self.level.received(units), applied=(*self.applied, key))
+        return after if seller_id is None else replace(after, seller_id=seller_id)
 
     def count(self, on_hand: int, key: str) -> "StockRecord":
         if key in self.applied:
@@ -146,4 +177,5 @@ class StockRecord:
             self.applied if applied is None else applied,
             self.released if released is None else released,
             self.moves + 1,
+            self.seller_id,
         )

@@ -1,4 +1,5 @@
-"""`GET /stock/{sku}`: levels per warehouse, for operators (bearer tokens of that role)."""
+"""`GET /stock/{sku}`: levels and seller per warehouse, for operators (bearer tokens of that
+role)."""
 
 from fastapi import APIRouter, HTTPException
 
@@ -11,19 +12,20 @@ def stock_router(stock: StockStore) -> APIRouter:
 
     @router.get("/stock/{sku}", responses={404: {"description": "No stock of this SKU anywhere"}})
     async def get_stock(sku: str) -> dict[str, object]:
-        levels = await stock.levels(sku)
-        if not levels:
+        shelves = await stock.shelves(sku)
+        if not shelves:
             raise HTTPException(status_code=404, detail=f"unknown SKU {sku}")
         return {
             "sku": sku,
             "warehouses": [
                 {
                     "warehouse_id": warehouse_id,
-                    "on_hand": level.on_hand,
-                    "reserved": level.reserved,
-                    "available": level.available,
+                    "on_hand": shelf.level.on_hand,
+                    "reserved": shelf.level.reserved,
+                    "available": shelf.level.available,
+                    "seller_id": shelf.seller_id,  # None until a receipt names the seller
                 }
-                for warehouse_id, level in sorted(levels.items())
+                for warehouse_id, shelf in sorted(shelves.items())
             ],
         }
 

@@ -11,8 +11,9 @@ handled at the same moment by another instance, or between a crash and this rede
 from conveyor_contracts.shipping.tracking import ShipmentDispatched
 from inventory.domain.changes import commit
 from inventory.domain.events import Committed
-from inventory.domain.reservation import reshipment_key
+from inventory.domain.reservation import parcel_sellers, reshipment_key
 from inventory.usecases.context import Inventory
+from inventory.usecases.reserve import sellers_of
 
 
 async def commit_stock_on_shipment_dispatched(
@@ -36,6 +37,9 @@ async def commit_stock_on_shipment_dispatched(
         shipment_id=event.shipment_id,
         warehouse_id=event.warehouse_id,
         lines=tuple((line.sku, line.quantity) for line in event.lines),
+        sellers=parcel_sellers(
+            stored, event.warehouse_id, (line.sku for line in event.lines), sellers_of(event.lines)
+        ),
     )
     await inventory.reservations.update(
         stored.key, lambda current: commit(current, committed), inventory.cause(event)

@@ -54,7 +54,9 @@ async def fill_backorder(order_id: str, cause: Envelope, inventory: Inventory) -
     if inventory.clock() >= backorder.deadline:
         return False  # past its bound: the timer reports it short
     subject = f"backorder {order_id}"
-    outcome = await reserve(inventory, cause, backorder.lines, backorder.market, fill, subject)
+    outcome = await reserve(
+        inventory, cause, backorder.lines, backorder.market, fill, subject, dict(backorder.sellers)
+    )
     return isinstance(outcome, Reservation)
 
 

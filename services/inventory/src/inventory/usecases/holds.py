@@ -1,10 +1,10 @@
 """Taking and giving back an allocation's holds on stock, all or nothing, with stock events."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.outlet import Cause
-from inventory.domain.allocation import Allocated, Allocation, Short, allocate
+from inventory.domain.allocation import Allocated, Allocation, Short, allocate, with_sellers
 from inventory.domain.events import ReservationEvent
 from inventory.domain.reservation import Reservation
 from inventory.domain.warehouses import serving
@@ -13,15 +13,23 @@ from inventory.usecases.context import Inventory
 
 
 async def plan(
-    inventory: Inventory, lines: dict[str, int] | tuple[tuple[str, int], ...], market: str
+    inventory: Inventory,
+    lines: dict[str, int] | tuple[tuple[str, int], ...],
+    market: str,
+    sellers: Mapping[str, str] | None = None,
 ) -> Allocated | Short:
     """Allocate from a fresh snapshot of the available stock of the lines' SKUs in the
-    market's warehouses."""
+    market's warehouses; each allocated line says whose goods it holds (``with_sellers``: the
+    stock's seller, else the one ``sellers`` names for its SKU)."""
     wanted = dict(lines)
     warehouses = [w.warehouse_id for w in serving(market, inventory.policy.warehouses)]
-    levels = await inventory.stock.levels_in(warehouses, wanted)
-    available = {key: level.available for key, level in levels.items()}
-    return allocate(wanted, market, inventory.policy.warehouses, available)
+    shelves = await inventory.stock.shelves_in(warehouses, wanted)
+    available = {key: shelf.level.available for key, shelf in shelves.items()}
+    outcome = allocate(wanted, market, inventory.policy.warehouses, available)
+    if isinstance(outcome, Short):
+        return outcome
+    stocked = {key: shelf.seller_id for key, shelf in shelves.items() if shelf.seller_id}
+    return Allocated(with_sellers(outcome.allocations, sellers or {}, stocked))
 
 
 async def take(

@@ -9,7 +9,7 @@ lost for the last units gives back what was taken and plans again from a fresh s
 reported short).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,13 +55,15 @@ async def reserve(
     market: str,
     ledger: Ledger,
     subject: str,
+    sellers: Mapping[str, str] | None = None,
 ) -> Reservation | Short | None:
     """Reserve ``lines`` in ``market`` for ``cause``, all or nothing: the reservation as reserved
     now; the shortfall when the market cannot cover the lines (nothing is taken or stored for it
     then: the caller settles it); None when the reservation stopped being this cause's to take.
-    ``subject`` names what is reserved in the retry's error."""
+    ``subject`` names what is reserved in the retry's error; ``sellers`` the sellers the lines
+    named, by SKU."""
     for _ in range(ATTEMPTS):
-        outcome = await plan(inventory, lines, market)
+        outcome = await plan(inventory, lines, market, sellers)
         if isinstance(outcome, Short):
             return outcome
         # The plan is stored before stock is touched, so a crash leaves a trail to undo.
@@ -120,6 +122,9 @@ class Line(Protocol):
     @property
     def quantity(self) -> int: ...
 
+    @property
+    def seller_id(self) -> str | None: ...
+
 
 def wanted(lines: Iterable[Line]) -> dict[str, int]:
     """Units per SKU, lines of one SKU added up."""
@@ -127,3 +132,8 @@ def wanted(lines: Iterable[Line]) -> dict[str, int]:
     for line in lines:
         units[line.sku] = units.get(line.sku, 0) + line.quantity
     return units
+
+
+def sellers_of(lines: Iterable[Line]) -> dict[str, str]:
+    """The seller each SKU's lines named, where one did."""
+    return {line.sku: line.seller_id for line in lines if line.seller_id is not None}

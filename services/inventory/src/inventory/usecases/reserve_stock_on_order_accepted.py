@@ -15,7 +15,7 @@ from inventory.domain.reservation import (
 from inventory.usecases.context import Inventory
 from inventory.usecases.fill_backorders import fill_backorder
 from inventory.usecases.holds import give_back, settle
-from inventory.usecases.reserve import NewReservation, reserve, wanted
+from inventory.usecases.reserve import NewReservation, reserve, sellers_of, wanted
 
 
 async def reserve_stock_on_order_accepted(event: OrderAccepted, inventory: Inventory) -> None:
@@ -38,7 +38,8 @@ async def reserve_stock_on_order_accepted(event: OrderAccepted, inventory: Inven
     order = opened(event.order_id, rid, event.market)
     lines = wanted(event.lines)
     ledger = NewReservation(inventory.reservations, order, claim, cause)
-    outcome = await reserve(inventory, event, lines, event.market, ledger, event.order_id)
+    sellers = sellers_of(event.lines)
+    outcome = await reserve(inventory, event, lines, event.market, ledger, event.order_id, sellers)
     if isinstance(outcome, Short):
         await _unfillable(event, inventory, cause, order, lines, outcome)
 
@@ -63,6 +64,7 @@ async def _unfillable(
         cause=str(event.event_id),
         correlation_id=event.correlation_id,
         short_lines=outcome.short_lines,
+        sellers=tuple(sorted(sellers_of(event.lines).items())),
     )
     await settle(inventory.reservations, cause, *put_on_backorder(order, backorder))
     # A receipt applied between the snapshot above and storing the backorder did not see it:

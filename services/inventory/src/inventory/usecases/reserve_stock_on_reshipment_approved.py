@@ -22,7 +22,7 @@ from inventory.domain.reservation import (
 )
 from inventory.usecases.context import Inventory
 from inventory.usecases.holds import give_back, settle
-from inventory.usecases.reserve import NewReservation, reserve, wanted
+from inventory.usecases.reserve import NewReservation, reserve, sellers_of, wanted
 
 
 async def reserve_stock_on_reshipment_approved(
@@ -40,9 +40,8 @@ async def reserve_stock_on_reshipment_approved(
     # The case rides on the reservation, so its StockReserved carries it.
     reshipment = opened(event.order_id, rid, market, event.case_id)
     ledger = NewReservation(inventory.reservations, reshipment, str(event.event_id), cause)
-    outcome = await reserve(
-        inventory, event, wanted(event.lines), market, ledger, f"reshipment {event.case_id}"
-    )
+    subject, sellers = f"reshipment {event.case_id}", sellers_of(event.lines)
+    outcome = await reserve(inventory, event, wanted(event.lines), market, ledger, subject, sellers)
     if isinstance(outcome, Short):
         await settle(inventory.reservations, cause, *report_short(reshipment, outcome.short_lines))
 

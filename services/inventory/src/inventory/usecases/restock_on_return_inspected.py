@@ -16,6 +16,7 @@ from conveyor_contracts.warehouse import ReturnInspected
 from conveyor_runtime.failures import PermanentError
 from inventory.domain.changes import restock
 from inventory.domain.events import Lines, Restocked
+from inventory.domain.reservation import parcel_sellers
 from inventory.usecases.context import Inventory
 from inventory.usecases.fill_backorders import fill_backorders
 
@@ -48,6 +49,7 @@ async def restock_on_return_inspected(event: ReturnInspected, inventory: Invento
             warehouse_id=event.warehouse_id,
             restocked=_lines(resellable),
             written_off=_lines(written_off),
+            sellers=parcel_sellers(stored, event.warehouse_id, [*resellable, *written_off], {}),
         )
         await inventory.reservations.update(
             stored.key, lambda current: restock(current, restocked), inventory.cause(event)
