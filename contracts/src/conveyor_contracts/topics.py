@@ -12,6 +12,7 @@ from typing import Any
 from conveyor_contracts import (
     checkout,
     erasure,
+    inbound,
     inventory,
     orders,
     shipping,
@@ -105,6 +106,19 @@ INVENTORY_STOCK = TopicSpec[stock.StockEvent](
     message=stock.StockEvent,
     adapter=stock.STOCK_EVENTS,
     description="Absolute stock levels per SKU and warehouse, and low-stock alerts.",
+)
+# Sellers' inbound shipments: a few per seller and week; 3 partitions. Keyed by ASN so one
+# shipment's announcement, discrepancies and reconciliation stay in order. The warehouse reads
+# what to expect here.
+INVENTORY_INBOUND = TopicSpec[inbound.InboundEvent](
+    name="inventory.inbound.v1",
+    key="asn_id",
+    partitions=3,
+    producer="inventory",
+    consumers=("warehouse",),
+    message=inbound.InboundEvent,
+    adapter=inbound.INBOUND_EVENTS,
+    description="Sellers' inbound shipments announced, their discrepancies and reconciliation.",
 )
 # Supplier receipts and counts: a few per SKU a day; 6 partitions are ample.
 WAREHOUSE_RECEIPTS = TopicSpec[warehouse.ReceiptEvent](
@@ -242,6 +256,7 @@ TOPICS: tuple[TopicSpec[Any], ...] = (
     ORDER_STATUS,
     INVENTORY_RESERVATIONS,
     INVENTORY_STOCK,
+    INVENTORY_INBOUND,
     WAREHOUSE_RECEIPTS,
     WAREHOUSE_RETURNS,
     SHIPPING_SHIPMENTS,

@@ -89,6 +89,7 @@ RmaId = Annotated[str, _prefixed_id("rma", "Return authorisation (RMA)", "rma_01
 RefundId = Annotated[str, _prefixed_id("rfd", "Refund request", "rfd_01J9ZC2W5H8E")]
 # Every SKU belongs to one seller, whose goods the shop's warehouses hold and ship.
 SellerId = Annotated[str, _prefixed_id("sel", "Seller", "sel_01J9ZA4S7K2L")]
+AsnId = Annotated[str, _prefixed_id("asn", "Inbound shipment notice (ASN)", "asn_01J9ZD3F6G7H")]
 
 WarehouseId = Annotated[
     str,

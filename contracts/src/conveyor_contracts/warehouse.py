@@ -9,6 +9,7 @@ from conveyor_contracts.envelope import OrderEnvelope, event_type_field
 from conveyor_contracts.stock import SkuEnvelope
 from conveyor_contracts.values import (
     WIRE_CONFIG,
+    AsnId,
     Quantity,
     RmaId,
     SellerId,
@@ -42,6 +43,11 @@ class GoodsReceived(SkuEnvelope):
         default=None,
         description="The seller whose goods arrived; absent from receipts older than sellers.",
         examples=["sel_01J9ZA4S7K2L"],
+    )
+    asn_id: AsnId | None = Field(
+        default=None,
+        description="The inbound shipment notice the goods were received against, if any.",
+        examples=["asn_01J9ZD3F6G7H"],
     )
 
 
