@@ -54,7 +54,7 @@ class OrderAccepted(PricedOrder):
             "When the parcels must be handed to the carrier: the end of the last handling"
             " business day in the market's calendar. Set once at acceptance, never moved."
         ),
-        examples=["2026-12-04T04:59:59Z"],
+        examples=["2026-12-05T04:59:59Z"],
     )
     promised_delivery: DeliveryWindow | None = Field(
         default=None,
