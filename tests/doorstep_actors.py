@@ -60,12 +60,16 @@ class Mesh:
 
     # The warehouse and the checkout.
 
-    async def receive_goods(self, sku: str, warehouse_id: str, quantity: int) -> None:
+    async def receive_goods(
+        self, sku: str, warehouse_id: str, quantity: int, seller_id: str | None = None
+    ) -> None:
+        """Units of ``sku`` put away, the goods of ``seller_id`` (by default the example's)."""
         receipt = from_example(
             GoodsReceived,
             sku=sku,
             warehouse_id=warehouse_id,
             quantity=quantity,
+            **({"seller_id": seller_id} if seller_id else {}),
             receipt_ref=f"GRN-{uuid.uuid4().hex[:12].upper()}",
         )
         await self.publish(WAREHOUSE_RECEIPTS.name, receipt, sku)
@@ -84,8 +88,11 @@ class Mesh:
         lines: Sequence[tuple[str, int]],
         ship_to: dict[str, Any] | None = None,
         recipient: dict[str, Any] | None = None,
+        seller_id: str | None = None,
     ) -> OrderPlaced:
+        """An order of ``lines`` (SKU, units), each the goods of ``seller_id`` when given."""
         order_id = f"ord_{uuid.uuid4().hex[:12]}"
+        seller = {"seller_id": seller_id} if seller_id else {}
         placed = from_example(
             OrderPlaced,
             order_id=order_id,
@@ -97,6 +104,7 @@ class Mesh:
                     "sku": sku,
                     "quantity": qty,
                     "unit_price": {"amount_minor": 1000, "currency": "USD"},
+                    **seller,
                 }
                 for sku, qty in lines
             ],
