@@ -98,3 +98,23 @@ async def test_a_status_that_shares_a_public_name_is_not_a_regression(run: Run) 
     run.store("orders", "orders", {"_id": order_id, "status": "refund_requested"})
 
     assert (await run.audit()).held
+
+
+async def test_delayed_shows_a_status_on_the_way_and_is_no_regression_until_after_delivery(
+    run: Run,
+) -> None:
+    """``delayed`` stands for booked, picked up, out for delivery or a failed attempt: between
+    shipped and delivered it is progress; after delivered it would go back."""
+    run.stock(received=10, on_hand=10)
+    on_time = _id("ord")
+    run.publish(CHECKOUT_ORDERS, on_time, from_example(OrderPlaced, order_id=on_time))
+    run.statuses(on_time, "accepted", "awaiting_pickup", "shipped", "delayed", "delivered")
+    run.store("orders", "orders", {"_id": on_time, "status": "delivered"})
+    after = _id("ord")
+    run.publish(CHECKOUT_ORDERS, after, from_example(OrderPlaced, order_id=after))
+    run.statuses(after, "accepted", "shipped", "delivered", "delayed", "delivered")
+    run.store("orders", "orders", {"_id": after, "status": "delivered"})
+
+    violations = _only_broken(await run.audit(), "status_monotonic")
+
+    assert [(v.ids, v.reason) for v in violations] == [((after,), "delivered -> delayed goes back")]

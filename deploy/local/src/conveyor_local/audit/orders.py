@@ -8,7 +8,7 @@ from conveyor_contracts.topics import CHECKOUT_ORDERS
 from conveyor_local.audit.events import of_kind, status_history, topic_events
 from conveyor_local.audit.read import Snapshot
 from conveyor_local.audit.result import Invariant
-from orders.domain.order import PUBLIC_STATUS, OrderStatus
+from orders.domain.order import ON_ITS_WAY, PUBLIC_STATUS, OrderStatus
 from shipping.domain.shipment import ShipmentStatus
 
 # Where an order's own state machine stops: nothing more is to come for it.
@@ -91,6 +91,8 @@ def _waiting_for_agent(snapshot: Snapshot) -> dict[OrderStatus, set[str]]:
 _RANKS: dict[str, list[int]] = defaultdict(list)
 for _status, _label in PUBLIC_STATUS.items():
     _RANKS[_label].append(_status.value)
+# ``delayed`` shows any status on the way to the buyer, once a parcel is forecast late.
+_RANKS["delayed"] = sorted(status.value for status in ON_ITS_WAY)
 
 
 def status_monotonic(snapshot: Snapshot, invariant: Invariant) -> None:
