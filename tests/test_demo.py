@@ -56,6 +56,13 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     assert summary["dead_lettered"] == {}
     assert summary["shipment_events"]["ShipmentDelivered"] >= states["delivered"]
     assert set(summary["order_to_delivery_seconds"]) == {"p50", "p95", "p99"}
+    # Parcels the late carriers held are told delayed, each with one case for its lateness
+    # (a later breach of the same promise opens none of its own).
+    delayed = summary["orders_told_delayed"]
+    assert all("after the promised" in told for told in delayed.values())
+    assert summary["cases_by_reason"].get("sla_breach", 0) <= len(delayed) + summary[
+        "shipment_events"
+    ].get("DeliverySlaBreached", 0)
     sample = summary["sample_trace"]
     assert sample["spans"] > 10
     assert {"checkout-simulator", "orders", "inventory", "shipping"} <= set(sample["services"])

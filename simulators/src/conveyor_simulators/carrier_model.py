@@ -24,9 +24,12 @@ class CarrierSettings:
     duplicate_rate: float = 0.05
     out_of_order_rate: float = 0.05
     # Punctuality: the share of parcels a carrier holds at a hub for ``late_delay_s`` more
-    # (an extra in-transit scan), per carrier code; carriers not named are never late.
+    # (an extra in-transit scan), per carrier code; carriers not named are never late. The hold
+    # is in the scans' dates only, not in when they are sent: like the rest of the simulated
+    # time it would otherwise keep a run waiting for days. Twelve days outlast the longest
+    # promised window (7 business days after a dispatch-by 2 business days out).
     late_rates: Mapping[str, float] = field(default_factory=dict)
-    late_delay_s: float = 4 * 24 * 3600.0
+    late_delay_s: float = 12 * 24 * 3600.0
 
     def late_rate(self, code: str) -> float:
         return self.late_rates.get(code, 0.0)
@@ -85,16 +88,13 @@ def plan_shipment(
         statuses.append("delivered")
     location = f"{code[:3].upper()}-HUB{rng.randint(1, 9)}"
     scans: list[PlannedScan] = []
-    at = settings.pickup_delay_s
+    at, hold = settings.pickup_delay_s, 0.0
     for position, status in enumerate(statuses):
-        scans.append(
-            PlannedScan(
-                at, status, _RAW[status], location, request.occurred_at + timedelta(seconds=at)
-            )
-        )
+        if held and position == 2:
+            hold = settings.late_delay_s  # the parcel sat at the hub
+        scanned_at = request.occurred_at + timedelta(seconds=at + hold)
+        scans.append(PlannedScan(at, status, _RAW[status], location, scanned_at))
         at += settings.scan_interval_s
-        if held and position == 1:
-            at += settings.late_delay_s  # the parcel sits at the hub
     result: list[PlannedScan] = []
     for scan in scans:
         result.append(scan)

@@ -86,6 +86,7 @@ def test_decline_lost_and_failed_rates() -> None:
 
 
 def test_a_late_carrier_holds_about_its_share_of_parcels_at_a_hub_for_days() -> None:
+    """Dated days later, sent as soon as the others: a run does not wait for the hold."""
     settings = CarrierSettings(
         decline_rate=0.0,
         failed_delivery_rate=0.0,
@@ -106,6 +107,7 @@ def test_a_late_carrier_holds_about_its_share_of_parcels_at_a_hub_for_days() -> 
             hub, again = late.scans[1], late.scans[2]
             gap = again.scanned_at - hub.scanned_at
             assert gap == timedelta(seconds=settings.scan_interval_s + settings.late_delay_s)
+            assert again.at_s - hub.at_s == settings.scan_interval_s  # sent without the wait
             held += 1
     assert 90 <= held <= 150  # 30 % of 400, give or take the draw
 

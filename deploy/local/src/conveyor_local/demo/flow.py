@@ -77,6 +77,8 @@ async def run(
     carriers = CarrierSettings(
         seed=args.seed, decline_rate=0.1, failed_delivery_rate=0.08, lost_rate=0.02,
         duplicate_rate=0.05, out_of_order_rate=0.05,
+        # One carrier per market holds a share of its parcels at a hub for days: late parcels.
+        late_rates={"libertyparcel": 0.3, "maplefreight": 0.3, "highlandcourier": 0.3},
     )  # fmt: skip
     observed = Observed()
 
@@ -194,6 +196,7 @@ async def run(
         "seconds": round(elapsed, 1),
         "orders_by_final_state": dict(statuses.most_common()),
         "cases_by_reason": dict(observed.cases.most_common()),
+        "orders_told_delayed": dict(sorted(observed.delayed.items())),
         "refunds_requested": observed.refunds,
         "returns_authorised": observed.returns,
         "lost_parcels_settled": len(desk.settled),

@@ -37,6 +37,7 @@ class Observed:
     cases: Counter[str] = field(default_factory=Counter)
     lost_cases: dict[str, str] = field(default_factory=dict)  # order id -> lost-parcel case id
     booking_failed: set[str] = field(default_factory=set)  # orders with a shipment nobody took
+    delayed: dict[str, str] = field(default_factory=dict)  # order id -> what the buyer was told
 
     def ended(self, order_id: str) -> bool:
         """At an end, or a return no carrier would collect: that waits for an agent's case."""
@@ -74,6 +75,8 @@ def observer_broker(endpoints: Endpoints, prefix: str, observed: Observed) -> Ka
         order_id = body["order_id"]
         observed.first_seen.setdefault(order_id, time.monotonic())
         observed.status[order_id] = body["status"]
+        if body["status"] == "delayed":
+            observed.delayed.setdefault(order_id, body.get("reason") or "")
         if body["status"] == "delivered":
             observed.delivered_after[order_id] = time.monotonic() - observed.first_seen[order_id]
         traceparent = message.headers.get("traceparent")

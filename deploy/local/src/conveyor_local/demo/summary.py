@@ -68,6 +68,10 @@ def print_summary(summary: dict[str, Any]) -> None:
         say(f"{title}:" + ("" if rows else " none"))
         for name, count in rows.items():
             say(f"  {name:<28} {count:>5}")
+    delayed = summary["orders_told_delayed"]
+    say(f"orders told delayed (forecast past the promise): {len(delayed)}")
+    for order_id, told in list(delayed.items())[:5]:
+        say(f"  {order_id}  {told}")
     say(f"returns authorised: {summary['returns_authorised']}")
     say(f"refunds requested: {summary['refunds_requested']}")
     say(f"lost parcels settled (reshipped or refunded): {summary['lost_parcels_settled']}")
