@@ -13,6 +13,7 @@ from orders.adapters.wire import order_outlet
 from orders.entrypoints.gauges import OrderGauges
 from orders.entrypoints.http import orders_router
 from orders.entrypoints.kafka import register_subscribers
+from orders.entrypoints.sellers_http import sellers_router
 from orders.ports import OrderRepository
 from orders.settings import OrdersSettings
 
@@ -53,7 +54,8 @@ def create_app(settings: OrdersSettings, deps: OrdersDeps | None = None) -> Fast
     ``TestKafkaBroker``.
     """
     deps = deps or OrdersDeps.on_mongo(build_infrastructure(settings))
-    register_subscribers(deps.infra, deps.orders, settings.promise_policy())
+    promises = settings.promise_policy()
+    register_subscribers(deps.infra, deps.orders, promises)
     allowances = settings.stuck_allowances()
     gauges = OrderGauges(
         deps.orders,
@@ -62,5 +64,10 @@ def create_app(settings: OrdersSettings, deps: OrdersDeps | None = None) -> Fast
         interval_seconds=settings.order_gauges_seconds,
     )
     return build_http_app(
-        deps.infra, workers=[deps.relay, gauges], routers=[orders_router(deps.orders, allowances)]
+        deps.infra,
+        workers=[deps.relay, gauges],
+        routers=[
+            orders_router(deps.orders, allowances),
+            sellers_router(deps.orders, promises.calendar),
+        ],
     )

@@ -35,3 +35,16 @@ class OrderRepository(Protocol):
         """Orders whose status is a key of ``deadlines`` and was reached before its value,
         longest waiting first, at most ``limit``."""
         ...
+
+    async def of_seller_accepted_between(
+        self, seller_id: str, since: datetime, until: datetime
+    ) -> list[Order]:
+        """Orders with a line of ``seller_id``, accepted in [since, until]."""
+        ...
+
+    async def of_seller_awaiting_pickup(
+        self, seller_id: str, due_by: datetime, limit: int | None = None
+    ) -> list[Order]:
+        """Orders with a line of ``seller_id``, not picked up yet, whose dispatch-by is at or
+        before ``due_by``, soonest first, at most ``limit``."""
+        ...

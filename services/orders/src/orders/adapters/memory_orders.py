@@ -16,6 +16,7 @@ from conveyor_runtime.outlet import Cause, Outlet
 from orders.adapters.wire import order_outlet
 from orders.domain.events import OrderEvent
 from orders.domain.order import Order, OrderStatus
+from orders.domain.scorecard import accepted_within, sells_in
 from orders.ports import Change
 
 
@@ -72,5 +73,26 @@ class MemoryOrders:
                 if order.status in deadlines and order.status_since < deadlines[order.status]
             ),
             key=lambda order: order.status_since,
+        )
+        return found[:limit]
+
+    async def of_seller_accepted_between(
+        self, seller_id: str, since: datetime, until: datetime
+    ) -> list[Order]:
+        return [o for o in self.orders.values() if accepted_within(o, seller_id, since, until)]
+
+    async def of_seller_awaiting_pickup(
+        self, seller_id: str, due_by: datetime, limit: int | None = None
+    ) -> list[Order]:
+        found = sorted(
+            (
+                order
+                for order in self.orders.values()
+                if sells_in(order, seller_id)
+                and order.status.before_pickup
+                and order.dispatch_by is not None
+                and order.dispatch_by <= due_by
+            ),
+            key=lambda order: order.dispatch_by or due_by,
         )
         return found[:limit]

@@ -41,6 +41,10 @@ def to_document(order: Order) -> dict[str, Any]:
         # Days as ISO strings: BSON has no date without a time.
         "promised_delivery": _days(order.promised_delivery),
         "delay": _days(order.delay),
+        "delivered_at": order.delivered_at,
+        "closed_reason": order.closed_reason,
+        "carrier_fault": order.carrier_fault,
+        "accepted_at": order.accepted_at,  # what the seller queries compare (not read back)
     }
 
 
@@ -93,6 +97,10 @@ def from_document(document: dict[str, Any]) -> Order:
         dispatch_by=document.get("dispatch_by"),
         promised_delivery=_window(document.get("promised_delivery")),
         delay=_delay(document.get("delay")),
+        # Stored since seller scorecards; absent on older orders (and on their parcels).
+        delivered_at=document.get("delivered_at"),
+        closed_reason=document.get("closed_reason"),
+        carrier_fault=document.get("carrier_fault"),
     )
 
 
@@ -140,6 +148,26 @@ class MongoOrders:
             for status, deadline in deadlines.items()
         ]
         cursor = self.collection.find({"$or": wanted}, {OUTBOX_FIELD: 0}).sort("status_since", 1)
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return [from_document(document) async for document in cursor]
+
+    async def of_seller_accepted_between(
+        self, seller_id: str, since: datetime, until: datetime
+    ) -> list[Order]:
+        query = {"lines.seller_id": seller_id, "accepted_at": {"$gte": since, "$lte": until}}
+        cursor = self.collection.find(query, {OUTBOX_FIELD: 0})
+        return [from_document(document) async for document in cursor]
+
+    async def of_seller_awaiting_pickup(
+        self, seller_id: str, due_by: datetime, limit: int | None = None
+    ) -> list[Order]:
+        query = {
+            "lines.seller_id": seller_id,
+            "status": {"$in": [status.label for status in OrderStatus if status.before_pickup]},
+            "dispatch_by": {"$lte": due_by},  # no dispatch-by (null) never compares
+        }
+        cursor = self.collection.find(query, {OUTBOX_FIELD: 0}).sort("dispatch_by", 1)
         if limit is not None:
             cursor = cursor.limit(limit)
         return [from_document(document) async for document in cursor]

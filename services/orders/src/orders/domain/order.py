@@ -90,6 +90,18 @@ class Parcel:
     carrier_code: str | None = None
     tracking_number: str | None = None
     reservation_id: str | None = None  # whose lines it carries: the order's own, or a reshipment's
+    # Stored since seller scorecards; absent (None) on parcels stored before them.
+    picked_up_at: datetime | None = None  # the carrier's pickup scan (or its first scan seen)
+    delivered_at: datetime | None = None  # the carrier's delivery scan
+    scanned_tracking: str | None = None  # the tracking number a carrier scan was seen for
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A carrier's scan of an outbound parcel: the carrier had it at ``at``."""
+
+    at: datetime
+    delivered: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,11 +133,20 @@ class Order:
     dispatch_by: datetime | None = None  # set once at acceptance, never moved
     promised_delivery: Window | None = None  # set once at acceptance, never moved
     delay: Delay | None = None  # the first forecast past the promise shipping told
+    # Stored since seller scorecards; absent (None) on orders stored before them.
+    delivered_at: datetime | None = None  # when the last parcel needed was delivered
+    closed_reason: str | None = None  # why it was rejected or cancelled after acceptance
+    carrier_fault: str | None = None  # lost, returned_to_sender or no_carrier_available
 
     @property
     def status_since(self) -> datetime:
         """When the order reached its current status."""
         return self.history[-1].at
+
+    @property
+    def accepted_at(self) -> datetime | None:
+        """When the order was accepted; None for one rejected as placed."""
+        return next((c.at for c in self.history if c.status is OrderStatus.ACCEPTED), None)
 
 
 def moved_to(order: Order, status: OrderStatus, at: datetime, cause: UUID) -> Order:
@@ -142,20 +163,39 @@ def with_parcel(
     carrier_code: str | None = None,
     tracking_number: str | None = None,
     reservation_id: str | None = None,
+    scan: Scan | None = None,
 ) -> Order:
     """Record one parcel's progress; a parcel, like the order, never moves back."""
     parcels = {parcel.shipment_id: parcel for parcel in order.parcels}
     known = parcels.get(shipment_id, Parcel(shipment_id, OrderStatus.BOOKED))
     if carrier_code and carrier_code != known.carrier_code:
-        known = replace(known, tracking_number=None)  # re-booked: the old number is void
-    parcels[shipment_id] = Parcel(
-        shipment_id,
-        max(known.status, status),
-        carrier_code or known.carrier_code,
-        tracking_number or known.tracking_number,
-        reservation_id or known.reservation_id,
+        # Re-booked: the old number is void, and so is any scan of it.
+        known = replace(known, tracking_number=None, scanned_tracking=None)
+    parcel = replace(
+        known,
+        status=max(known.status, status),
+        carrier_code=carrier_code or known.carrier_code,
+        tracking_number=tracking_number or known.tracking_number,
+        reservation_id=reservation_id or known.reservation_id,
     )
+    parcels[shipment_id] = parcel if scan is None else scanned(parcel, scan)
     return replace(order, parcels=tuple(parcels.values()))
+
+
+def scanned(parcel: Parcel, scan: Scan) -> Parcel:
+    """``parcel`` after a carrier scan: picked up by then at the latest (the pickup scan, the
+    earliest, wins whatever order the scans come in), its tracking number seen by the carrier,
+    and delivered at the scan when it is the delivery."""
+    picked = scan.at if parcel.picked_up_at is None else min(parcel.picked_up_at, scan.at)
+    delivered = parcel.delivered_at
+    if scan.delivered:
+        delivered = scan.at if delivered is None else min(delivered, scan.at)
+    return replace(
+        parcel,
+        picked_up_at=picked,
+        delivered_at=delivered,
+        scanned_tracking=parcel.tracking_number or parcel.scanned_tracking,
+    )
 
 
 def parcels_status(order: Order) -> OrderStatus | None:

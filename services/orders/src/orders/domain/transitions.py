@@ -38,10 +38,16 @@ from orders.domain.order import (
     Delay,
     Order,
     OrderStatus,
+    Scan,
     moved_to,
     parcels_status,
     with_parcel,
 )
+
+# Where a parcel ended that is the carrier's doing, not the seller's (kept on the order).
+CARRIER_FAULTS = {OrderStatus.LOST: "lost", OrderStatus.RETURNED_TO_SENDER: "returned_to_sender"}
+NO_CARRIER = "no_carrier_available"
+STOCK_SHORTAGE = "stock_shortage"  # the seller's stock was not there
 
 
 def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order:
@@ -62,7 +68,7 @@ def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order
         case StockBackordered():
             return moved_to(order, OrderStatus.BACKORDERED, at, event.event_id)
         case StockShortage() if order.status < OrderStatus.RESERVED:
-            return moved_to(order, OrderStatus.REJECTED, at, event.event_id)
+            return closed(order, OrderStatus.REJECTED, at, event.event_id, STOCK_SHORTAGE)
         case StockShortage():
             # Already reserved once: this is a reshipment inventory cannot cover. The order
             # stays where its parcels are (lost, delivered); support's case on the shortage
@@ -74,7 +80,22 @@ def on_reservation(order: Order, event: ReservationEvent, at: datetime) -> Order
 def _as_far_as_parcels(order: Order, at: datetime, cause: UUID) -> Order:
     """The order moved on to where its parcels are (their facts may have come first)."""
     implied = parcels_status(order)
-    return order if implied is None else moved_to(order, implied, at, cause)
+    return order if implied is None else noted_delivery(moved_to(order, implied, at, cause), at)
+
+
+def noted_delivery(order: Order, at: datetime) -> Order:
+    """``order`` with its delivery instant once delivered: its last delivered parcel's scan
+    (``at``, when handled, if no parcel says)."""
+    if order.status is not OrderStatus.DELIVERED or order.delivered_at is not None:
+        return order
+    scans = [parcel.delivered_at for parcel in order.parcels if parcel.delivered_at is not None]
+    return replace(order, delivered_at=max(scans, default=at))
+
+
+def closed(order: Order, status: OrderStatus, at: datetime, cause: UUID, reason: str) -> Order:
+    """``order`` rejected or cancelled for ``reason``, if it still could be; unchanged otherwise."""
+    moved = moved_to(order, status, at, cause)
+    return order if moved is order else replace(moved, closed_reason=reason)
 
 
 def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
@@ -89,6 +110,9 @@ def on_shipment(order: Order, event: ShipmentEvent, at: datetime) -> Order:
     if isinstance(event, ShipmentRebooked) and event.shipment_id not in known:
         return order  # a return pickup re-booked: not one of the order's outbound parcels
     order = with_parcel(order, event.shipment_id, *progress)
+    fault = CARRIER_FAULTS.get(progress.status)
+    if fault is not None and order.carrier_fault is None:
+        order = replace(order, carrier_fault=fault)
     return _as_far_as_parcels(order, at, event.event_id)
 
 
@@ -99,7 +123,8 @@ def _whole_order_fact(order: Order, event: ShipmentEvent, at: datetime) -> Order
         case ShipmentBookingFailed() if not order.status.before_pickup:
             return order  # a return pickup nobody would take: the order itself stands
         case ShipmentBookingFailed():
-            return moved_to(order, OrderStatus.CANCELLED, at, event.event_id)
+            cancelled = closed(order, OrderStatus.CANCELLED, at, event.event_id, NO_CARRIER)
+            return cancelled if cancelled is order else replace(cancelled, carrier_fault=NO_CARRIER)
         case ShipmentDelivered(direction="return"):
             return moved_to(order, OrderStatus.RETURNED, at, event.event_id)
         case ShipmentDelayed():
@@ -120,6 +145,7 @@ class _Progress(NamedTuple):
     carrier_code: str | None = None
     tracking_number: str | None = None
     reservation_id: str | None = None
+    scan: Scan | None = None
 
 
 def _parcel_progress(event: ShipmentEvent) -> _Progress | None:
@@ -127,8 +153,7 @@ def _parcel_progress(event: ShipmentEvent) -> _Progress | None:
     booked = _booking_progress(event)
     if booked is not None:
         return booked
-    scanned = _scan_status(event)
-    return None if scanned is None else _Progress(scanned)
+    return _scan_progress(event)
 
 
 def _booking_progress(event: ShipmentEvent) -> _Progress | None:
@@ -146,25 +171,26 @@ def _booking_progress(event: ShipmentEvent) -> _Progress | None:
                 event.carrier_code,
                 event.tracking_number,
                 event.reservation_id,
+                Scan(event.picked_up_at),
             )
     return None
 
 
-def _scan_status(event: ShipmentEvent) -> OrderStatus | None:
-    """Where a carrier's scan puts an outbound parcel."""
+def _scan_progress(event: ShipmentEvent) -> _Progress | None:
+    """Where a carrier's scan puts an outbound parcel, and when the carrier had it."""
     match event:
         case ShipmentInTransit(direction="outbound", stage="out_for_delivery"):
-            return OrderStatus.OUT_FOR_DELIVERY
+            return _Progress(OrderStatus.OUT_FOR_DELIVERY, scan=Scan(event.scanned_at))
         case ShipmentInTransit(direction="outbound"):
-            return OrderStatus.PICKED_UP
+            return _Progress(OrderStatus.PICKED_UP, scan=Scan(event.scanned_at))
         case DeliveryAttemptFailed(direction="outbound"):
-            return OrderStatus.DELIVERY_FAILED
+            return _Progress(OrderStatus.DELIVERY_FAILED, scan=Scan(event.scanned_at))
         case ShipmentDelivered(direction="outbound"):
-            return OrderStatus.DELIVERED
+            return _Progress(OrderStatus.DELIVERED, scan=Scan(event.scanned_at, delivered=True))
         case ShipmentReturnedToSender(direction="outbound"):
-            return OrderStatus.RETURNED_TO_SENDER
+            return _Progress(OrderStatus.RETURNED_TO_SENDER, scan=Scan(event.scanned_at))
         case ShipmentLost(direction="outbound"):
-            return OrderStatus.LOST
+            return _Progress(OrderStatus.LOST, scan=Scan(event.scanned_at))
     return None  # returns, recalls, exceptions, SLA: the support service's business
 
 

@@ -12,7 +12,8 @@ from orders.domain.events import (
     buyer_view_changes,
     remembered,
 )
-from orders.domain.order import Order, OrderStatus, moved_to
+from orders.domain.order import Order, OrderStatus
+from orders.domain.transitions import closed
 from orders.ports import OrderRepository
 
 
@@ -31,7 +32,7 @@ async def cancel_order_on_cancellation_requested(
         refusal = refusal_reason(order.status)
         if refusal is not None:
             return remembered(order, event.event_id), [CancellationRefused(order.order_id, refusal)]
-        moved = moved_to(order, OrderStatus.CANCELLED, cause.at, event.event_id)
+        moved = closed(order, OrderStatus.CANCELLED, cause.at, event.event_id, event.reason)
         after = remembered(moved, event.event_id)
         return after, [Cancelled(order.order_id, event.reason), *buyer_view_changes(order, after)]
 
