@@ -111,8 +111,8 @@ def _read_key_set(path: Path) -> dict[str, jwt.PyJWK]:
 bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
-    description="An ES256 JWT with `iss`, `aud`, `exp`, `sub` and `role` (buyer, agent, "
-    "operator), signed by a key of the deployment's key set.",
+    description="An ES256 JWT with `iss`, `aud`, `exp`, `sub` and `role` (buyer, seller, "
+    "agent, operator), signed by a key of the deployment's key set.",
 )
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
