@@ -20,6 +20,7 @@ from conveyor_contracts.topics import (
 from conveyor_local.audit.auditor import audit
 from conveyor_local.demo.desk import AfterSalesDesk
 from conveyor_local.demo.observer import Observed, observer_broker
+from conveyor_local.demo.scorecards import read_scorecards
 from conveyor_local.demo.summary import percentiles, progress, sample_trace
 from conveyor_local.mesh import Mesh, running_mesh
 from conveyor_local.stack.settings import LOG_DIR, Endpoints
@@ -178,6 +179,8 @@ async def run(
             failed_faults = ["the faults were still being injected when the run timed out"]
         await publishing
         sample = await sample_trace(endpoints.jaeger, observed)
+        operator = functools.partial(mesh.tokens.mint, "operator", "demo-operator")
+        scorecards = await read_scorecards(mesh.url, operator)
         elapsed = time.monotonic() - started
         # While the services still run (the last messages settle) and before the run's topics
         # are deleted. The checkout's invalid orders are valid messages, rejected by orders:
@@ -207,6 +210,7 @@ async def run(
         "recovery_seconds": round(ended - faults_over[0], 1) if faults_over else None,
         "carrier_speed": f"{args.speed:g} simulated seconds per second",
         "sample_trace": sample,
+        "scorecards": scorecards,
         "audit": audited.to_json(),
         "problems": [
             *(f"{n} orders still {s}" for s, n in unfinished.items()),

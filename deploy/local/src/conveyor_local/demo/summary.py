@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from conveyor_local.demo.observer import Observed
+from conveyor_local.demo.scorecards import print_scorecards
 
 say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
 
@@ -84,6 +85,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         )
         if sample["url"]:
             say(f"  {sample['url']}")
+    print_scorecards(summary["scorecards"])
     audited = summary["audit"]
     held = sum(1 for invariant in audited["invariants"] if invariant["held"])
     say(
