@@ -20,6 +20,7 @@ from shipping.adapters.wire import shipping_outlet
 from shipping.entrypoints.http import shipments_router
 from shipping.entrypoints.kafka import register_subscribers
 from shipping.entrypoints.metrics import count_foreign_reports, count_shipping_facts
+from shipping.entrypoints.scorecards import CarrierScoreboard, carriers_router
 from shipping.ports import CarrierCapacity, FulfilmentRepository
 from shipping.settings import ShippingSettings
 from shipping.usecases.context import Policy, Shipping, calendar_of
@@ -46,6 +47,7 @@ class ShippingDeps:
     shipping: Shipping
     relay: OutboxRelay
     timer: TimerPoller
+    scoreboard: CarrierScoreboard
 
     @classmethod
     def on_mongo(cls, infra: Infrastructure) -> "ShippingDeps":
@@ -101,14 +103,26 @@ def _wired(
         await handle_deadlines_on_timer(str(order_id), now, shipping)
 
     timer = infra.timer_poller(timer_documents, fire, sweep_seconds=settings.timer_sweep_seconds)
+    repository = fulfilments(policy, timer.stored)
+    scoreboard = CarrierScoreboard(
+        repository,
+        tuple(carrier.code for carrier in policy.carriers),
+        _now,
+        interval_seconds=settings.scorecard_refresh_seconds,
+    )
     shipping = Shipping(
-        fulfilments=fulfilments(policy, timer.stored),
+        fulfilments=repository,
         capacity=capacity,
         policy=policy,
-        clock=lambda: datetime.now(UTC),
+        clock=_now,
         count_foreign_report=count_foreign_reports(infra.metrics),
+        on_time=scoreboard.on_time,
     )
-    return ShippingDeps(infra, shipping, relay, timer)
+    return ShippingDeps(infra, shipping, relay, timer, scoreboard)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def create_app(settings: ShippingSettings, deps: ShippingDeps | None = None) -> FastAPI:
@@ -124,8 +138,8 @@ def create_app(settings: ShippingSettings, deps: ShippingDeps | None = None) -> 
     register_subscribers(deps.infra, deps.shipping)
     return build_http_app(
         deps.infra,
-        workers=[deps.relay, deps.timer],
-        routers=[shipments_router(deps.shipping.fulfilments)],
+        workers=[deps.relay, deps.timer, deps.scoreboard],
+        routers=[shipments_router(deps.shipping.fulfilments), carriers_router(deps.scoreboard)],
     )
 
 

@@ -1,7 +1,7 @@
 """What the shipping use cases need from the outside world, as Protocols."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from conveyor_runtime.outlet import Cause, DomainChange
@@ -40,6 +40,11 @@ class FulfilmentRepository(Protocol):
 
     async def with_shipment(self, shipment_id: str) -> Fulfilment | None:
         """The fulfilment holding that shipment."""
+        ...
+
+    async def active_since(self, since: datetime) -> list[Fulfilment]:
+        """Fulfilments with a carrier asked, a request declined or a scan at or after ``since``
+        (what the carriers' scorecards count), without their order details."""
         ...
 
 

@@ -43,6 +43,12 @@ class ShippingSettings(ServiceSettings):
             "GB": sorted(DEFAULT_HOLIDAYS["GB"]),
         }
     )
+    # Carriers rank on price x (1 + weight x (1 - 30-day on-time rate)): 0 ranks on price alone.
+    on_time_weight: float = Field(default=1.0, ge=0)
+    # Fewer deliveries than this in 30 days is no record yet: the carrier ranks on price alone.
+    on_time_min_deliveries: int = Field(default=20, ge=0)
+    # Scorecards are counted from the database this often, so booking never queries per order.
+    scorecard_refresh_seconds: float = Field(default=60.0, gt=0)
     # Parcel weight per unit until the catalogue carries real weights.
     unit_weight_grams: int = Field(default=500, ge=1)
     # Deadlines set by this process fire on time; a sweep this often finds those set elsewhere

@@ -7,9 +7,9 @@ removes them as it does Mongo's; without one (unit tests) they stay there. Eithe
 the order's next deadline to the timer poller, as the Mongo repository's writes do.
 """
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from conveyor_runtime.documents import Stored
 from conveyor_runtime.memory import MemoryOutboxStore
@@ -20,7 +20,7 @@ from conveyor_runtime.tracing import current_trace_context
 from shipping.adapters.wire import shipping_outlet
 from shipping.domain.events import ShippingEvent
 from shipping.domain.privacy import next_deadline
-from shipping.domain.shipment import Fulfilment
+from shipping.domain.shipment import Fulfilment, Shipment
 from shipping.ports import Change
 
 
@@ -108,6 +108,23 @@ class MemoryFulfilments:
         return next(
             (f for f in self.fulfilments.values() if f.shipment(shipment_id) is not None), None
         )
+
+    async def active_since(self, since: datetime) -> list[Fulfilment]:
+        return [
+            replace(f, details=None)
+            for f in self.fulfilments.values()
+            if any(instant >= since for s in f.shipments for instant in _instants(s))
+        ]
+
+
+def _instants(shipment: Shipment) -> Iterator[datetime]:
+    """When the shipment's carriers were asked, declined and scanned it."""
+    for request in shipment.bookings:
+        yield request.asked_at
+        if request.declined_at is not None:
+            yield request.declined_at
+    for scan in shipment.scans:
+        yield scan.scanned_at
 
 
 def _correlation(fulfilment: Fulfilment) -> str:

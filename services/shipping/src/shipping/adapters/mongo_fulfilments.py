@@ -73,6 +73,13 @@ class MongoFulfilments:
         )
         return from_document(document) if document else None
 
+    async def active_since(self, since: datetime) -> list[Fulfilment]:
+        instants = ("bookings.asked_at", "bookings.declined_at", "scans.scanned_at")
+        query = {"$or": [{f"shipments.{path}": {"$gte": since}} for path in instants]}
+        # The order's details (its address and prices) are not needed to count carriers.
+        found = self.collection.find(query, {OUTBOX_FIELD: 0, "details": 0, "applied": 0})
+        return [from_document(document) async for document in found]
+
 
 def _correlation(fulfilment: Fulfilment) -> str:
     return fulfilment.correlation_id  # the order's, whatever caused the change

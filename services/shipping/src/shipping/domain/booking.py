@@ -120,7 +120,7 @@ def _booked(
         accept_by=now + rules.acceptance_timeout,
         pickup_by=choice.pickup_by,
         deliver_by=rules.deliver_by(shipment, details, choice),
-    )
+    ).asked(code, now)
     order_id = fulfilment.order_id
     expected = at_booking(rules.calendar, details.market, choice.arrives_by)
     booked, delayed = reforecast(order_id, booked, expected, details.promised_delivery)

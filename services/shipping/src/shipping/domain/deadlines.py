@@ -71,8 +71,11 @@ def next_due(fulfilment: Fulfilment, silence: timedelta) -> datetime | None:
 def after_deadline(shipment: Shipment, deadline: Deadline, cause: str, now: datetime) -> Shipment:
     """``shipment`` once ``deadline`` passed (``cause``: the id of its passing)."""
     match deadline.kind:
-        case "accept_by" | "pickup_by":
-            return let_go(shipment, REBOOK_REASONS[deadline.kind], cause, now)
+        case "accept_by":
+            # No answer in time counts as a decline (the carrier's decline rate).
+            return let_go(shipment.declined(now), REBOOK_REASONS["accept_by"], cause, now)
+        case "pickup_by":
+            return let_go(shipment, REBOOK_REASONS["pickup_by"], cause, now)
         case "deliver_by":
             return replace(shipment, sla_breached=True)
         case "silence":

@@ -97,7 +97,7 @@ def _applied(
                 rebook_reason="carrier_declined",
                 cause=str(report.event_id),
                 awaiting_since=now,
-            )
+            ).declined(now)
             return fulfilment.with_shipment(waiting), []
         case TrackingScanRecorded():
             return _scanned(fulfilment, shipment, report, max_delivery_attempts, forecasting)

@@ -94,6 +94,16 @@ class ReturnPickup:
 
 
 @dataclass(frozen=True)
+class BookingRequest:
+    """One carrier asked to take the shipment, and when it declined (or did not answer in time),
+    if it did: what the carrier's decline rate counts."""
+
+    carrier_code: str
+    asked_at: datetime
+    declined_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Shipment:
     """One parcel run: from one warehouse to the buyer, or (a return) from the buyer back to a
     warehouse; and everything shipping knows about it."""
@@ -122,6 +132,8 @@ class Shipment:
     # passing the promised window was told (once: a later forecast back inside does not undo it).
     forecast_delivery: date | None = None
     delay_told: bool = False
+    # Every carrier asked, in order (none for a booking stored before they were kept).
+    bookings: tuple[BookingRequest, ...] = ()
 
     @property
     def direction(self) -> Literal["outbound", "return"]:
@@ -134,6 +146,24 @@ class Shipment:
     @property
     def last_scan_at(self) -> datetime | None:
         return max((scan.scanned_at for scan in self.scans), default=None)
+
+    def asked(self, carrier_code: str, at: datetime) -> "Shipment":
+        """With ``carrier_code`` asked to take it at ``at``."""
+        return replace(self, bookings=(*self.bookings, BookingRequest(carrier_code, at)))
+
+    def declined(self, at: datetime) -> "Shipment":
+        """With the request to the carrier holding it declined at ``at`` (once; a booking
+        stored before requests were kept has none to mark)."""
+        for index in range(len(self.bookings) - 1, -1, -1):
+            request = self.bookings[index]
+            if request.carrier_code != self.carrier_code:
+                continue
+            if request.declined_at is not None:
+                return self
+            marked = replace(request, declined_at=at)
+            bookings = (*self.bookings[:index], marked, *self.bookings[index + 1 :])
+            return replace(self, bookings=bookings)
+        return self
 
 
 @dataclass(frozen=True)

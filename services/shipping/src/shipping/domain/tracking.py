@@ -83,6 +83,15 @@ def deciding_scan(scans: tuple[Scan, ...]) -> Scan | None:
     return deciding
 
 
+def moves(scans: tuple[Scan, ...]) -> list[tuple[Scan, ShipmentStatus]]:
+    """Each scan that moved the parcel, in the order they happened, with where it moved it."""
+    moved: list[tuple[Scan, ShipmentStatus]] = []
+    for scan in in_time_order(scans):
+        if _moves(moved[-1][1] if moved else None, scan):
+            moved.append((scan, _MOVES_TO[scan.status]))
+    return moved
+
+
 def tracked_status(scans: tuple[Scan, ...]) -> ShipmentStatus | None:
     deciding = deciding_scan(scans)
     return None if deciding is None else _MOVES_TO[deciding.status]

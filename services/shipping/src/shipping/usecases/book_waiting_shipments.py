@@ -76,6 +76,7 @@ async def _choose(
         now=now,
         deliver_by=policy.booking.promise(shipment, details),
         exclude=shipment.carriers_tried,
+        punctuality=policy.punctuality(shipping.on_time()),
     ):
         day = now.date()
         if await shipping.capacity.claim(

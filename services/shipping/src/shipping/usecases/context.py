@@ -1,6 +1,6 @@
 """What every shipping use case works with: its repositories, its policy, its clock."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +12,8 @@ from shipping.domain.capacity import CarrierSlot, slots_let_go
 from shipping.domain.catalogue import Carrier, ServiceLevel
 from shipping.domain.events import ShippingEvent
 from shipping.domain.forecast import Forecasting
+from shipping.domain.scorecards import Figure
+from shipping.domain.selection import Punctuality
 from shipping.domain.shipment import Fulfilment
 from shipping.ports import CarrierCapacity, Change, FulfilmentRepository
 from shipping.settings import ShippingSettings
@@ -29,6 +31,8 @@ class Policy:
     unit_weight_grams: int
     retention: timedelta  # personal data kept this long once the order settled
     calendar: BusinessCalendar  # the markets' business days: promises and forecasts
+    on_time_weight: float  # how much lateness costs a carrier in the ranking
+    on_time_min_deliveries: int  # deliveries in 30 days that make a record
 
     @classmethod
     def of(cls, settings: ShippingSettings, calendar: BusinessCalendar | None = None) -> "Policy":
@@ -44,6 +48,8 @@ class Policy:
             unit_weight_grams=settings.unit_weight_grams,
             retention=timedelta(seconds=settings.personal_data_retention_seconds),
             calendar=calendar or calendar_of(settings),
+            on_time_weight=settings.on_time_weight,
+            on_time_min_deliveries=settings.on_time_min_deliveries,
         )
 
     def carrier(self, code: str) -> Carrier | None:
@@ -63,6 +69,10 @@ class Policy:
     def forecasting(self) -> Forecasting:
         return Forecasting(self.calendar, self.carriers)
 
+    def punctuality(self, on_time: Mapping[str, Figure]) -> Punctuality:
+        """How the ranking weighs the carriers' 30-day on-time figures ``on_time``."""
+        return Punctuality(on_time, self.on_time_weight, self.on_time_min_deliveries)
+
 
 def calendar_of(settings: ShippingSettings) -> BusinessCalendar:
     """The markets' business days: weekends and the settings' holidays off."""
@@ -73,6 +83,10 @@ def _not_counted(carrier_code: str) -> None:
     pass
 
 
+def _no_record() -> Mapping[str, Figure]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Shipping:
     fulfilments: FulfilmentRepository
@@ -81,6 +95,8 @@ class Shipping:
     clock: Callable[[], datetime]
     # Counts a report a carrier sent about a shipment it does not hold, by that carrier.
     count_foreign_report: Callable[[str], None] = _not_counted
+    # The carriers' 30-day on-time figures as last counted (none: every carrier on price alone).
+    on_time: Callable[[], Mapping[str, Figure]] = _no_record
 
 
 async def upsert(
