@@ -8,23 +8,39 @@ from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.outbox import OutboxRelay
 from conveyor_runtime.service import Infrastructure, build_http_app, build_infrastructure
 from conveyor_runtime.timers import TimerPoller
+from inventory.adapters.memory_inbound import MemoryInbound
 from inventory.adapters.memory_reservations import MemoryReservations
 from inventory.adapters.memory_stock import MemoryStock
+from inventory.adapters.mongo_inbound import MongoInbound
 from inventory.adapters.mongo_reservations import MongoReservations
 from inventory.adapters.mongo_stock import MongoStock
 from inventory.adapters.wire import inventory_outlet
 from inventory.entrypoints.http import stock_router
 from inventory.entrypoints.kafka import register_subscribers
 from inventory.entrypoints.metrics import count_reservation_outcomes
-from inventory.entrypoints.timers import BackorderExpiry
-from inventory.ports import ReservationRepository, StockStore
+from inventory.entrypoints.sellers_http import sellers_router
+from inventory.entrypoints.timers import BackorderExpiry, InboundClosing
+from inventory.ports import InboundRepository, ReservationRepository, StockStore
 from inventory.settings import InventorySettings
 from inventory.usecases.context import Inventory
 
-# Two collections with outboxes: reservation events leave from the order's document, stock
-# events from the (warehouse, sku) document. Their keys never collide in the shared locks.
+# Three collections with outboxes: reservation events leave from the order's document, stock
+# events from the (warehouse, sku) document, inbound events from the ASN's. Their keys never
+# collide in the shared locks (order ids, "<warehouse>|<sku>", "asn_...").
 RESERVATIONS = "reservations"
 STOCK = "stock"
+INBOUND = "inbound_shipments"
+
+
+@dataclass(frozen=True)
+class InboundDeps:
+    """Sellers' inbound shipments: where they are kept, the relay publishing their events and
+    the timer ending their reconciliations (``closing``, bound by ``create_app``)."""
+
+    shipments: InboundRepository
+    relay: OutboxRelay
+    timers: TimerPoller
+    closing: InboundClosing
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,7 @@ class InventoryDeps:
     reservations_relay: OutboxRelay
     timers: TimerPoller
     expiry: BackorderExpiry
+    inbound: InboundDeps
 
     @classmethod
     def on_mongo(cls, infra: Infrastructure) -> "InventoryDeps":
@@ -61,7 +78,19 @@ class InventoryDeps:
             deadlines=timers.stored,
         )
         stock = MongoStock(stock_collection, infra.locks, stock_relay, outlet)
-        return cls(infra, stock, reservations, stock_relay, reservations_relay, timers, expiry)
+        inbound_collection = infra.database[INBOUND]
+        inbound_relay = infra.outbox_relay(inbound_collection)
+        closing = InboundClosing()
+        inbound_timers = infra.timer_poller(
+            inbound_collection, closing, sweep_seconds=_settings(infra).timer_sweep_seconds
+        )
+        shipments = MongoInbound(
+            inbound_collection, infra.locks, inbound_relay, outlet, deadlines=inbound_timers.stored
+        )
+        inbound = InboundDeps(shipments, inbound_relay, inbound_timers, closing)
+        return cls(
+            infra, stock, reservations, stock_relay, reservations_relay, timers, expiry, inbound
+        )
 
     @classmethod
     def in_memory(cls, infra: Infrastructure) -> "InventoryDeps":
@@ -79,7 +108,19 @@ class InventoryDeps:
             reservations_store, reservations_relay, deadlines=timers.stored, outlet=outlet
         )
         stock = MemoryStock(stock_store, stock_relay, outlet)
-        return cls(infra, stock, reservations, stock_relay, reservations_relay, timers, expiry)
+        inbound_store = MemoryOutboxStore()
+        inbound_relay = infra.relay(inbound_store, collection=INBOUND)
+        closing = InboundClosing()
+        inbound_timers = infra.timer_poller(
+            INBOUND, closing, sweep_seconds=_settings(infra).timer_sweep_seconds
+        )
+        shipments = MemoryInbound(
+            inbound_store, inbound_relay, deadlines=inbound_timers.stored, outlet=outlet
+        )
+        inbound = InboundDeps(shipments, inbound_relay, inbound_timers, closing)
+        return cls(
+            infra, stock, reservations, stock_relay, reservations_relay, timers, expiry, inbound
+        )
 
 
 def _settings(infra: Infrastructure) -> InventorySettings:
@@ -99,12 +140,22 @@ def create_app(settings: InventorySettings, deps: InventoryDeps | None = None) -
     deps = deps or InventoryDeps.on_mongo(build_infrastructure(settings))
     count_reservation_outcomes(deps.infra.metrics)
     inventory = Inventory(
-        stock=deps.stock, reservations=deps.reservations, policy=settings.policy()
+        stock=deps.stock,
+        reservations=deps.reservations,
+        policy=settings.policy(),
+        inbound=deps.inbound.shipments,
     )
     deps.expiry.inventory = inventory
+    deps.inbound.closing.inventory = inventory
     register_subscribers(deps.infra, inventory)
     return build_http_app(
         deps.infra,
-        workers=[deps.reservations_relay, deps.stock_relay, deps.timers],
-        routers=[stock_router(deps.stock)],
+        workers=[
+            deps.reservations_relay,
+            deps.stock_relay,
+            deps.timers,
+            deps.inbound.relay,
+            deps.inbound.timers,
+        ],
+        routers=[stock_router(deps.stock), sellers_router(inventory)],
     )

@@ -5,12 +5,21 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from conveyor_runtime.outlet import Cause, DomainChange
-from inventory.domain.events import ReservationEvent, StockCause, StockEvent, stock_changes
+from inventory.domain.events import (
+    InboundEvent,
+    ReservationEvent,
+    StockCause,
+    StockEvent,
+    stock_changes,
+)
+from inventory.domain.inbound import Asn
 from inventory.domain.reservation import Reservation
 from inventory.domain.stock import Shelf, StockLevel, StockMove
 
 # A change to one reservation: the new reservation and the domain events it emits (maybe none).
 Change = DomainChange[Reservation, ReservationEvent]
+# A change to one inbound shipment (ASN): the new ASN and its events.
+AsnChange = DomainChange[Asn, InboundEvent]
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,10 @@ class StockStore(Protocol):
         self, warehouse_ids: Iterable[str], skus: Iterable[str]
     ) -> dict[tuple[str, str], Shelf]:
         """As ``levels_in``, with each stock's seller."""
+        ...
+
+    async def of_seller(self, seller_id: str) -> dict[tuple[str, str], Shelf]:
+        """Levels by (warehouse id, sku) of the stock recorded as ``seller_id``'s."""
         ...
 
     async def reserve(
@@ -126,4 +139,22 @@ class ReservationRepository(Protocol):
 
     async def waiting_for(self, sku: str) -> list[Reservation]:
         """Backordered (or being filled) reservations that need ``sku``, oldest first."""
+        ...
+
+
+class InboundRepository(Protocol):
+    """Sellers' inbound shipments by ASN id, each written with the events it emits."""
+
+    async def add(self, asn: Asn, events: Sequence[InboundEvent], cause: Cause) -> bool:
+        """Store a new ASN with its events; False when its id is taken."""
+        ...
+
+    async def update(self, asn_id: str, change: AsnChange, cause: Cause) -> Asn | None:
+        """Apply ``change`` atomically with its events; None when there is no such ASN."""
+        ...
+
+    async def get(self, asn_id: str) -> Asn | None: ...
+
+    async def of_seller(self, seller_id: str) -> list[Asn]:
+        """The seller's ASNs, oldest announced first."""
         ...

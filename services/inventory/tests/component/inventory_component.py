@@ -47,7 +47,9 @@ class InventoryComponent(ComponentHarness):
     async def settled(self) -> None:
         """Wait until the relays have published every event inventory's writes left in an
         outbox: after it, what a test has not received was never emitted."""
-        await self.relayed(self.deps.reservations_relay, self.deps.stock_relay)
+        await self.relayed(
+            self.deps.reservations_relay, self.deps.stock_relay, self.deps.inbound.relay
+        )
 
     async def receive(self, units: int, *, sku: str = SKU, warehouse_id: str = WAREHOUSE) -> None:
         """Goods received at a warehouse, as it reports them."""

@@ -2,12 +2,19 @@
 of, handles every event type they carry, and publishes every event type of its own topics, each
 as its contract says (the ``inventory`` fixture parses everything it published)."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from inbound_component import announce, body, in_days, received
 from inventory_component import CONSUMED, PRODUCED, SKU, InventoryComponent, accepted, event
 
 from conveyor_contracts.envelope import Envelope
+from conveyor_contracts.inbound import (
+    InboundDiscrepancyFound,
+    InboundShipmentAnnounced,
+    InboundShipmentReconciled,
+)
 from conveyor_contracts.inventory import (
     StockBackordered,
     StockCommitted,
@@ -22,14 +29,17 @@ from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.stock import LowStockDetected, StockLevelChanged
 from conveyor_contracts.support import ReshipmentApproved
 from conveyor_contracts.topics import (
+    INVENTORY_INBOUND,
     INVENTORY_RESERVATIONS,
     INVENTORY_STOCK,
     ORDER_LIFECYCLE,
     SHIPPING_SHIPMENTS,
     SUPPORT_CASES,
+    WAREHOUSE_RECEIPTS,
     WAREHOUSE_RETURNS,
 )
 from conveyor_contracts.warehouse import ReturnInspected
+from conveyor_runtime.tokens import Issuer
 
 CONSUMED_EVENTS = [(spec, model) for spec in CONSUMED for model in spec.events]
 
@@ -65,7 +75,7 @@ async def test_every_event_type_inventory_consumes_is_handled_for_an_order_it_kn
 
 
 async def test_every_event_type_inventory_produces_is_published_as_its_contract_says(
-    inventory: InventoryComponent,
+    inventory: InventoryComponent, token_issuer: Issuer
 ) -> None:
     # 8 on the shelf, reserved down to the low-stock threshold (5, the default), dispatched.
     await inventory.receive(5)
@@ -104,5 +114,17 @@ async def test_every_event_type_inventory_produces_is_published_as_its_contract_
     ]
     stock_events = {type(told) for told in await inventory.taken(INVENTORY_STOCK)}
     assert stock_events == {StockLevelChanged, LowStockDetected}
+    # A seller's inbound shipment, due today, received whole two days late.
+    async with inventory.http_api() as api:
+        posted = await announce(api, token_issuer, body(("CAP-RED-OS", 1), arrival=in_days(0)))
+    late = datetime.now(UTC) + timedelta(days=2)
+    receipt = received(posted.json()["asn_id"], 1, sku="CAP-RED-OS", at=late)
+    await inventory.publish(WAREHOUSE_RECEIPTS, receipt)
+    inbound_events = [type(told) for told in await inventory.taken(INVENTORY_INBOUND)]
+    assert inbound_events == [
+        InboundShipmentAnnounced,
+        InboundDiscrepancyFound,
+        InboundShipmentReconciled,
+    ]
     published = {inventory.parsed(message).event_type for message in inventory.published}
     assert published == {model.__name__ for spec in PRODUCED for model in spec.events}

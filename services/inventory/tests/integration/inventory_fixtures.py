@@ -57,6 +57,7 @@ class Harness:
     settings: InventorySettings
     received: dict[str, asyncio.Queue[KafkaMessage]]
     operator: dict[str, str]  # the bearer header of an operator, who reads the stock API
+    issuer: Issuer | None = None  # signs other roles' tokens (a seller's)
 
     async def publish(self, topic: str, message: BaseModel | bytes, key: str) -> None:
         body = message if isinstance(message, bytes) else message.model_dump_json().encode()
@@ -92,7 +93,7 @@ async def running(
             await client.start()
             try:
                 operator = issuer.bearer("operator", "opr_1")
-                yield Harness(app, client, settings, received, operator)
+                yield Harness(app, client, settings, received, operator, issuer)
             finally:
                 await client.stop()
 

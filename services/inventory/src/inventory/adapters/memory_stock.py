@@ -47,6 +47,13 @@ class MemoryStock:
         wanted = {(wh, sku) for wh in warehouse_ids for sku in skus}
         return {key: _shelf(record) for key, record in self.records.items() if key in wanted}
 
+    async def of_seller(self, seller_id: str) -> dict[tuple[str, str], Shelf]:
+        return {
+            key: _shelf(record)
+            for key, record in self.records.items()
+            if record.seller_id == seller_id
+        }
+
     def _apply(
         self,
         warehouse_id: str,

@@ -108,6 +108,11 @@ class MongoStock:
         cursor = self.collection.find({"_id": {"$in": ids}}, _SHELF_FIELDS)
         return {(doc["warehouse_id"], doc["sku"]): _shelf(doc) async for doc in cursor}
 
+    async def of_seller(self, seller_id: str) -> dict[tuple[str, str], Shelf]:
+        # An equality on a field: FerretDB scans the collection (a seller's page, not a hot path).
+        cursor = self.collection.find({"seller_id": seller_id}, _SHELF_FIELDS)
+        return {(doc["warehouse_id"], doc["sku"]): _shelf(doc) async for doc in cursor}
+
     async def _apply(
         self,
         warehouse_id: str,

@@ -5,9 +5,17 @@ cause and the move (warehouse, SKU, the document's move number): a move is appli
 events are written once, and two moves of one cause (a receipt filling two backorders) differ.
 """
 
+import uuid
 from typing import Any
 
 from conveyor_contracts.envelope import Envelope
+from conveyor_contracts.inbound import (
+    AnnouncedLine,
+    InboundDiscrepancyFound,
+    InboundShipmentAnnounced,
+    InboundShipmentReconciled,
+    ReconciledLine,
+)
 from conveyor_contracts.inventory import (
     ShortLine,
     StockBackordered,
@@ -19,13 +27,17 @@ from conveyor_contracts.inventory import (
     WarehouseAllocation,
 )
 from conveyor_contracts.stock import LowStockDetected, StockLevelChanged
-from conveyor_contracts.topics import INVENTORY_RESERVATIONS, INVENTORY_STOCK
+from conveyor_contracts.topics import INVENTORY_INBOUND, INVENTORY_RESERVATIONS, INVENTORY_STOCK
 from conveyor_contracts.values import StockLine
 from conveyor_runtime.outlet import Outlet, Wired
 from inventory.domain.allocation import Allocation, Sellers
 from inventory.domain.events import (
     Backordered,
     Committed,
+    InboundAnnounced,
+    InboundDiscrepancy,
+    InboundEvent,
+    InboundReconciled,
     InventoryEvent,
     LevelChanged,
     Lines,
@@ -44,6 +56,8 @@ def wired(event: InventoryEvent) -> Wired:
     match event:
         case LevelChanged() | LowStock():
             return _stock(event)
+        case InboundAnnounced() | InboundDiscrepancy() | InboundReconciled():
+            return _inbound(event)
         case _:
             return _reservation(event)
 
@@ -110,6 +124,44 @@ def _stock(event: StockEvent) -> Wired:
     name = f"{event_type.__name__}/{event.warehouse_id}/{event.sku}/{event.sequence}"
     fields.update(sku=event.sku, warehouse_id=event.warehouse_id)
     return Wired(event_type, INVENTORY_STOCK, event.sku, fields, name=name)
+
+
+# Every event of an ASN is told once per ASN (and kind and SKU): its id derives from the ASN and
+# that name, whichever cause (the seller's request, a receipt, the timer) made it.
+_INBOUND_IDS = uuid.UUID("6f1d0c57-3a52-4d0e-9a3b-2f6c1e0a7b41")
+
+
+def _inbound(event: InboundEvent) -> Wired:
+    match event:
+        case InboundAnnounced():
+            fields: dict[str, Any] = {
+                "expected_arrival": event.expected_arrival,
+                "lines": tuple(AnnouncedLine(sku=sku, units=n) for sku, n in event.lines),
+            }
+            event_type: type[Envelope] = InboundShipmentAnnounced
+            name = event_type.__name__
+        case InboundDiscrepancy():
+            fields = {
+                "kind": event.kind,
+                "sku": event.sku,
+                "expected": event.expected,
+                "received": event.received,
+            }
+            event_type = InboundDiscrepancyFound
+            name = f"{event_type.__name__}/{event.kind}/{event.sku or ''}"
+        case InboundReconciled():
+            fields = {
+                "outcome": event.outcome,
+                "lines": tuple(
+                    ReconciledLine(sku=sku, expected=expected, received=received)
+                    for sku, expected, received in event.lines
+                ),
+            }
+            event_type = InboundShipmentReconciled
+            name = event_type.__name__
+    fields.update(asn_id=event.asn_id, seller_id=event.seller_id, warehouse_id=event.warehouse_id)
+    event_id = uuid.uuid5(_INBOUND_IDS, f"{event.asn_id}/{name}")
+    return Wired(event_type, INVENTORY_INBOUND, event.asn_id, fields, event_id=event_id)
 
 
 def _on_order(event_type: type[Envelope], order_id: str, name: str = "", **fields: Any) -> Wired:

@@ -106,7 +106,48 @@ class LowStock:
 
 
 StockEvent = LevelChanged | LowStock
-InventoryEvent = ReservationEvent | StockEvent
+
+DiscrepancyKind = Literal["short", "over", "unexpected_sku", "late"]
+InboundOutcome = Literal["complete", "short", "over", "mixed"]
+
+
+@dataclass(frozen=True)
+class InboundAnnounced:
+    """A seller announced goods on their way to a warehouse (``lines``: sku, units)."""
+
+    asn_id: str
+    seller_id: str
+    warehouse_id: str
+    expected_arrival: date
+    lines: Lines
+
+
+@dataclass(frozen=True)
+class InboundDiscrepancy:
+    """What arrived against an ASN differs from its announcement (``sku`` None when late)."""
+
+    asn_id: str
+    seller_id: str
+    warehouse_id: str
+    kind: DiscrepancyKind
+    sku: str | None
+    expected: int | None
+    received: int | None
+
+
+@dataclass(frozen=True)
+class InboundReconciled:
+    """An ASN's reconciliation ended; ``lines``: (sku, expected, received)."""
+
+    asn_id: str
+    seller_id: str
+    warehouse_id: str
+    outcome: InboundOutcome
+    lines: tuple[tuple[str, int, int], ...]
+
+
+InboundEvent = InboundAnnounced | InboundDiscrepancy | InboundReconciled
+InventoryEvent = ReservationEvent | StockEvent | InboundEvent
 
 
 def stock_changes(move: StockMove, cause: StockCause, low_stock_threshold: int) -> list[StockEvent]:

@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from conveyor_contracts.business_days import BusinessCalendar
 from conveyor_contracts.envelope import Envelope
 from conveyor_runtime.outlet import Cause
 from inventory.domain.events import StockCause
 from inventory.domain.warehouses import DEFAULT_WAREHOUSES, Warehouse
-from inventory.ports import ReservationRepository, StockEmit, StockStore
+from inventory.ports import InboundRepository, ReservationRepository, StockEmit, StockStore
 
 UnfillablePolicy = Literal["shortage", "backorder"]
 
@@ -26,6 +27,10 @@ class Policy:
     unfillable: UnfillablePolicy = "backorder"
     backorder_max_wait: timedelta = timedelta(days=3)
     low_stock_threshold: int = 5
+    # The warehouses' markets' business days, and how many of them after an inbound shipment's
+    # expected arrival its reconciliation waits for the rest before it ends.
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    inbound_grace_business_days: int = 2
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class Inventory:
     reservations: ReservationRepository
     policy: Policy = field(default_factory=Policy)
     clock: Callable[[], datetime] = utc_now
+    # Sellers' inbound shipments; None where a test needs none (receipts then move stock only).
+    inbound: InboundRepository | None = None
 
     def cause(self, event: Envelope) -> Cause:
         """``event`` as the cause of a change, handled now by this clock."""
