@@ -69,6 +69,7 @@ class Mesh:
             sku=sku,
             warehouse_id=warehouse_id,
             quantity=quantity,
+            asn_id=None,  # put away without an inbound shipment notice
             **({"seller_id": seller_id} if seller_id else {}),
             receipt_ref=f"GRN-{uuid.uuid4().hex[:12].upper()}",
         )

@@ -95,6 +95,8 @@ async def run(
                 settings={
                     # Backorders the demo's receipts never cover end short within the run.
                     "INVENTORY_BACKORDER_MAX_WAIT_SECONDS": "30",
+                    # The carriers' figures the run ends with are at most this old.
+                    "SHIPPING_SCORECARD_REFRESH_SECONDS": "2",
                 },
             )
         )

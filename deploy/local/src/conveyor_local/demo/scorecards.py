@@ -11,6 +11,7 @@ from conveyor_simulators.catalogue import SELLERS
 
 say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
 
+_CARRIER_FIGURES = ("on_time", "first_attempt", "loss", "decline")
 _SELLER_FIGURES = (
     "late_dispatch",
     "valid_tracking",
@@ -27,7 +28,9 @@ async def read_scorecards(url: Callable[[str], str], bearer: Callable[[], str]) 
         for seller in SELLERS:
             answer = await http.get(f"{url('orders')}/sellers/{seller}/scorecard")
             sellers[seller] = answer.json() if answer.status_code == 200 else None
-    return {"sellers": sellers}
+        answer = await http.get(f"{url('shipping')}/carriers/scorecards")
+        answer.raise_for_status()
+    return {"sellers": sellers, "carriers": answer.json()}
 
 
 def _rate(figure: dict[str, Any]) -> str:
@@ -47,3 +50,9 @@ def print_scorecards(scorecards: dict[str, Any]) -> None:
         within = {True: "within", False: "OVER", None: "n/a"}[week["within_late_dispatch_target"]]
         say(f"  {seller}: {week['orders']} orders, {week['carrier_fault_excluded']} excluded")
         say(f"    {figures}  (late dispatch target {week['late_dispatch_target']:.0%}: {within})")
+    carriers = scorecards["carriers"]
+    say(f"carrier scorecards, last 7 days (as counted at {carriers['as_of']}):")
+    for card in carriers["carriers"]:
+        week = card["last_7_days"]
+        figures = "  ".join(f"{name} {_rate(week[name])}" for name in _CARRIER_FIGURES)
+        say(f"  {card['carrier_code']:<16} {figures}")
