@@ -191,3 +191,15 @@ def test_a_booking_stored_before_requests_were_kept_counts_its_tracking_only() -
     assert cards.cards["7d"]["swiftpost"] == Scorecard(
         on_time=Figure(1, 1), first_attempt=Figure(1, 1), loss=Figure(0, 1), decline=Figure(0, 0)
     )
+
+
+def test_a_fact_the_carrier_dates_after_now_counts_in_the_current_windows() -> None:
+    """Shipping knows it happened: a carrier clock ahead of ours must not hide a delivery (the
+    simulated carriers date scans in accelerated time, hours to days ahead)."""
+    ahead = parcel("ahead", ("picked_up", -0.1), ("delivered", -0.5), deliver_by=-1)
+    late = parcel("late", ("picked_up", -0.1), ("delivered", -12), deliver_by=-1)
+
+    week = scorecards([ahead, late], [], NOW).cards["7d"]["swiftpost"]
+
+    assert week.on_time == Figure(1, 2)
+    assert week.first_attempt == Figure(2, 2)
