@@ -17,7 +17,7 @@ class TopicSpec(Generic[E]):
 
     Attributes:
         name: Topic name, ending in the contract version (``.v1``).
-        key: The message field used as the Kafka key; it keeps one order's (or SKU's) events in
+        key: The message field used as the Kafka key; it keeps one order's (SKU's, ASN's) events in
             order on one partition.
         partitions: Partition count (also used for the dead-letter topic).
         producer: The only service or outside actor allowed to write (Kafka ACL).
@@ -38,7 +38,7 @@ class TopicSpec(Generic[E]):
     """
 
     name: str
-    key: Literal["order_id", "sku"]
+    key: Literal["order_id", "sku", "asn_id"]
     partitions: int
     producer: str
     consumers: tuple[str, ...]
