@@ -160,7 +160,7 @@ async def test_lag_and_outbox_backlog_are_exposed_and_return_to_zero_when_idle(
     # nothing, so they have none.
     collections = {
         "orders": {"orders"},
-        "inventory": {"reservations", "stock"},
+        "inventory": {"reservations", "stock", "inbound_shipments"},
         "shipping": {"fulfilments"},
         "support": {"cases"},
     }
