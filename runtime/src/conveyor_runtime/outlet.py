@@ -34,9 +34,10 @@ WiredChange = Callable[[T], tuple[T, list[OutboxMessage]]]
 class Cause:
     """What a change answers: the event (or passed deadline) that caused it, and when.
 
-    ``event_id`` is None for a person's action over HTTP, which no event caused: its events
-    carry ids of their own (``Wired.event_id``). ``correlation_id`` is None when the changed
-    aggregate's own correlation applies (a timer's deadline belongs to no message).
+    ``event_id`` is None when no one event caused the change (a person's action over HTTP, a
+    timer's pass over several deadlines): its events carry ids of their own (``Wired.event_id``).
+    ``correlation_id`` is None when the changed aggregate's own correlation applies (a timer's
+    deadline belongs to no message).
     """
 
     event_id: uuid.UUID | None
