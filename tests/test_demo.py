@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from conveyor_testkit import Servers, repository_root
 
@@ -67,6 +68,8 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     assert sample["spans"] > 10
     assert {"checkout-simulator", "orders", "inventory", "shipping"} <= set(sample["services"])
     assert "every order reached an end" in text
+    _assert_inbound(summary)
+    assert "sellers' inbound shipments" in text
     audit = summary["audit"]
     assert audit["held"], audit
     assert [(i["name"], i["held"]) for i in audit["invariants"]] == [
@@ -77,3 +80,36 @@ async def test_the_short_demo_takes_every_order_to_an_end_and_summarises_it(
     assert checked["one_confirmed_booking"] >= states["delivered"]
     assert checked["stock_conserved"] > 0
     assert checked["consumer_lag_zero"] > 0
+
+
+def _assert_inbound(summary: dict[str, Any]) -> None:
+    """Every seller announced ASNs; what arrives as receipts is told (over, unexpected, late),
+    a short ASN is still open with fewer received (it is told when the grace ends)."""
+    inbound = summary["inbound"]
+    sellers = inbound["sellers"]
+    assert len(sellers) == 3
+    assert all(view["asns"] >= 1 for view in sellers.values()), sellers
+    planned = inbound["planned_discrepancies"]
+    assert {p["kind"] for p in planned} == {"short", "over", "unexpected_sku", "late"}
+    for p in planned:
+        (shipment,) = [
+            s
+            for s in sellers[p["seller_id"]]["shipments"]
+            if s["warehouse_id"] == p["warehouse_id"]
+        ]
+        if p["kind"] == "short":
+            assert shipment["status"] == "open"
+            assert p["sku"] in shipment["short_lines"]
+        else:
+            assert [p["kind"], p["sku"]] in shipment["discrepancies"], (p, shipment)
+    told = {kind for view in sellers.values() for kind in view["discrepancies"]}
+    assert told == {"over", "unexpected_sku", "late"}
+    # The rest (the late one too) received all they announced and nothing more: complete.
+    asns = sum(view["asns"] for view in sellers.values())
+    complete = sum(view["by_status"].get("complete", 0) for view in sellers.values())
+    assert complete == asns - sum(1 for p in planned if p["kind"] != "late")
+    # Counted off the topic: a relay may publish an event twice, never none.
+    events = summary["inbound_events"]
+    assert events["InboundShipmentAnnounced"] >= asns
+    assert events["InboundDiscrepancyFound"] >= 3
+    assert events["InboundShipmentReconciled"] >= complete

@@ -6,6 +6,7 @@ from pathlib import Path
 from opentelemetry import context as otel_context
 
 from conveyor_contracts.topics import CHECKOUT_ERASURES, CHECKOUT_ORDERS, WAREHOUSE_RECEIPTS
+from conveyor_contracts.warehouse import GoodsReceived
 from conveyor_simulators.checkout import (
     CheckoutSettings,
     plan_checkout,
@@ -56,9 +57,22 @@ async def publish_receipts(
     prefix: str = "",
     kafka_credentials: Path | None = None,
 ) -> int:
+    receipts = plan_receipts(seed, warehouses, quantity)
+    return await publish_goods_received(
+        receipts, bootstrap=bootstrap, prefix=prefix, kafka_credentials=kafka_credentials
+    )
+
+
+async def publish_goods_received(
+    receipts: list[GoodsReceived],
+    *,
+    bootstrap: str,
+    prefix: str = "",
+    kafka_credentials: Path | None = None,
+) -> int:
+    """Publish the warehouse's receipts (keyed by SKU, as the stock is); how many."""
     provider = tracer_provider("warehouse-simulator", None)
     topic = prefix + WAREHOUSE_RECEIPTS.name
-    receipts = plan_receipts(seed, warehouses, quantity)
     login = credentials(kafka_credentials, WAREHOUSE_RECEIPTS.producer)
     async with broker(bootstrap, "warehouse-simulator", provider, login) as kafka:
         for receipt in receipts:

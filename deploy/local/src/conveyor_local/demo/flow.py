@@ -19,6 +19,7 @@ from conveyor_contracts.topics import (
 )
 from conveyor_local.audit.auditor import audit
 from conveyor_local.demo.desk import AfterSalesDesk
+from conveyor_local.demo.inbound import announce_inbound, read_inbound, receive_inbound
 from conveyor_local.demo.observer import Observed, observer_broker
 from conveyor_local.demo.scorecards import read_scorecards
 from conveyor_local.demo.summary import percentiles, progress, sample_trace
@@ -31,7 +32,11 @@ from conveyor_simulators.carrier_model import CarrierSettings
 from conveyor_simulators.checkout import CheckoutSettings, plan_checkout
 from conveyor_simulators.kafka import tracer_provider
 from conveyor_simulators.run_carrier import build_carriers
-from conveyor_simulators.run_checkout import publish_checkout, publish_receipts
+from conveyor_simulators.run_checkout import (
+    publish_checkout,
+    publish_goods_received,
+    publish_receipts,
+)
 from conveyor_simulators.run_warehouse import build_returns_dock
 
 WAREHOUSES = ("WH-US-NJ1", "WH-CA-ON1", "WH-GB-MAN1")
@@ -138,6 +143,23 @@ async def run(
             kafka_credentials=endpoints.kafka_credentials,
             prefix=prefix,
         )
+        # Each seller announces its ASNs with its own token; the receipts against them follow
+        # (stock in addition to the opening stock).
+        seller = functools.partial(mesh.tokens.mint, "seller")
+        operator = functools.partial(mesh.tokens.mint, "operator", "demo-operator")
+        asns, announced, refused = await announce_inbound(mesh.url, seller, args.seed, WAREHOUSES)
+        refused += await receive_inbound(
+            mesh.url,
+            operator,
+            args.seed,
+            announced,
+            functools.partial(
+                publish_goods_received,
+                bootstrap=endpoints.kafka,
+                kafka_credentials=endpoints.kafka_credentials,
+                prefix=prefix,
+            ),
+        )
         started = time.monotonic()
         publishing = asyncio.create_task(
             publish_checkout(
@@ -181,8 +203,8 @@ async def run(
             failed_faults = ["the faults were still being injected when the run timed out"]
         await publishing
         sample = await sample_trace(endpoints.jaeger, observed)
-        operator = functools.partial(mesh.tokens.mint, "operator", "demo-operator")
         scorecards = await read_scorecards(mesh.url, operator)
+        inbound = await read_inbound(mesh.url, operator, asns)
         elapsed = time.monotonic() - started
         # While the services still run (the last messages settle) and before the run's topics
         # are deleted. The checkout's invalid orders are valid messages, rejected by orders:
@@ -213,12 +235,15 @@ async def run(
         "carrier_speed": f"{args.speed:g} simulated seconds per second",
         "sample_trace": sample,
         "scorecards": scorecards,
+        "inbound": inbound,
+        "inbound_events": dict(observed.inbound_events.most_common()),
         "audit": audited.to_json(),
         "problems": [
             *(f"{n} orders still {s}" for s, n in unfinished.items()),
             *(f"{n} dead-lettered on {t}" for t, n in observed.dead_letters.items()),
             *(f"{name} crashed; see its log" for name in crashed),
             *failed_faults,
+            *refused,
             *audited.problems(),
         ],
     }

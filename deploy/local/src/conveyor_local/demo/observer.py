@@ -1,5 +1,5 @@
 """What the demo reads off the mesh's topics while it runs: each order's status, the shipments'
-and cases' events, refunds and dead letters."""
+and cases' events, the sellers' inbound shipments' events, refunds and dead letters."""
 
 import json
 import time
@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from conveyor_contracts.topics import (
+    INVENTORY_INBOUND,
     ORDER_STATUS,
     SHIPPING_SHIPMENTS,
     SUPPORT_CASES,
@@ -34,6 +35,7 @@ class Observed:
     delivered_after: dict[str, float] = field(default_factory=dict)  # order id -> seconds
     trace_of: dict[str, str] = field(default_factory=dict)  # order id -> trace id
     shipment_events: Counter[str] = field(default_factory=Counter)
+    inbound_events: Counter[str] = field(default_factory=Counter)  # sellers' ASNs' events
     cases: Counter[str] = field(default_factory=Counter)
     lost_cases: dict[str, str] = field(default_factory=dict)  # order id -> lost-parcel case id
     booking_failed: set[str] = field(default_factory=set)  # orders with a shipment nobody took
@@ -89,6 +91,9 @@ def observer_broker(endpoints: Endpoints, prefix: str, observed: Observed) -> Ka
         if body["event_type"] == "ShipmentBookingFailed":
             observed.booking_failed.add(body["order_id"])
 
+    async def on_inbound(raw: bytes) -> None:
+        observed.inbound_events[json.loads(raw)["event_type"]] += 1
+
     async def on_case(raw: bytes) -> None:
         body = json.loads(raw)
         if body["event_type"] == "CaseOpened":
@@ -110,6 +115,7 @@ def observer_broker(endpoints: Endpoints, prefix: str, observed: Observed) -> Ka
     subscribe(ORDER_STATUS.name, on_status)
     subscribe(SHIPPING_SHIPMENTS.name, on_shipment)
     subscribe(SUPPORT_CASES.name, on_case)
+    subscribe(INVENTORY_INBOUND.name, on_inbound)
     subscribe(SUPPORT_REFUNDS.name, on_refund)
     for spec in TOPICS:
         subscribe(spec.dead_letter, on_dead_letter(spec.name))

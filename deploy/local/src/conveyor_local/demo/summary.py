@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from conveyor_local.demo.inbound import print_inbound
 from conveyor_local.demo.observer import Observed
 from conveyor_local.demo.scorecards import print_scorecards
 
@@ -86,6 +87,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         if sample["url"]:
             say(f"  {sample['url']}")
     print_scorecards(summary["scorecards"])
+    print_inbound(summary["inbound"], summary["inbound_events"])
     audited = summary["audit"]
     held = sum(1 for invariant in audited["invariants"] if invariant["held"])
     say(
