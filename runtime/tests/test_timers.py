@@ -6,6 +6,7 @@ from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import CollectorRegistry, Gauge
 from pymongo import AsyncMongoClient
 
 from conveyor_runtime.documents import OutboxDocuments
@@ -155,3 +156,34 @@ async def test_a_poller_cancelled_as_a_deadline_is_scheduled_stops() -> None:
     running.cancel()
     done, _ = await asyncio.wait({running}, timeout=2)
     assert done, "the poller went on running after it was cancelled"
+
+
+async def test_the_known_deadlines_gauge_counts_what_the_poller_will_fire_retries_included() -> (
+    None
+):
+    """0 means nothing fires here until a write or a sweep brings a deadline: how a test tells
+    a second firing cannot come, rather than waiting a while and hoping."""
+    registry = CollectorRegistry()
+    known = Gauge("known", "", ("collection",), registry=registry)
+    attempts: list[Hashable] = []
+
+    async def fire(key: Hashable, now: datetime) -> None:
+        attempts.append(key)
+        if len(attempts) == 1:
+            raise RuntimeError("the database blinked")
+
+    poller = TimerPoller("reminders", fire, retry_seconds=0.0, known=known.labels("reminders"))
+
+    def scraped() -> float | None:
+        return registry.get_sample_value("known", {"collection": "reminders"})
+
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    poller.schedule("a", past, None)
+    poller.schedule("b", past + timedelta(days=1), None)
+    assert scraped() == 2
+    await poller.fire_due()  # "a" fails: scheduled again for its retry
+    assert (attempts, scraped()) == (["a"], 2)
+    await poller.fire_due()
+    assert (attempts, scraped()) == (["a", "a"], 1)
+    poller.schedule("b", None, None)  # its write says nothing is due any more
+    assert scraped() == 0

@@ -67,6 +67,14 @@ class MessagingMetrics:
             ("collection",),
             registry=self.registry,
         )
+        self.timer_deadlines = Gauge(
+            "conveyor_timer_deadlines",
+            "Deadlines of a collection this process's timer poller knows of and will fire (a "
+            "retry after a failed firing included); 0: nothing will fire here until a write or "
+            "a sweep brings one.",
+            ("collection",),
+            registry=self.registry,
+        )
         self.consumer_lag = Gauge(
             "conveyor_consumer_lag",
             "Messages of a partition not yet committed by the consumer group.",

@@ -137,8 +137,13 @@ class Infrastructure:
         (``deadlines=poller.stored``); ``fire`` may reach use cases built after it, since it
         runs only once a deadline comes.
         """
+        name = collection if isinstance(collection, str) else collection.name
         return TimerPoller(
-            collection, fire, tracer_provider=self.tracer_provider, sweep_seconds=sweep_seconds
+            collection,
+            fire,
+            tracer_provider=self.tracer_provider,
+            sweep_seconds=sweep_seconds,
+            known=self.metrics.timer_deadlines.labels(name),
         )
 
 

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opentelemetry.trace import TracerProvider, get_tracer
+from prometheus_client import Gauge
 from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.documents import ConcurrentUpdateError
@@ -62,9 +63,11 @@ class TimerPoller:
         sweep_seconds: float = 30.0,
         retry_seconds: float = 1.0,
         clock: Clock = utc_now,
+        known: Gauge | None = None,
     ) -> None:
         """``collection``: the documents' collection, or only its name for documents kept in
-        memory (a component test), whose every deadline this process learns from its writes."""
+        memory (a component test), whose every deadline this process learns from its writes.
+        ``known`` shows how many deadlines it knows of, when scraped."""
         self.collection = None if isinstance(collection, str) else collection
         self.fire = fire
         self.sweep_seconds = sweep_seconds
@@ -76,6 +79,8 @@ class TimerPoller:
         self._due: dict[Hashable, datetime] = {}
         self._order_traces: dict[Hashable, Mapping[str, str] | None] = {}
         self._rescheduled = asyncio.Event()
+        if known is not None:
+            known.set_function(lambda: len(self._due))
 
     def stored(
         self, key: Hashable, fields: Mapping[str, Any], order_trace: Mapping[str, str] | None
