@@ -21,7 +21,9 @@ HOPS = (
 )  # fmt: skip
 
 
-@pytest.mark.timeout(300)  # phases of at most 20, 20 and 30 s, start-up, baselines, SASL twin
+# Phases of at most 20, 20 and 30 s, start-up, baselines and the SASL twin: 86 s on a quiet
+# machine, 145 s seen on a busy one.
+@pytest.mark.timeout(240)
 async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_without_oversell(
     servers: Servers, tmp_path: Path
 ) -> None:
@@ -34,7 +36,7 @@ async def test_the_short_bench_reports_mesh_baselines_ratios_and_a_flash_sale_wi
         "--mongo-url", servers.mongo_url, "--otlp", servers.otlp,
         cwd=root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    output, _ = await asyncio.wait_for(bench.communicate(), timeout=290)
+    output, _ = await asyncio.wait_for(bench.communicate(), timeout=230)
     text = output.decode(errors="replace")
     assert bench.returncode == 0, text[-4000:]
     report = json.loads(report_path.read_text())
