@@ -5,17 +5,15 @@ an ASN id taken once; documents missing the fields later changes add load with t
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mongo_stores import mongo_inbound
 from pymongo import AsyncMongoClient
 
 from conveyor_contracts.business_days import BusinessCalendar
 from conveyor_contracts.inbound import INBOUND_EVENTS
-from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import OUTBOX_FIELD, MongoOutboxStore, OutboxMessage, OutboxRelay
+from conveyor_runtime.outbox import OUTBOX_FIELD
 from conveyor_runtime.outlet import Cause
 from conveyor_runtime.timers import TimerPoller
 from conveyor_testkit import Servers
-from inventory.adapters.mongo_inbound import MongoInbound
-from inventory.adapters.wire import inventory_outlet
 from inventory.domain.inbound import Asn, announce, close, receive
 from inventory.domain.warehouses import Warehouse
 
@@ -24,19 +22,8 @@ NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 12, 11, 4, 59, 59, tzinfo=UTC)
 
 
-async def _never_published(_: OutboxMessage) -> None:
-    raise AssertionError("no relay runs here")
-
-
 async def _never_fired(*_: object) -> None:
     raise AssertionError("nothing fires here")
-
-
-def _store(mongo: AsyncMongoClient[dict[str, Any]], namespace: str) -> MongoInbound:
-    collection = mongo[f"{namespace}inventory"]["inbound_shipments"]
-    locks = KeyedLock()
-    relay = OutboxRelay(MongoOutboxStore(collection), _never_published, locks)
-    return MongoInbound(collection, locks, relay, inventory_outlet())
 
 
 def _asn(asn_id: str) -> tuple[Asn, Cause]:
@@ -52,7 +39,7 @@ async def test_an_asn_is_stored_reconciled_and_closed_with_its_events_and_deadli
 ) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        store = _store(mongo, namespace)
+        store = mongo_inbound(mongo, namespace)
         asn, cause = _asn("asn_MONGO0001")
         _, announced = announce(
             asn.asn_id, SELLER, Warehouse("WH-US-NJ1", "US", 1), asn.expected_arrival, asn.lines,
@@ -68,12 +55,12 @@ async def test_an_asn_is_stored_reconciled_and_closed_with_its_events_and_deadli
             return after, events
 
         await store.update(asn.asn_id, got, receipt)
-        fresh = _store(mongo, namespace)  # reads the database, not this process's copy
+        fresh = mongo_inbound(mongo, namespace)  # reads the database, not this process's copy
         open_asn = await fresh.get(asn.asn_id)
         poller = TimerPoller(fresh.collection, _never_fired)
         pending = await poller.sweep()
         await fresh.update(asn.asn_id, lambda current: close(current, CLOSES), receipt)
-        closed = await _store(mongo, namespace).get(asn.asn_id)
+        closed = await mongo_inbound(mongo, namespace).get(asn.asn_id)
         listed = await fresh.of_seller(SELLER)
         stored = await fresh.collection.find_one({"_id": asn.asn_id})
     finally:
@@ -106,7 +93,7 @@ async def test_a_document_without_the_reconciliation_fields_loads_with_their_def
 ) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        store = _store(mongo, namespace)
+        store = mongo_inbound(mongo, namespace)
         await store.collection.insert_one(
             {
                 "_id": "asn_OLDDOC0001",

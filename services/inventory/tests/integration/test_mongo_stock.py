@@ -3,27 +3,13 @@
 import asyncio
 from typing import Any
 
+from mongo_stores import mongo_stock
 from pymongo import AsyncMongoClient
 
-from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_testkit import Servers
-from inventory.adapters.mongo_stock import MongoStock
-from inventory.adapters.wire import inventory_outlet
 from inventory.domain.stock import StockLevel
 
 WH, SKU = "WH-US-NJ1", "RACE-SKU"
-
-
-async def _never_published(_: OutboxMessage) -> None:
-    raise AssertionError("no relay runs here")
-
-
-def _store(mongo: AsyncMongoClient[dict[str, Any]], namespace: str) -> MongoStock:
-    collection = mongo[f"{namespace}inventory"]["stock"]
-    locks = KeyedLock()
-    relay = OutboxRelay(MongoOutboxStore(collection), _never_published, locks)
-    return MongoStock(collection, locks, relay, inventory_outlet())
 
 
 async def test_two_hundred_concurrent_reservations_of_fifty_units_hold_exactly_fifty(
@@ -31,7 +17,7 @@ async def test_two_hundred_concurrent_reservations_of_fifty_units_hold_exactly_f
 ) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        stock = _store(mongo, namespace)
+        stock = mongo_stock(mongo, namespace)
         await stock.receive(WH, SKU, 50, "rcpt-1")
         results = await asyncio.gather(
             *(stock.reserve(WH, SKU, 1, f"rsv_{n:04d}") for n in range(200))
@@ -46,7 +32,7 @@ async def test_two_hundred_concurrent_reservations_of_fifty_units_hold_exactly_f
 async def test_redelivered_moves_change_stock_once(servers: Servers, namespace: str) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        stock = _store(mongo, namespace)
+        stock = mongo_stock(mongo, namespace)
         assert await stock.receive(WH, SKU, 10, "rcpt-1") == StockLevel(10, 0)
         assert await stock.receive(WH, SKU, 10, "rcpt-1") is None
         assert await stock.reserve(WH, SKU, 4, "rsv_a")
@@ -77,7 +63,7 @@ async def test_a_stock_document_from_before_the_outbox_is_moved_like_any_other(
                 "applied": ["rcpt-old"],
             }
         )
-        stock = _store(mongo, namespace)
+        stock = mongo_stock(mongo, namespace)
         assert await stock.reserve(WH, SKU, 4, "rsv_new")
         assert await stock.release(WH, SKU, "rsv_old") == StockLevel(5, 4)
         levels = await stock.levels(SKU)
@@ -91,7 +77,7 @@ async def test_levels_of_several_warehouses_and_skus_come_from_one_lookup(
 ) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        stock = _store(mongo, namespace)
+        stock = mongo_stock(mongo, namespace)
         await stock.receive(WH, SKU, 5, "rcpt-1")
         await stock.receive(WH, "OTHER-SKU", 2, "rcpt-2")
         await stock.receive("WH-US-CA1", SKU, 7, "rcpt-3")

@@ -5,28 +5,14 @@ stock of no known seller."""
 from typing import Any
 
 import pytest
+from mongo_stores import mongo_stock
 from pymongo import AsyncMongoClient
 
-from conveyor_runtime.mongo import KeyedLock
-from conveyor_runtime.outbox import MongoOutboxStore, OutboxMessage, OutboxRelay
 from conveyor_testkit import Servers
-from inventory.adapters.mongo_stock import MongoStock
-from inventory.adapters.wire import inventory_outlet
 from inventory.domain.stock import SellerConflictError, Shelf, StockLevel
 
 WH, SKU, OLD = "WH-US-NJ1", "SELLER-SKU", "OLD-SKU"
 ACME, OTHER = "sel_ACME0001", "sel_OTHER0002"
-
-
-async def _never_published(_: OutboxMessage) -> None:
-    raise AssertionError("no relay runs here")
-
-
-def _store(mongo: AsyncMongoClient[dict[str, Any]], namespace: str) -> MongoStock:
-    collection = mongo[f"{namespace}inventory"]["stock"]
-    locks = KeyedLock()
-    relay = OutboxRelay(MongoOutboxStore(collection), _never_published, locks)
-    return MongoStock(collection, locks, relay, inventory_outlet())
 
 
 async def test_the_seller_is_stored_kept_and_a_conflicting_receipt_writes_nothing(
@@ -34,13 +20,13 @@ async def test_the_seller_is_stored_kept_and_a_conflicting_receipt_writes_nothin
 ) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        stock = _store(mongo, namespace)
+        stock = mongo_stock(mongo, namespace)
         assert await stock.receive(WH, SKU, 4, "rcpt-1", seller_id=ACME) == StockLevel(4, 0)
         assert await stock.receive(WH, SKU, 2, "rcpt-2") == StockLevel(6, 0)
         with pytest.raises(SellerConflictError):
             await stock.receive(WH, SKU, 9, "rcpt-3", seller_id=OTHER)
         # A fresh store reads the database, not this process's copy.
-        fresh = _store(mongo, namespace)
+        fresh = mongo_stock(mongo, namespace)
         shelves = await fresh.shelves(SKU)
         shelves_in = await fresh.shelves_in([WH], [SKU])
         stored = await fresh.collection.find_one({"_id": f"{WH}|{SKU}"})
@@ -58,7 +44,7 @@ async def test_a_document_stored_before_sellers_loads_without_one_and_takes_the_
 ) -> None:
     mongo = AsyncMongoClient[dict[str, Any]](servers.mongo_url)
     try:
-        stock = _store(mongo, namespace)
+        stock = mongo_stock(mongo, namespace)
         await stock.collection.insert_one(
             {
                 "_id": f"{WH}|{OLD}",
@@ -76,7 +62,7 @@ async def test_a_document_stored_before_sellers_loads_without_one_and_takes_the_
         assert await stock.reserve(WH, OLD, 1, "rsv_old")
         after_reserve = await stock.shelves(OLD)
         await stock.receive(WH, OLD, 2, "rcpt-new", seller_id=ACME)
-        after_receipt = await _store(mongo, namespace).shelves(OLD)
+        after_receipt = await mongo_stock(mongo, namespace).shelves(OLD)
     finally:
         await mongo.close()
     assert before == {WH: Shelf(StockLevel(3, 0), None)}
