@@ -39,13 +39,6 @@ def test_a_days_end_is_the_markets_midnight_in_utc() -> None:
     assert CALENDAR.local_date("US", late_evening) == date(2026, 12, 4)
 
 
-def test_lateness_is_counted_in_business_days_either_way() -> None:
-    due, arrived = date(2026, 12, 24), date(2026, 12, 29)  # Christmas Friday, then a weekend
-    assert CALENDAR.count_between("US", due, arrived) == 2  # Monday 28, Tuesday 29
-    assert CALENDAR.count_between("US", arrived, due) == -2
-    assert CALENDAR.count_between("US", due, due) == 0
-
-
 def test_holidays_come_from_configuration() -> None:
     extra = {**DEFAULT_HOLIDAYS, "US": DEFAULT_HOLIDAYS["US"] | {date(2026, 12, 24)}}
     calendar = BusinessCalendar.of(extra)

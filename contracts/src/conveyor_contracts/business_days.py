@@ -92,11 +92,3 @@ class BusinessCalendar:
         for _ in range(business_days):
             current = self.next_business_day(market, current + timedelta(days=1))
         return current
-
-    def count_between(self, market: str, start: date, end: date) -> int:
-        """Business days after ``start`` up to and including ``end`` (negative when ``end`` is
-        before ``start``): how late a parcel due ``start`` and arriving ``end`` is."""
-        if end < start:
-            return -self.count_between(market, end, start)
-        days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
-        return sum(self.is_business_day(market, day) for day in days)
