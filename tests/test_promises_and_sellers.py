@@ -1,6 +1,7 @@
 """Sellers and delivery promises on the real broker and database, the four services together:
 an order's goods are its sellers' from receipt to case, its promise is set once at acceptance,
-and a parcel forecast past the promise tells the buyer ``delayed`` and opens one case."""
+a parcel forecast past the promise tells the buyer ``delayed`` and opens one case, and an
+inbound shipment that does not arrive as announced becomes a case the seller reads."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -16,8 +17,10 @@ from conveyor_contracts.topics import (
     ORDER_STATUS,
     SHIPPING_SHIPMENTS,
     SUPPORT_CASES,
+    WAREHOUSE_RECEIPTS,
 )
-from conveyor_testkit import Servers, wait_for
+from conveyor_contracts.warehouse import GoodsReceived
+from conveyor_testkit import Servers, from_example, wait_for
 
 SELLER = "sel_Sneakers001"
 CARRIER = "libertyparcel"
@@ -98,3 +101,49 @@ async def test_the_sellers_goods_are_theirs_from_receipt_to_reservation_and_stoc
     assert [line.seller_id for a in reserved.allocations for line in a.lines] == [SELLER]
     levels = await mesh.get("inventory", f"/stock/{item}")
     assert {level["seller_id"] for level in levels["warehouses"]} == {SELLER}
+
+
+async def test_an_inbound_shipment_that_arrives_otherwise_than_announced_is_a_case_for_its_seller(
+    mesh: Mesh,
+) -> None:
+    announced_sku, stray_sku = sku(), sku()
+    seller = mesh.tokens.mint("seller", SELLER)
+    announcement = await mesh.call(
+        "inventory",
+        "POST",
+        f"/sellers/{SELLER}/inbound-shipments",
+        token=seller,
+        reference=f"PO-{uuid.uuid4().hex[:10].upper()}",
+        warehouse_id="WH-US-NJ1",
+        expected_arrival=(datetime.now(UTC).date() + timedelta(days=7)).isoformat(),
+        lines=[{"sku": announced_sku, "units": 10}],
+    )
+    assert announcement.status_code == 201, announcement.text
+    asn_id = announcement.json()["asn_id"]
+    # The warehouse puts away a SKU the seller never announced on this shipment.
+    receipt = from_example(
+        GoodsReceived,
+        sku=stray_sku,
+        warehouse_id="WH-US-NJ1",
+        quantity=3,
+        asn_id=asn_id,
+        seller_id=SELLER,
+        receipt_ref=f"GRN-{uuid.uuid4().hex[:12].upper()}",
+    )
+    await mesh.publish(WAREHOUSE_RECEIPTS.name, receipt, stray_sku)
+
+    async def sellers_case() -> Any:
+        cases = await mesh.get("support", f"/sellers/{SELLER}/inbound-cases", token=seller)
+        return next((c for c in cases or () if c["asn_id"] == asn_id), None)
+
+    case = await wait_for(sellers_case, within=60, interval=0.3)
+    assert case["status"] == "open"
+    assert [(d["kind"], d["sku"], d["received"]) for d in case["discrepancies"]] == [
+        ("unexpected_sku", stray_sku, 3)
+    ]
+    other_seller = mesh.tokens.mint("seller", "sel_SomeoneElse1")
+    assert (
+        await mesh.get("support", f"/inbound-cases/{case['case_id']}", token=other_seller) is None
+    )
+    agent = await mesh.get("support", f"/inbound-cases/{case['case_id']}", token=mesh.agent_token)
+    assert agent["seller_id"] == SELLER

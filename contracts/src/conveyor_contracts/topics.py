@@ -109,13 +109,13 @@ INVENTORY_STOCK = TopicSpec[stock.StockEvent](
 )
 # Sellers' inbound shipments: a few per seller and week; 3 partitions. Keyed by ASN so one
 # shipment's announcement, discrepancies and reconciliation stay in order. The warehouse reads
-# what to expect here.
+# what to expect here; support opens the seller's case on a discrepancy.
 INVENTORY_INBOUND = TopicSpec[inbound.InboundEvent](
     name="inventory.inbound.v1",
     key="asn_id",
     partitions=3,
     producer="inventory",
-    consumers=("warehouse",),
+    consumers=("warehouse", "support"),
     message=inbound.InboundEvent,
     adapter=inbound.INBOUND_EVENTS,
     description="Sellers' inbound shipments announced, their discrepancies and reconciliation.",

@@ -14,14 +14,16 @@ from conveyor_runtime.service import Infrastructure, build_http_app, build_infra
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_runtime.timers import TimerPoller
 from support.adapters.memory import MemoryCases, MemoryTimelines
+from support.adapters.memory_inbound import MemoryInboundCases
 from support.adapters.mongo import TIMELINES, MongoCases, MongoTimelines
+from support.adapters.mongo_inbound import INBOUND_CASES, MongoInboundCases
 from support.adapters.wire import support_outlet
 from support.domain.aftersales import ReturnPolicy
 from support.entrypoints.http import support_router
 from support.entrypoints.kafka import register_subscribers
 from support.entrypoints.metrics import count_cases_opened
 from support.entrypoints.rebuild import replay_timelines
-from support.ports import CaseRepository, TimelineRepository
+from support.ports import CaseRepository, InboundCaseRepository, TimelineRepository
 from support.settings import SupportSettings
 from support.usecases.context import Support
 from support.usecases.escalate_cases_on_timer import escalate_cases_on_timer
@@ -46,13 +48,14 @@ class CaseDeadlines:
 
 @dataclass(frozen=True)
 class SupportDeps:
-    """What the service is built on: the shared infrastructure, where timelines and cases are
-    kept, the relay publishing what the cases' writes leave in their outboxes, and the poller
-    firing their deadlines."""
+    """What the service is built on: the shared infrastructure, where timelines, cases and
+    sellers' inbound cases are kept, the relay publishing what the cases' writes leave in their
+    outboxes, and the poller firing their deadlines."""
 
     infra: Infrastructure
     timelines: TimelineRepository
     cases: CaseRepository
+    inbound: InboundCaseRepository
     relay: OutboxRelay
     poller: TimerPoller
     deadlines: CaseDeadlines
@@ -77,7 +80,8 @@ class SupportDeps:
             deadlines=poller.stored,
         )
         timelines = MongoTimelines(infra.database[TIMELINES], infra.locks)
-        return cls(infra, timelines, cases, relay, poller, deadlines)
+        inbound = MongoInboundCases(infra.database[INBOUND_CASES], infra.locks)
+        return cls(infra, timelines, cases, inbound, relay, poller, deadlines)
 
     @classmethod
     def in_memory(cls, infra: Infrastructure) -> "SupportDeps":
@@ -97,7 +101,7 @@ class SupportDeps:
             retention=_retention(settings),
             outlet=support_outlet(settings.topic_prefix),
         )
-        return cls(infra, MemoryTimelines(), cases, relay, poller, deadlines)
+        return cls(infra, MemoryTimelines(), cases, MemoryInboundCases(), relay, poller, deadlines)
 
 
 def _settings_of(infra: Infrastructure) -> SupportSettings:
@@ -123,6 +127,7 @@ def create_app(settings: SupportSettings, deps: SupportDeps | None = None) -> Fa
     support = Support(
         timelines=deps.timelines,
         cases=deps.cases,
+        inbound=deps.inbound,
         first_response=timedelta(seconds=settings.first_response_seconds),
         clock=lambda: datetime.now(UTC),
         returns=ReturnPolicy(

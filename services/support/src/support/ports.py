@@ -6,10 +6,13 @@ from typing import Protocol
 from conveyor_runtime.outlet import Cause, DomainChange
 from support.domain.cases import OrderCases
 from support.domain.events import SupportEvent
+from support.domain.inbound_cases import InboundCase
 from support.domain.timeline import Timeline
 
 # Timelines emit nothing: a change is the new timeline alone.
 TimelineChange = Callable[[Timeline], Timeline]
+# Inbound cases emit nothing either: a change is the new case alone.
+InboundCaseChange = Callable[[InboundCase], InboundCase]
 # A change to an order's cases: the new cases and the domain events they emit (possibly none).
 CasesChange = DomainChange[OrderCases, SupportEvent]
 
@@ -52,4 +55,24 @@ class CaseRepository(Protocol):
 
     async def with_case(self, case_id: str) -> OrderCases | None:
         """The order's cases holding that case."""
+        ...
+
+
+class InboundCaseRepository(Protocol):
+    """Sellers' cases about their inbound shipments, one per ASN (keyed by case id)."""
+
+    async def update(self, case_id: str, change: InboundCaseChange) -> InboundCase | None:
+        """Apply ``change`` atomically; None when there is no such case."""
+        ...
+
+    async def upsert(
+        self, case_id: str, change: InboundCaseChange, new: InboundCase
+    ) -> InboundCase:
+        """Apply ``change`` atomically, storing ``new`` when there is no such case yet."""
+        ...
+
+    async def get(self, case_id: str) -> InboundCase | None: ...
+
+    async def listed(self, seller_id: str | None, *, limit: int) -> Sequence[InboundCase]:
+        """The newest cases first, of one seller or (None) of every seller."""
         ...

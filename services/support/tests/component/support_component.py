@@ -85,4 +85,6 @@ class SupportComponent(ComponentHarness):
 
 # The registry's word on what support reads and writes: the component tier is driven by it.
 CONSUMED = SupportComponent.consumed_topics()
+# ...of which those keyed by order, which feed the orders' timelines (inbound is keyed by ASN).
+ORDER_TOPICS = tuple(spec for spec in CONSUMED if spec.key == "order_id")
 PRODUCED = SupportComponent.produced()

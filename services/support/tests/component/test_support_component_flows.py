@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support_component import CONSUMED, Callers, SupportComponent, event, new_order_id
+from support_component import ORDER_TOPICS, Callers, SupportComponent, event, new_order_id
 
 from conveyor_contracts.shipping import (
     DeliverySlaBreached,
@@ -137,7 +137,7 @@ async def test_a_delivered_orders_return_is_authorised_inspected_and_refunded_on
     assert types[-4:] == ["ReturnAuthorised", "ReturnInspected", "RefundRequested", "CaseResolved"]
 
 
-@pytest.mark.parametrize("spec", CONSUMED, ids=[spec.name for spec in CONSUMED])
+@pytest.mark.parametrize("spec", ORDER_TOPICS, ids=[spec.name for spec in ORDER_TOPICS])
 async def test_bytes_that_are_no_event_are_parked_with_their_reason_and_the_order_goes_on(
     support: SupportComponent, spec: TopicSpec[Any]
 ) -> None:

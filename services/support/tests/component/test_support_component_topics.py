@@ -1,7 +1,7 @@
 """Support against the topic registry: it reads every topic the registry names it a consumer of,
-records every event type they carry on the order's timeline, and publishes every event type of
-its own topics that it emits, each as its contract says (the ``support`` fixture parses
-everything it published)."""
+records every event type the order-keyed ones carry on the order's timeline, and publishes every
+event type of its own topics that it emits, each as its contract says (the ``support`` fixture
+parses everything it published)."""
 
 from typing import Any
 
@@ -10,6 +10,7 @@ import pytest
 from support_component import (
     CONSUMED,
     NEVER_EMITTED,
+    ORDER_TOPICS,
     PRODUCED,
     Callers,
     SupportComponent,
@@ -31,7 +32,7 @@ from conveyor_contracts.warehouse import ReturnInspected
 from conveyor_runtime.tokens import Issuer
 from support.usecases.open_case_on_exception import system_case_id
 
-CONSUMED_EVENTS = [(spec, model) for spec in CONSUMED for model in spec.events]
+CONSUMED_EVENTS = [(spec, model) for spec in ORDER_TOPICS for model in spec.events]
 RETURNED = [{"sku": "TEE-BLK-M", "quantity": 2, "reason": "changed_mind"}]
 
 

@@ -11,6 +11,7 @@ from conveyor_contracts.support import REFUND_EVENTS, SUPPORT_CASE_EVENTS
 from conveyor_contracts.topics import SUPPORT_CASES, SUPPORT_REFUNDS
 from conveyor_testkit import from_example
 from support.adapters.memory import MemoryCases, MemoryTimelines
+from support.adapters.memory_inbound import MemoryInboundCases
 from support.domain.aftersales import ReturnPolicy
 from support.usecases.context import Support
 
@@ -35,6 +36,7 @@ class World:
     support: Support
     timelines: MemoryTimelines
     cases: MemoryCases
+    inbound: MemoryInboundCases
     clock: Clock
 
     def published(self) -> list[Any]:
@@ -59,10 +61,11 @@ class World:
 
 def world(first_response_hours: float = 4, retention_days: float = 90) -> World:
     clock = Clock()
-    timelines, cases = MemoryTimelines(), MemoryCases()
+    timelines, cases, inbound = MemoryTimelines(), MemoryCases(), MemoryInboundCases()
     support = Support(
         timelines=timelines,
         cases=cases,
+        inbound=inbound,
         returns=ReturnPolicy(
             window_days={"US": 30, "CA": 30, "GB": 14},
             warehouses={"US": "WH-US-NJ1", "CA": "WH-CA-ON1", "GB": "WH-GB-MAN1"},
@@ -71,7 +74,7 @@ def world(first_response_hours: float = 4, retention_days: float = 90) -> World:
         clock=clock,
         retention=timedelta(days=retention_days),
     )
-    return World(support, timelines, cases, clock)
+    return World(support, timelines, cases, inbound, clock)
 
 
 def event(model: type[M], order_id: str = ORDER, **fields: Any) -> M:

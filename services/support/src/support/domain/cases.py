@@ -48,6 +48,13 @@ class TransitionError(ValueError):
     """The case cannot move to that state from where it is."""
 
 
+def check_move(current: CaseStatus, target: CaseStatus) -> None:
+    """Raises ``TransitionError`` when an agent may not move a case from ``current`` to
+    ``target``."""
+    if target not in _MOVES[current]:
+        raise TransitionError(f"a {current.value} case cannot become {target.value}")
+
+
 @dataclass(frozen=True)
 class Case:
     case_id: str
@@ -76,8 +83,7 @@ class Case:
     def moved_to(self, status: CaseStatus, now: datetime) -> "Case":
         if status == self.status:
             return self
-        if status not in _MOVES[self.status]:
-            raise TransitionError(f"a {self.status.value} case cannot become {status.value}")
+        check_move(self.status, status)
         # Any move by an agent is a response: the first-response deadline no longer applies.
         return replace(self, status=status, respond_by=None, updated_at=now)
 

@@ -1,5 +1,6 @@
 """Kafka subscribers: every order-keyed topic support reads feeds the order's timeline; the
-events that need a person also open a case; orders and deliveries are kept for after-sales, an
+events that need a person also open a case, as does a seller's inbound shipment that did not
+arrive as announced; orders and deliveries are kept for after-sales, an
 inspected return is refunded and a buyer's erasure request erases their data. Thin: one use case
 call each."""
 
@@ -8,10 +9,12 @@ from typing import Any
 
 from conveyor_contracts.envelope import OrderEnvelope
 from conveyor_contracts.groups import GROUP_SUPPORT
+from conveyor_contracts.inbound import InboundEnvelope
 from conveyor_contracts.spec import TopicSpec
 from conveyor_contracts.topics import (
     CHECKOUT_ERASURES,
     CHECKOUT_ORDERS,
+    INVENTORY_INBOUND,
     INVENTORY_RESERVATIONS,
     ORDER_LIFECYCLE,
     SHIPPING_SHIPMENTS,
@@ -25,6 +28,7 @@ from support.usecases.context import Support
 from support.usecases.forget_personal_data import forget_personal_data_on_erasure_request
 from support.usecases.keep_aftersales_facts import keep_aftersales_facts
 from support.usecases.open_case_on_exception import open_case_on_exception
+from support.usecases.open_case_on_inbound_discrepancy import open_case_on_inbound_discrepancy
 from support.usecases.record_timeline_on_order_event import record_timeline_on_order_event
 from support.usecases.refund_on_inspection import refund_on_inspection
 
@@ -64,6 +68,11 @@ def register_subscribers(infra: Infrastructure, support: Support) -> None:
 
     for spec in TIMELINE_TOPICS:
         infra.consume(spec, GROUP_SUPPORT, _handler(spec.name, support, current_trace_id))
+
+    async def on_inbound(event: InboundEnvelope) -> None:
+        await open_case_on_inbound_discrepancy(event, support)
+
+    infra.consume(INVENTORY_INBOUND, GROUP_SUPPORT, on_inbound)
 
 
 def _handler(

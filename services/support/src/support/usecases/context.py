@@ -10,13 +10,20 @@ from conveyor_runtime.outlet import Cause
 from support.domain.aftersales import ReturnPolicy
 from support.domain.cases import OrderCases
 from support.domain.timeline import Timeline
-from support.ports import CaseRepository, CasesChange, TimelineChange, TimelineRepository
+from support.ports import (
+    CaseRepository,
+    CasesChange,
+    InboundCaseRepository,
+    TimelineChange,
+    TimelineRepository,
+)
 
 
 @dataclass(frozen=True)
 class Support:
     timelines: TimelineRepository
     cases: CaseRepository
+    inbound: InboundCaseRepository  # sellers' cases about their inbound shipments
     first_response: timedelta
     clock: Callable[[], datetime]
     returns: ReturnPolicy
