@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from conveyor_contracts.envelope import Envelope
+from conveyor_contracts.examples import payload_example
 from conveyor_contracts.privacy import _models_in
 from conveyor_contracts.schema import event_models
 from conveyor_contracts.spec import TopicSpec
@@ -26,9 +27,8 @@ def wire_models() -> list[type[BaseModel]]:
 
 
 def example(model: type[BaseModel]) -> dict[str, Any]:
-    """The whole-message example published in the model's JSON Schema."""
-    examples: list[dict[str, Any]] = model.model_json_schema()["examples"]
-    return dict(examples[0])
+    """The whole-message example published in the model's JSON Schema (and the document)."""
+    return payload_example(model)
 
 
 def topic_event_pairs() -> list[tuple[TopicSpec[Any], type[Envelope]]]:

@@ -14,3 +14,9 @@ def user_name(actor: str) -> str:
 def principal(actor: str) -> str:
     """The actor's Kafka principal, as ACLs name it: ``User:<user name>``."""
     return f"User:{user_name(actor)}"
+
+
+# The broker's super user: provisioning and the operators' tools (the dead-letter replay) run as
+# it, so it needs no ACL. Named here for the AsyncAPI document; the runtime's
+# ``kafka_acl.ADMIN`` is the same name (a contract test checks it).
+OPERATOR = "admin"

@@ -5,6 +5,9 @@ tests compare them with the models and fail on drift. The command refuses to ove
 snapshot with a breaking change (it would hide the break) unless ``--accept-breaking`` is given,
 which is only right before a contract is first released or when the old class is retired after
 its v2 replacement.
+
+A development command of this repository (it writes into the source tree), so the wheel leaves
+it out; the wheel carries the snapshots and the document themselves.
 """
 
 import argparse
@@ -14,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from conveyor_contracts._asyncapi import asyncapi_document
 from conveyor_contracts.schema import Schema, breaking_changes, event_schemas
 
 # src/conveyor_contracts/snapshots.py -> contracts/ (the workspace member's folder).
@@ -71,8 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         (SNAPSHOT_DIR / f"{name}.json").unlink()
     for name, schema in current.items():
         (SNAPSHOT_DIR / f"{name}.json").write_text(render(schema), encoding="utf-8")
-    from conveyor_contracts._asyncapi import asyncapi_document  # FastStream: only for this command
-
     ASYNCAPI_PATH.write_text(render(asyncapi_document()), encoding="utf-8")
     sys.stdout.write(f"wrote {len(current)} snapshots to {SNAPSHOT_DIR} and {ASYNCAPI_PATH}\n")
     return 0
