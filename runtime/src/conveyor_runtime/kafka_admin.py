@@ -26,9 +26,11 @@ from conveyor_runtime.kafka_topics import (
 )
 
 
-async def _provision(bootstrap: str, kafka_wait: float, passwords: dict[str, str]) -> None:
+async def _provision(
+    bootstrap: str, kafka_wait: float, passwords: dict[str, str], min_brokers: int = 1
+) -> None:
     admin = KafkaCredentials(ADMIN, SecretStr(passwords[ADMIN])) if passwords else None
-    await wait_for_kafka(bootstrap, kafka_wait, credentials=admin)
+    await wait_for_kafka(bootstrap, kafka_wait, credentials=admin, brokers=min_brokers)
     if admin:
         logins = {name: SecretStr(password) for name, password in passwords.items()}
         await kafka_users.ensure_scram_users(bootstrap, logins, credentials=admin)
@@ -49,10 +51,19 @@ def main() -> None:
         default=None,
         help="every principal's password (JSON: user -> password), admin included",
     )
+    parser.add_argument(
+        "--min-brokers",
+        type=int,
+        default=1,
+        help="wait until the cluster reports this many brokers: topics get as many copies as "
+        "there are brokers when they are created, up to 3",
+    )
     arguments = parser.parse_args()
     file = arguments.credentials
     passwords: dict[str, str] = json.loads(file.read_text()) if file else {}
-    asyncio.run(_provision(arguments.bootstrap, arguments.timeout, passwords))
+    asyncio.run(
+        _provision(arguments.bootstrap, arguments.timeout, passwords, arguments.min_brokers)
+    )
 
 
 if __name__ == "__main__":

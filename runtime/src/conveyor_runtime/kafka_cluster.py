@@ -35,6 +35,7 @@ async def wait_for_kafka(
     timeout: float,  # noqa: ASYNC109
     *,
     credentials: KafkaCredentials | None = None,
+    brokers: int = 1,
 ) -> None:
     """Wait until Kafka answers cluster metadata and a group coordinator lookup.
 
@@ -42,6 +43,8 @@ async def wait_for_kafka(
         bootstrap: Bootstrap servers, ``host:port[,host:port...]``.
         timeout: Seconds to keep trying.
         credentials: Who asks, on an authenticated broker.
+        brokers: How many brokers the cluster must report (a topic created before the rest
+            joined would get fewer copies than asked for).
 
     Raises:
         KafkaNotReadyError: At the deadline, with the last error seen.
@@ -51,7 +54,7 @@ async def wait_for_kafka(
     while True:
         try:
             async with asyncio.timeout(ATTEMPT_TIMEOUT):
-                await _probe(bootstrap, credentials)
+                await _probe(bootstrap, credentials, brokers)
             return
         except (KafkaError, KafkaNotReadyError, OSError, TimeoutError) as error:
             last_error = error
@@ -63,13 +66,15 @@ async def wait_for_kafka(
         await asyncio.sleep(RETRY_INTERVAL)
 
 
-async def _probe(bootstrap: str, credentials: KafkaCredentials | None) -> None:
+async def _probe(bootstrap: str, credentials: KafkaCredentials | None, brokers: int) -> None:
     admin = admin_client(bootstrap, credentials)
     try:
         await admin.start()
         cluster: dict[str, Any] = await admin.describe_cluster()
-        if not cluster["brokers"]:
-            raise KafkaNotReadyError(f"Kafka at {bootstrap} reports no broker yet")
+        if len(cluster["brokers"]) < brokers:
+            raise KafkaNotReadyError(
+                f"Kafka at {bootstrap} reports {len(cluster['brokers'])} of {brokers} brokers"
+            )
         await admin.find_coordinator(_PROBE_GROUP)
     finally:
         await admin.close()
