@@ -18,6 +18,7 @@ from inventory.adapters.wire import inventory_outlet
 from inventory.entrypoints.http import stock_router
 from inventory.entrypoints.kafka import register_subscribers
 from inventory.entrypoints.metrics import count_reservation_outcomes
+from inventory.entrypoints.receiving_http import receiving_router
 from inventory.entrypoints.sellers_http import sellers_router
 from inventory.entrypoints.timers import BackorderExpiry, InboundClosing
 from inventory.ports import InboundRepository, ReservationRepository, StockStore
@@ -157,5 +158,9 @@ def create_app(settings: InventorySettings, deps: InventoryDeps | None = None) -
             deps.inbound.relay,
             deps.inbound.timers,
         ],
-        routers=[stock_router(deps.stock), sellers_router(inventory)],
+        routers=[
+            stock_router(deps.stock),
+            sellers_router(inventory),
+            receiving_router(inventory),
+        ],
     )

@@ -1,7 +1,7 @@
 """An inbound shipment (ASN) reconciled against its receipts, by hand: complete at the receipt
 that brings the last announced unit, short when the grace (business days of the warehouse's
-market) runs out, over and unexpected SKUs told once each, late once, redeliveries and receipts
-after the end changing nothing."""
+market) runs out or the warehouse says its receiving is done, over and unexpected SKUs told
+once each, late once, redeliveries and receipts after the end changing nothing."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,6 +16,7 @@ from inventory.domain.inbound import (
     close,
     grace_ends,
     receive,
+    receiving_done,
 )
 from inventory.domain.warehouses import Warehouse
 
@@ -105,6 +106,54 @@ def test_what_is_still_short_when_the_grace_runs_out_is_told_then_the_outcome() 
     ]
     assert (after.outcome, after.due_at) == ("short", None)
     assert close(after, CLOSES + timedelta(days=1)) == (after, [])  # once
+
+
+def test_receiving_done_tells_what_is_still_short_then_the_outcome_before_the_grace_ends() -> None:
+    shipment = got(asn(("TEE-BLK-M", 480), ("MUG-WHT-OS", 20)), "TEE-BLK-M", 470, "GRN-1")
+    shipment = got(shipment, "MUG-WHT-OS", 20, "GRN-2")
+
+    after, events = receiving_done(shipment)  # days before CLOSES: no deadline to wait for
+
+    assert (after, events) == close(shipment, CLOSES)  # the same end as the timer's
+    assert [(type(e), getattr(e, "kind", None)) for e in events] == [
+        (InboundDiscrepancy, "short"),
+        (InboundReconciled, None),
+    ]
+    assert told(after, "short") == [("short", "TEE-BLK-M", 480, 470)]
+    assert (after.status, after.outcome, after.due_at) == ("reconciled", "short", None)
+    assert receiving_done(after) == (after, [])  # said again: nothing told twice
+    assert close(after, CLOSES) == (after, [])  # the timer afterwards finds nothing to do
+
+
+def test_receiving_done_ends_over_mixed_or_all_short_as_the_grace_would() -> None:
+    over, _ = receive(asn(("TEE-BLK-M", 10)), "TEE-BLK-M", 12, "GRN-1", ON_TIME, CALENDAR)
+    mixed, _ = receive(
+        asn(("TEE-BLK-M", 10), ("MUG-WHT-OS", 5)), "TEE-BLK-M", 12, "GRN-1", ON_TIME, CALENDAR
+    )
+    nothing = asn(("TEE-BLK-M", 10), ("MUG-WHT-OS", 5))
+
+    over_end, over_events = receiving_done(over)
+    mixed_end, _ = receiving_done(mixed)
+    nothing_end, nothing_events = receiving_done(nothing)
+
+    assert over_events == [
+        InboundReconciled("asn_TEST0001", SELLER, "WH-US-NJ1", "over", (("TEE-BLK-M", 10, 12),))
+    ]
+    assert (over_end.outcome, mixed_end.outcome, nothing_end.outcome) == ("over", "mixed", "short")
+    assert told(nothing_end, "short") == [
+        ("short", "TEE-BLK-M", 10, 0),
+        ("short", "MUG-WHT-OS", 5, 0),
+    ]
+    assert len(nothing_events) == 3
+
+
+def test_receiving_done_after_the_shipment_ended_changes_nothing() -> None:
+    complete, _ = receive(asn(("TEE-BLK-M", 10)), "TEE-BLK-M", 10, "GRN-1", ON_TIME, CALENDAR)
+    closed, _ = close(got(asn(("TEE-BLK-M", 10)), "TEE-BLK-M", 4, "GRN-1"), CLOSES)
+
+    assert complete.outcome == "complete"
+    assert receiving_done(complete) == (complete, [])
+    assert receiving_done(closed) == (closed, [])
 
 
 def test_more_than_announced_is_told_once_and_the_shipment_ends_over_at_the_timer() -> None:

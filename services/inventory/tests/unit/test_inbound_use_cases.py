@@ -1,9 +1,12 @@
 """The inbound use cases on the in-memory stores: an announcement stored once with its event,
 receipts naming it reconciled after the stock took them (announced units never count as stock),
-a receipt naming no known ASN moving stock only, the timer ending what is left short."""
+a receipt naming no known ASN moving stock only, the timer or the warehouse's receiving done
+ending what is left short."""
 
 import logging
+from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from inventory_testkit import event
@@ -29,6 +32,7 @@ from inventory.usecases.announce_inbound_shipment import (
 from inventory.usecases.apply_receipt_on_receipt_event import apply_receipt_on_receipt_event
 from inventory.usecases.close_inbound_on_timer import close_inbound_on_timer
 from inventory.usecases.context import Inventory
+from inventory.usecases.end_inbound_on_receiving_done import end_inbound_on_receiving_done
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # Thursday, 10:00 in New York
 SELLER, WH, SKU = "sel_ACME0001", "WH-US-NJ1", "TEE-BLK-M"
@@ -163,3 +167,38 @@ async def test_a_receipt_after_the_end_moves_stock_but_not_the_closed_reconcilia
     stored = await shipments(inv).get(asn_id)
     assert stored is not None
     assert (stored.status, stored.received_of(SKU), stored.due_at) == ("reconciled", 10, None)
+
+
+async def test_receiving_done_ends_the_reconciliation_now_once_and_clears_its_deadline() -> None:
+    deadlines: dict[Hashable, Mapping[str, Any]] = {}
+
+    def stored(key: Hashable, fields: Mapping[str, Any], _: object) -> None:
+        deadlines[key] = fields  # what a timer poller is told of each write
+
+    inv = Inventory(
+        stock=MemoryStock(), reservations=MemoryReservations(),
+        inbound=MemoryInbound(deadlines=stored), clock=lambda: NOW,
+    )  # fmt: skip
+    asn_id = (await announce_inbound_shipment(announcement(), inv)).asn.asn_id
+    await apply_receipt_on_receipt_event(receipt(asn_id, 10, "GRN-1"), inv)
+    assert deadlines[asn_id] == {"due_at": CLOSES}
+
+    ended = await end_inbound_on_receiving_done(asn_id, inv)  # days before CLOSES
+    again = await end_inbound_on_receiving_done(asn_id, inv)
+
+    assert ended is not None
+    assert (ended.status, ended.outcome, ended.due_at) == ("reconciled", "short", None)
+    assert again == ended
+    assert deadlines[asn_id] == {"due_at": None}  # the timer has nothing left to fire
+    assert not await close_inbound_on_timer(asn_id, CLOSES, inv)
+    events = told(inv)
+    assert [type(e).__name__ for e in events] == [
+        "InboundShipmentAnnounced",
+        "InboundDiscrepancyFound",
+        "InboundShipmentReconciled",
+    ]
+    short = events[1]
+    assert isinstance(short, InboundDiscrepancyFound)
+    assert (short.kind, short.expected, short.received) == ("short", 30, 10)
+    assert (short.causation_id, short.correlation_id) == (None, asn_id)
+    assert await end_inbound_on_receiving_done("asn_UNKNOWN01", inv) is None

@@ -4,9 +4,10 @@ of different SKUs keep no order on the topic, and one after every announced unit
 ASN complete), and the run ends with each seller's inbound shipments as inventory reconciled
 them, read as an operator.
 
-A run lasts minutes, the reconciliation's grace business days: what a run can show is what is
-told as receipts arrive (complete, over, unexpected and late). A SKU short is told when the
-grace ends, so within a run its ASN is still open, with fewer units received than announced.
+A run lasts minutes, the reconciliation's grace business days: the warehouse does not wait for
+it. Once the receipts of an ASN the plan made short are reconciled, it says its receiving is
+done for it (as an operator: operators run the warehouses), so that ASN ends ``short`` with the
+short SKU told within the run; complete, over, unexpected and late are told as receipts arrive.
 """
 
 import asyncio
@@ -23,7 +24,6 @@ from conveyor_simulators.catalogue import SELLERS
 from conveyor_simulators.inbound import PlannedAsn, inbound_receipts, plan_inbound
 
 say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
-SHORT_NOTE = "short is told when the grace ends: within a run its ASN stays open, fewer received"
 
 
 Announced = list[tuple[PlannedAsn, str]]  # each ASN with the id inventory answered for it
@@ -62,14 +62,44 @@ async def receive_inbound(
     publish: Callable[[list[GoodsReceived]], Awaitable[int]],
 ) -> list[str]:
     """The warehouse's receipts: the SKUs to receive first (unexpected ones), then, once
-    inventory counted those, the rest; what went wrong."""
+    inventory counted those, the rest; then its receiving done for the ASNs planned short, once
+    their receipts are counted too. What went wrong."""
     first, rest = _split(seed, announced)
     await publish(first)
     sellers = sorted({asn.seller_id for asn, _ in announced})
     waiting = {(str(r.asn_id), r.sku) for r in first}
     waiting = await _until_received(url, bearer, sellers, waiting)
     await publish(rest)
-    return [f"receipt of {sku} never reconciled against {asn_id}" for asn_id, sku in waiting]
+    problems = [f"receipt of {sku} never reconciled against {asn_id}" for asn_id, sku in waiting]
+    return problems + await _receiving_done(url, bearer, sellers, announced)
+
+
+async def _receiving_done(
+    url: Callable[[str], str], bearer: Callable[[], str], sellers: list[str], announced: Announced
+) -> list[str]:
+    """The warehouse says its receiving is done for each ASN planned short, once inventory
+    counted every receipt of it (the short SKU's fewer units too), so the ASN ends ``short``
+    now; what went wrong."""
+    short = [(asn, asn_id) for asn, asn_id in announced if _planned_short(asn)]
+    waiting = {(asn_id, sku) for asn, asn_id in short for sku, _ in asn.received}
+    waiting = await _until_received(url, bearer, sellers, waiting)
+    problems = [f"receipt of {sku} never reconciled against {asn_id}" for asn_id, sku in waiting]
+    pending = {asn_id for asn_id, _ in waiting}
+    headers = {"Authorization": f"Bearer {bearer()}"}
+    async with httpx.AsyncClient(timeout=15.0, headers=headers) as http:
+        for asn, asn_id in short:
+            if asn_id in pending:
+                continue  # ending it now would tell short what is still on its way
+            answer = await http.post(
+                f"{url('inventory')}/inbound-shipments/{asn_id}/receiving-done"
+            )
+            if answer.status_code != 200:
+                problems.append(f"receiving done for ASN {asn.reference}: {answer.status_code}")
+    return problems
+
+
+def _planned_short(asn: PlannedAsn) -> bool:
+    return any(kind == "short" for kind, _ in asn.discrepancies)
 
 
 def _split(seed: int, announced: Announced) -> tuple[list[GoodsReceived], list[GoodsReceived]]:
@@ -128,7 +158,7 @@ async def read_inbound(
         for a in plan
         for kind, sku in a.discrepancies
     ]
-    return {"sellers": sellers, "planned_discrepancies": planned, "note": SHORT_NOTE}
+    return {"sellers": sellers, "planned_discrepancies": planned}
 
 
 def _seller_view(shipments: list[dict[str, Any]]) -> dict[str, Any]:
@@ -160,7 +190,7 @@ def _state(shipment: dict[str, Any]) -> str:
 
 
 def print_inbound(inbound: dict[str, Any], events: dict[str, int]) -> None:
-    say(f"sellers' inbound shipments ({inbound['note']}):")
+    say("sellers' inbound shipments (short ones ended by the warehouse's receiving done):")
     for seller, view in inbound["sellers"].items():
         states = ", ".join(f"{state} {n}" for state, n in view["by_status"].items())
         told = ", ".join(f"{kind} {n}" for kind, n in view["discrepancies"].items()) or "none"
@@ -172,8 +202,9 @@ def print_inbound(inbound: dict[str, Any], events: dict[str, int]) -> None:
 
 def _print_short(shipments: list[dict[str, Any]]) -> None:
     for s in shipments:
-        if s["short_lines"] and s["status"] == "open":
+        if s["short_lines"]:
+            ended = "open" if s["outcome"] is None else f"ended {s['outcome']}"
             say(
-                f"    {s['warehouse_id']}: open, {s['received']}/{s['expected']} received "
-                f"(short of {', '.join(s['short_lines'])}, told when the grace ends)"
+                f"    {s['warehouse_id']}: {ended}, {s['received']}/{s['expected']} received "
+                f"(short of {', '.join(s['short_lines'])})"
             )

@@ -4,8 +4,9 @@ Announced units are a promise, not stock: the stock counts only receipts. Each r
 the ASN adds its units to the SKU's received count (once per SKU and receipt reference, as the
 stock applies it); what differs from the announcement is told once per kind and SKU. The
 reconciliation ends once: at the receipt that brings every announced unit with nothing over or
-unexpected (``complete``), else when the grace after the expected arrival ran out (``close``).
-A receipt after the end moves stock only.
+unexpected (``complete``), else when the warehouse says its receiving is done
+(``receiving_done``) or the grace after the expected arrival ran out (``close``), whichever
+comes first. A receipt after the end moves stock only.
 """
 
 import hashlib
@@ -188,9 +189,22 @@ def receive(
 
 
 def close(asn: Asn, now: datetime) -> Outcome:
-    """The grace ran out: every SKU still short is told, then the outcome. Before the deadline,
-    or once ended, nothing changes."""
-    if asn.outcome is not None or now < asn.closes_at:
+    """The grace ran out: the reconciliation ends (``_end``). Before the deadline, or once
+    ended, nothing changes."""
+    if now < asn.closes_at:
+        return asn, []
+    return _end(asn)
+
+
+def receiving_done(asn: Asn) -> Outcome:
+    """The warehouse put away everything that came for the ASN: the reconciliation ends now,
+    as it would when the grace runs out. Once ended, nothing changes (a repeat, the timer)."""
+    return _end(asn)
+
+
+def _end(asn: Asn) -> Outcome:
+    """Every SKU still short is told, then the outcome; an ended ASN is left as it is."""
+    if asn.outcome is not None:
         return asn, []
     short = [
         Discrepancy("short", sku, units, asn.received_of(sku))
