@@ -1,11 +1,13 @@
 """Composition root: the only place the support service is wired together."""
 
 import logging
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import FastAPI
+from pymongo.asynchronous.collection import AsyncCollection
 
 from conveyor_runtime.memory import MemoryOutboxStore
 from conveyor_runtime.mongo import KeyedLock, build_mongo_client
@@ -27,38 +29,60 @@ from support.ports import CaseRepository, InboundCaseRepository, TimelineReposit
 from support.settings import SupportSettings
 from support.usecases.context import Support
 from support.usecases.escalate_cases_on_timer import escalate_cases_on_timer
+from support.usecases.escalate_inbound_case_on_timer import escalate_inbound_case_on_timer
 
 CASES = "cases"  # the collection of the orders' cases, with their outboxes and deadlines
 
 
-class CaseDeadlines:
-    """What the cases' timer does when a deadline passes (escalate, forget what is due), through
-    the use cases. The poller must exist before the cases' repository, which tells it every
-    deadline it writes, and the use cases are built on that repository: so ``create_app`` binds
-    them here afterwards, before the app (and the poller with it) starts."""
+class Deadlines:
+    """What a timer does when a deadline passes, through a use case (the orders' cases: escalate,
+    forget what is due; the inbound cases: escalate). The poller must exist before the
+    repository, which tells it every deadline it writes, and the use cases are built on that
+    repository: so ``create_app`` binds them here afterwards, before the app (and the poller with
+    it) starts."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_due: Callable[[str, datetime, Support], Awaitable[None]]) -> None:
+        self.on_due = on_due
         self.support: Support | None = None
 
-    async def fire(self, order_id: Hashable, now: datetime) -> None:
+    async def fire(self, key: Hashable, now: datetime) -> None:
         if self.support is None:
             raise RuntimeError("a deadline fired before create_app bound the use cases")
-        await escalate_cases_on_timer(str(order_id), now, self.support)
+        await self.on_due(str(key), now, self.support)
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A collection's deadlines: the poller firing them and what they do."""
+
+    poller: TimerPoller
+    deadlines: Deadlines
+
+    @classmethod
+    def of(
+        cls,
+        infra: Infrastructure,
+        collection: AsyncCollection[dict[str, Any]] | str,
+        on_due: Callable[[str, datetime, Support], Awaitable[None]],
+    ) -> "Timer":
+        deadlines = Deadlines(on_due)
+        sweep = _settings_of(infra).timer_sweep_seconds
+        return cls(infra.timer_poller(collection, deadlines.fire, sweep_seconds=sweep), deadlines)
 
 
 @dataclass(frozen=True)
 class SupportDeps:
     """What the service is built on: the shared infrastructure, where timelines, cases and
     sellers' inbound cases are kept, the relay publishing what the cases' writes leave in their
-    outboxes, and the poller firing their deadlines."""
+    outboxes, and the timers firing the deadlines of each kind of case."""
 
     infra: Infrastructure
     timelines: TimelineRepository
     cases: CaseRepository
     inbound: InboundCaseRepository
     relay: OutboxRelay
-    poller: TimerPoller
-    deadlines: CaseDeadlines
+    timer: Timer
+    inbound_timer: Timer
 
     @classmethod
     def on_mongo(cls, infra: Infrastructure) -> "SupportDeps":
@@ -67,21 +91,22 @@ class SupportDeps:
         settings = _settings_of(infra)
         cases_collection = infra.database[CASES]
         relay = infra.outbox_relay(cases_collection)
-        deadlines = CaseDeadlines()
-        poller = infra.timer_poller(
-            cases_collection, deadlines.fire, sweep_seconds=settings.timer_sweep_seconds
-        )
+        timer = Timer.of(infra, cases_collection, escalate_cases_on_timer)
         cases = MongoCases(
             cases_collection,
             infra.locks,
             relay,
             _retention(settings),
             support_outlet(settings.topic_prefix),
-            deadlines=poller.stored,
+            deadlines=timer.poller.stored,
         )
         timelines = MongoTimelines(infra.database[TIMELINES], infra.locks)
-        inbound = MongoInboundCases(infra.database[INBOUND_CASES], infra.locks)
-        return cls(infra, timelines, cases, inbound, relay, poller, deadlines)
+        inbound_collection = infra.database[INBOUND_CASES]
+        inbound_timer = Timer.of(infra, inbound_collection, escalate_inbound_case_on_timer)
+        inbound = MongoInboundCases(
+            inbound_collection, infra.locks, deadlines=inbound_timer.poller.stored
+        )
+        return cls(infra, timelines, cases, inbound, relay, timer, inbound_timer)
 
     @classmethod
     def in_memory(cls, infra: Infrastructure) -> "SupportDeps":
@@ -90,18 +115,17 @@ class SupportDeps:
         settings = _settings_of(infra)
         store = MemoryOutboxStore()
         relay = infra.relay(store, collection=CASES)
-        deadlines = CaseDeadlines()
-        poller = infra.timer_poller(
-            CASES, deadlines.fire, sweep_seconds=settings.timer_sweep_seconds
-        )
+        timer = Timer.of(infra, CASES, escalate_cases_on_timer)
         cases = MemoryCases(
             store,
             relay,
-            deadlines=poller.stored,
+            deadlines=timer.poller.stored,
             retention=_retention(settings),
             outlet=support_outlet(settings.topic_prefix),
         )
-        return cls(infra, MemoryTimelines(), cases, MemoryInboundCases(), relay, poller, deadlines)
+        inbound_timer = Timer.of(infra, INBOUND_CASES, escalate_inbound_case_on_timer)
+        inbound = MemoryInboundCases(deadlines=inbound_timer.poller.stored)
+        return cls(infra, MemoryTimelines(), cases, inbound, relay, timer, inbound_timer)
 
 
 def _settings_of(infra: Infrastructure) -> SupportSettings:
@@ -137,10 +161,13 @@ def create_app(settings: SupportSettings, deps: SupportDeps | None = None) -> Fa
         ),
         retention=_retention(settings),
     )
-    deps.deadlines.support = support
+    for timer in (deps.timer, deps.inbound_timer):
+        timer.deadlines.support = support
     register_subscribers(deps.infra, support)
     return build_http_app(
-        deps.infra, workers=[deps.relay, deps.poller], routers=[support_router(support, settings)]
+        deps.infra,
+        workers=[deps.relay, deps.timer.poller, deps.inbound_timer.poller],
+        routers=[support_router(support, settings)],
     )
 
 

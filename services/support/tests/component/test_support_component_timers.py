@@ -45,7 +45,7 @@ async def test_an_unanswered_case_is_escalated_once_by_its_timer_in_its_orders_t
     case = await wait_for(escalated, within=5, interval=0.01)
 
     async def nothing_due() -> bool:  # the firing's write left no deadline to fire again
-        return await support.deps.poller.sweep() == 0
+        return await support.deps.timer.poller.sweep() == 0
 
     await wait_for(nothing_due, within=5, interval=0.01)
 

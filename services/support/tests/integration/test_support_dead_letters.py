@@ -14,7 +14,7 @@ from conveyor_contracts.shipping import ShipmentDelivered
 from conveyor_contracts.support import CaseResolved, RefundRequested
 from conveyor_contracts.warehouse import ReturnReceived
 from conveyor_testkit import CreateTopics, Servers, collect, from_example, wait_for
-from support.entrypoints.kafka import TIMELINE_TOPICS
+from support.entrypoints.kafka import CONSUMED_TOPICS, TIMELINE_TOPICS
 
 VALID: dict[str, Any] = {
     "checkout.orders.v1": OrderPlaced,
@@ -31,7 +31,7 @@ VALID: dict[str, Any] = {
 async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_ones_recorded(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(*TIMELINE_TOPICS)
+    await create_topics(*CONSUMED_TOPICS)
     settings = support_settings(servers, kafka, namespace)
     bad = {b"\x00\xff not json at all", b'{"event_type": "OrderPlaced", "order_id": "x"}'}
     order_id = new_order_id()
@@ -45,7 +45,7 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_
     )
 
     async with running_support(servers, settings, client) as running:
-        for spec in TIMELINE_TOPICS:
+        for spec in TIMELINE_TOPICS:  # the inbound topic's: the component tests
             for body in bad:
                 await running.publish(spec.name, body)
             await running.publish(spec.name, from_example(VALID[spec.name], **ids), key=order_id)

@@ -9,14 +9,14 @@ from conveyor_contracts.shipping import ShipmentLost
 from conveyor_runtime.mongo import build_mongo_client
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_testkit import CreateTopics, Servers, from_example, wait_for
-from support.entrypoints.kafka import TIMELINE_TOPICS
+from support.entrypoints.kafka import CONSUMED_TOPICS
 from support.usecases.open_case_on_exception import system_case_id
 
 
 async def test_an_unanswered_case_is_escalated_by_the_timer(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(*TIMELINE_TOPICS)
+    await create_topics(*CONSUMED_TOPICS)
     settings = support_settings(servers, kafka, namespace, first_response_seconds=0.5)
     order_id = new_order_id()
     case_id = system_case_id(order_id, "ShipmentLost")

@@ -31,7 +31,7 @@ from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_testkit import CreateTopics, Servers, from_example, wait_for
 from support.adapters.mongo import TIMELINES, decode_timeline
 from support.app import rebuild_timelines
-from support.entrypoints.kafka import TIMELINE_TOPICS
+from support.entrypoints.kafka import CONSUMED_TOPICS
 
 
 async def journey(running: Running, order_id: str) -> dict[str, Any]:
@@ -66,7 +66,7 @@ async def journey(running: Running, order_id: str) -> dict[str, Any]:
 async def test_one_case_for_repeated_exceptions_and_wismo_answered_in_transit(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(*TIMELINE_TOPICS)
+    await create_topics(*CONSUMED_TOPICS)
     settings = support_settings(servers, kafka, namespace)
     order_id = new_order_id()
     async with running_support(servers, settings) as running:
@@ -130,7 +130,7 @@ async def test_one_case_for_repeated_exceptions_and_wismo_answered_in_transit(
 async def test_a_rebuild_from_the_topics_gives_the_same_timelines(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(*TIMELINE_TOPICS)
+    await create_topics(*CONSUMED_TOPICS)
     settings = support_settings(servers, kafka, namespace)
     orders = [new_order_id(), new_order_id()]
     async with running_support(servers, settings) as running:

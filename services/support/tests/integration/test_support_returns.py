@@ -25,7 +25,7 @@ from conveyor_runtime.mongo import build_mongo_client
 from conveyor_runtime.outbox import OUTBOX_FIELD
 from conveyor_runtime.telemetry import build_tracer_provider
 from conveyor_testkit import CreateTopics, Servers, from_example, wait_for
-from support.entrypoints.kafka import TIMELINE_TOPICS
+from support.entrypoints.kafka import CONSUMED_TOPICS
 from support.settings import SupportSettings
 from support.usecases.open_case_on_exception import system_case_id
 
@@ -85,7 +85,7 @@ async def order_known(servers: Servers, running: Running, order_id: str, deliver
 async def test_a_delivered_orders_return_is_authorised_and_refunded_once(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(*TIMELINE_TOPICS)
+    await create_topics(*CONSUMED_TOPICS)
     settings = support_settings(servers, kafka, namespace)
     heard = Heard()
     order_id = new_order_id()
@@ -164,7 +164,7 @@ async def test_a_delivered_orders_return_is_authorised_and_refunded_once(
 async def test_an_agents_reship_of_a_lost_parcel_is_published(
     servers: Servers, kafka: str, namespace: str, create_topics: CreateTopics
 ) -> None:
-    await create_topics(*TIMELINE_TOPICS)
+    await create_topics(*CONSUMED_TOPICS)
     settings = support_settings(servers, kafka, namespace)
     heard = Heard()
     order_id = new_order_id()

@@ -90,6 +90,24 @@ async def test_a_new_discrepancy_reopens_an_answered_case_and_a_known_one_does_n
         await change_inbound_case_status(case_id, CaseStatus.WAITING, None, w.support)
 
 
+async def test_an_unanswered_case_is_escalated_once_and_an_answer_stops_it() -> None:
+    w = world(first_response_hours=4)
+    await told(w, discrepancy("late", sku=None, expected=None, received=None))
+    case_id = inbound_case_id(ASN)
+    opened = w.inbound.cases[case_id]
+    assert opened.due_at == opened.respond_by
+    assert opened.escalated_if_due(w.clock.advance(hours=3)) == opened  # not yet due
+    escalated = opened.escalated_if_due(w.clock.advance(hours=1))
+    assert (escalated.escalated, escalated.escalated_at, escalated.due_at) == (
+        True,
+        w.clock.now,
+        None,
+    )
+    assert escalated.escalated_if_due(w.clock.advance(hours=1)) == escalated  # once
+    answered = await change_inbound_case_status(case_id, CaseStatus.WAITING, None, w.support)
+    assert answered.due_at is None  # an agent moved it: nothing to escalate
+
+
 @pytest.fixture
 async def api(token_issuer: Issuer) -> AsyncIterator[tuple[httpx.AsyncClient, World]]:
     w = world()

@@ -1,6 +1,7 @@
 """Sellers' inbound cases in MongoDB (or FerretDB): one document per ASN's case, emitting no
 events (the discrepancies they hold are inventory's), on the same versioned write path as the
-orders' cases."""
+orders' cases, with its first-response deadline (``due_at``, for the timer poller; ``None`` once
+nothing is due)."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -8,22 +9,23 @@ from typing import Any
 from pydantic import TypeAdapter
 from pymongo.asynchronous.collection import AsyncCollection
 
-from conveyor_runtime.documents import OutboxDocuments
+from conveyor_runtime.documents import OutboxDocuments, Stored
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD
 from conveyor_runtime.outlet import WiredChange
+from conveyor_runtime.timers import DUE_FIELD
 from support.domain.inbound_cases import InboundCase
 from support.ports import InboundCaseChange
 
 INBOUND_CASES = "inbound_cases"  # the collection, in the service's database
 
 _CASE = TypeAdapter(InboundCase)
-_STORAGE_FIELDS = ("_id", "version", OUTBOX_FIELD)
+_STORAGE_FIELDS = ("_id", "version", DUE_FIELD, OUTBOX_FIELD)
 
 
 def _encode(case: InboundCase) -> dict[str, Any]:
     fields = _CASE.dump_python(case, mode="python")
-    return {"_id": fields.pop("case_id"), **fields}
+    return {"_id": fields.pop("case_id"), **fields, DUE_FIELD: case.due_at}
 
 
 def _decode(document: dict[str, Any]) -> InboundCase:
@@ -32,7 +34,12 @@ def _decode(document: dict[str, Any]) -> InboundCase:
 
 
 class MongoInboundCases:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]], locks: KeyedLock) -> None:
+    def __init__(
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        locks: KeyedLock,
+        deadlines: Stored | None = None,
+    ) -> None:
         self.collection = collection
         self.documents = OutboxDocuments(
             collection,
@@ -41,6 +48,7 @@ class MongoInboundCases:
             encode=_encode,
             decode=_decode,
             order_keyed=False,  # no order's trace to remember: a seller's shipment is no order
+            on_stored=deadlines,
         )
 
     async def update(self, case_id: str, change: InboundCaseChange) -> InboundCase | None:

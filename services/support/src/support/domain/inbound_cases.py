@@ -3,8 +3,10 @@
 Inventory tells each discrepancy of an ASN once (short, over, unexpected SKU, late); the first
 opens the ASN's case, for the seller and the agents, and every further one is noted on it. A
 discrepancy told again (a redelivery) changes nothing. A new one on a case already answered
-opens it again: a person has something new to look at. The end of the ASN's reconciliation is
-kept on the case (its outcome), which stays for an agent to settle with the seller.
+opens it again: a person has something new to look at. An open case nobody answered by its
+first-response deadline is escalated, once, as an order's case is. The end of the ASN's
+reconciliation is kept on the case (its outcome), which stays for an agent to settle with the
+seller.
 
 Pure data and rules; no order is involved, so these cases live apart from the orders' cases.
 """
@@ -53,11 +55,27 @@ class InboundCase:
     discrepancies: tuple[Discrepancy, ...] = ()
     outcome: InboundOutcome | None = None  # how the reconciliation ended, once it has
     resolution: Resolution | None = None
+    escalated: bool = False
+    escalated_at: datetime | None = None
     updated_at: datetime | None = None
 
     @property
     def ended(self) -> bool:
         return self.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the case is escalated if nobody has answered it by then (for the timer)."""
+        if self.status is not CaseStatus.OPEN or self.escalated:
+            return None
+        return self.respond_by
+
+    def escalated_if_due(self, now: datetime) -> "InboundCase":
+        """Escalated, once, when its first-response deadline passed unanswered."""
+        due = self.due_at
+        if due is None or now < due:
+            return self
+        return replace(self, escalated=True, escalated_at=now, updated_at=now)
 
     def noting(self, discrepancy: Discrepancy, first_response: timedelta) -> "InboundCase":
         if any(known.matter == discrepancy.matter for known in self.discrepancies):
@@ -74,6 +92,8 @@ class InboundCase:
             status=CaseStatus.OPEN,
             resolution=None,
             respond_by=discrepancy.found_at + first_response,
+            escalated=False,
+            escalated_at=None,
         )
 
     def reconciled(self, outcome: InboundOutcome, now: datetime) -> "InboundCase":

@@ -43,6 +43,8 @@ TIMELINE_TOPICS: tuple[TopicSpec[Any], ...] = (
     SUPPORT_CASES,
     SUPPORT_REFUNDS,
 )
+# Everything support reads: the timelines' topics and the sellers' inbound shipments.
+CONSUMED_TOPICS: tuple[TopicSpec[Any], ...] = (*TIMELINE_TOPICS, INVENTORY_INBOUND)
 
 
 def trace_id_of(headers: Iterable[tuple[str, bytes]]) -> str | None:

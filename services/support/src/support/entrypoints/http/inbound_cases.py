@@ -38,6 +38,8 @@ class InboundCaseView(BaseModel):
     opened_at: datetime
     status: CaseStatus
     respond_by: datetime | None
+    escalated: bool
+    escalated_at: datetime | None
     discrepancies: list[DiscrepancyView]
     outcome: InboundOutcome | None
     resolution: Resolution | None
