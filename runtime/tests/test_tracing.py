@@ -1,19 +1,22 @@
 """The order's trace, remembered by its documents on the real database: a timer firing is a span
-in it, a handler in another trace links to it, an event written with no span continues it; and
-what the Kafka spans read from a message body."""
+in it, a handler in another trace links to it, an event written with no span continues it, what
+an HTTP request changes is done in it; and what the Kafka spans read from a message body."""
 
 import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import APIRouter
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import Tracer
+from opentelemetry.trace import SpanKind, Tracer
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -26,7 +29,10 @@ from conveyor_runtime.outbox import (
     OutboxRelay,
     outbox_message,
 )
+from conveyor_runtime.service import build_api
+from conveyor_runtime.settings import ServiceSettings
 from conveyor_runtime.timers import DUE_FIELD, TimerPoller
+from conveyor_runtime.tokens import Issuer
 from conveyor_runtime.tracing import LINK_REASON, ORDER_ID, envelope_attributes, trace_id_of
 from conveyor_testkit import Servers
 
@@ -181,3 +187,91 @@ def test_spans_read_only_the_event_id_and_order_id_of_a_message() -> None:
     assert envelope_attributes({"event_id": "e", "sku": "SKU-1"}) == {"messaging.message.id": "e"}
     assert envelope_attributes(b"\xff not json") == {}
     assert envelope_attributes(b"[1, 2]") == {}
+
+
+def _served(setup: Setup, router: APIRouter, tmp_path: Path) -> httpx.AsyncClient:
+    """``router`` on an app built as the services build theirs, traced on ``setup``'s provider."""
+    settings = ServiceSettings(
+        service_name="test", mongo_database="test", jwks_path=Issuer.at(tmp_path).jwks_path
+    )
+    app = build_api(settings, [router], tracer_provider=setup.provider)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_a_change_an_http_request_makes_is_a_span_in_the_orders_trace_linked_to_it(
+    setup: Setup, tmp_path: Path
+) -> None:
+    order_trace = await _created_in_a_trace(setup, "ord_4", None)
+    router = APIRouter()
+
+    @router.post("/reminders/{order_id}")
+    async def remind(order_id: str) -> None:
+        await setup.documents.update(order_id, _remind)
+
+    async with _served(setup, router, tmp_path) as client:
+        assert (await client.post("/reminders/ord_4")).status_code == 200
+
+    (placed,) = setup.finished("order placed")
+    action, request = sorted(
+        setup.finished("POST /reminders/{order_id}"), key=lambda s: s.kind.value
+    )
+    assert (action.kind, request.kind) == (SpanKind.INTERNAL, SpanKind.SERVER)
+    assert _trace_id(action) == order_trace != _trace_id(request)
+    assert action.parent is not None
+    assert action.parent.span_id == placed.context.span_id
+    assert [link.context.span_id for link in action.links] == [request.context.span_id]
+    assert [link.context.span_id for link in request.links] == [action.context.span_id]
+    (event,) = await _outbox(setup, "ord_4")  # published as the action's child
+    assert event.trace["traceparent"].split("-")[2] == f"{action.context.span_id:016x}"
+
+
+async def test_a_document_a_request_creates_remembers_the_trace_of_the_orders_document_it_read(
+    setup: Setup, tmp_path: Path
+) -> None:
+    order_trace = await _created_in_a_trace(setup, "ord_5", None)
+    notes = OutboxDocuments(
+        setup.collection.database["notes"],
+        setup.documents.locks,
+        setup.documents.relay,
+        encode=_same,
+        decode=_same,
+    )
+    router = APIRouter()
+
+    @router.post("/orders/{order_id}/notes")
+    async def note(order_id: str) -> None:
+        assert await setup.documents.get(order_id) is not None  # who may note it, say
+        await notes.upsert(order_id, _remind, {"_id": order_id})
+
+    async with _served(setup, router, tmp_path) as client:
+        assert (await client.post("/orders/ord_5/notes")).status_code == 200
+
+    action, request = sorted(
+        setup.finished("POST /orders/{order_id}/notes"), key=lambda s: s.kind.value
+    )
+    assert _trace_id(action) == order_trace != _trace_id(request)
+    stored = await setup.collection.database["notes"].find_one({"_id": "ord_5"})
+    assert stored is not None
+    assert trace_id_of(stored["trace_context"]) == order_trace
+    (event,) = [OutboxMessage.model_validate(entry) for entry in stored["outbox"]]
+    assert event.trace["traceparent"].split("-")[2] == f"{action.context.span_id:016x}"
+
+
+async def test_a_document_a_request_creates_without_an_order_to_follow_remembers_no_trace(
+    setup: Setup, tmp_path: Path
+) -> None:
+    router = APIRouter()
+
+    @router.post("/orders/{order_id}")
+    async def create(order_id: str) -> None:
+        await setup.documents.insert({"_id": order_id, DUE_FIELD: None}, [_reminder(order_id)])
+
+    async with _served(setup, router, tmp_path) as client:
+        assert (await client.post("/orders/ord_6")).status_code == 200
+
+    (request,) = setup.finished("POST /orders/{order_id}")
+    stored = await setup.collection.find_one({"_id": "ord_6"})
+    assert stored is not None
+    assert stored["trace_context"] == {}  # the request's trace is not the order's
+    (event,) = await _outbox(setup, "ord_6")  # what it emits is the request's doing
+    assert trace_id_of(event.trace) == _trace_id(request)

@@ -13,11 +13,15 @@ changes they make to that key's own documents are held and written once (``coale
 same time go to the database as one command of each kind (``Batches``, in ``document_batches``).
 
 It is also where a document remembers the trace of the order it belongs to (the one current when
-it was created) and where later work finds it again (see ``conveyor_runtime.tracing``).
+it was created) and where later work finds it again (see ``conveyor_runtime.tracing``): a change
+made while serving an HTTP request is made in the order's trace (``in_order_trace``), and so is
+a document of the same key first written in a request that read one remembering the order's
+trace.
 """
 
 import uuid
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from contextlib import ExitStack
 from typing import Any, Generic, TypeVar
 
 from opentelemetry import context as otel_context
@@ -28,6 +32,13 @@ from conveyor_runtime.key_scope import Held, KeyScope, current_scope
 from conveyor_runtime.mongo import KeyedLock
 from conveyor_runtime.outbox import OUTBOX_FIELD, OutboxMessage, OutboxRelay
 from conveyor_runtime.recent_documents import RecentDocuments
+from conveyor_runtime.request_tracing import (
+    in_order_trace,
+    in_request_trace,
+    remember_order_trace,
+    request_order_trace,
+    trace_to_remember,
+)
 from conveyor_runtime.tracing import TRACE_CONTEXT_FIELD, current_trace_context, link_to_order_trace
 
 T = TypeVar("T")
@@ -83,13 +94,16 @@ class OutboxDocuments(Generic[T]):
 
     async def insert(self, value: T, events: Sequence[OutboxMessage]) -> bool:
         """Store a new document with its events; False when its ``_id`` is taken."""
+        document = self.encode(value) | {"version": 1}
+        order_trace = request_order_trace(document["_id"]) if self.order_keyed else None
+        with in_order_trace(order_trace):
+            return await self._insert_new(document, _rejoined(events, order_trace))
+
+    async def _insert_new(self, document: dict[str, Any], events: Sequence[OutboxMessage]) -> bool:
         relay = self._relay_for(events)
-        document = self.encode(value) | {
-            "version": 1,
-            OUTBOX_FIELD: [event.model_dump() for event in events],
-        }
+        document[OUTBOX_FIELD] = [event.model_dump() for event in events]
         if self.order_keyed:
-            document[TRACE_CONTEXT_FIELD] = current_trace_context()
+            document[TRACE_CONTEXT_FIELD] = trace_to_remember()
         async with self.locks.hold(document["_id"]):
             if document["_id"] in self._recent:
                 return False  # documents are never deleted: a cached one is taken
@@ -120,34 +134,41 @@ class OutboxDocuments(Generic[T]):
         if self.coalesced and scope is not None and scope.key == key:
             return await self._hold(scope, key, change)
         async with self.locks.hold(key):
-            for attempt in range(2):
-                cached = self._recent.get(key) if attempt == 0 else None
-                document = dict(cached) if cached is not None else await self._read(key)
-                if document is None:
-                    return None
-                order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
-                if attempt == 0:
-                    link_to_order_trace(order_trace)
-                value = self._value(document)
-                try:
-                    changed, events = change(value)
-                except Exception:
-                    if cached is not None:
-                        continue  # the copy may be what the change refuses: ask the database
-                    raise
-                events = _in_trace(events, order_trace)
-                if changed == value and not events:
-                    if cached is not None:
-                        continue  # nothing to do, says the cache: only the database can say so
-                    self._stored(key, document, order_trace)
-                    return value
-                try:
-                    await self._write(document, changed, events, order_trace)
-                except ConcurrentUpdateError:
-                    if cached is not None:
-                        continue  # the cache was behind another process: read and retry once
-                    raise
-                return changed
+            with ExitStack() as traced:
+                return await self._change(key, change, traced)
+
+    async def _change(self, key: str, change: Change[T], traced: ExitStack) -> T | None:
+        """``update``'s read, change and write, the key's lock held; the first read enters the
+        order's trace into ``traced``, which stays in it until the update is done."""
+        for attempt in range(2):
+            cached = self._recent.get(key) if attempt == 0 else None
+            document = dict(cached) if cached is not None else await self._read(key)
+            if document is None:
+                return None
+            order_trace = document.pop(TRACE_CONTEXT_FIELD, None)
+            if attempt == 0:
+                remember_order_trace(key, order_trace)
+                traced.enter_context(in_order_trace(order_trace))
+            value = self._value(document)
+            try:
+                changed, events = change(value)
+            except Exception:
+                if cached is not None:
+                    continue  # the copy may be what the change refuses: ask the database
+                raise
+            events = _in_trace(events, order_trace)
+            if changed == value and not events:
+                if cached is not None:
+                    continue  # nothing to do, says the cache: only the database can say so
+                self._stored(key, document, order_trace)
+                return value
+            try:
+                await self._write(document, changed, events, order_trace)
+            except ConcurrentUpdateError:
+                if cached is not None:
+                    continue  # the cache was behind another process: read and retry once
+                raise
+            return changed
         raise ConcurrentUpdateError(key)
 
     async def upsert(self, key: str, change: Change[T], new: T) -> T:
@@ -284,6 +305,8 @@ class OutboxDocuments(Generic[T]):
         document = await self._find(key)
         if document is None:
             return None
+        if self.order_keyed:
+            remember_order_trace(key, document.get(TRACE_CONTEXT_FIELD))
         return self._value(document)
 
 
@@ -296,5 +319,19 @@ def _in_trace(
         return events
     return [
         event if event.trace else event.model_copy(update={"trace": dict(order_trace)})
+        for event in events
+    ]
+
+
+def _rejoined(
+    events: Sequence[OutboxMessage], order_trace: Mapping[str, str] | None
+) -> Sequence[OutboxMessage]:
+    """Events an HTTP request made in its own trace before its write joined the order's
+    (``upsert`` makes the change before it inserts), moved into the order's trace."""
+    if not order_trace:
+        return events
+    joined = current_trace_context()
+    return [
+        event.model_copy(update={"trace": joined}) if in_request_trace(event.trace) else event
         for event in events
     ]

@@ -94,6 +94,13 @@ class MessagingMetrics:
             "Consumer offset commits this process made.",
             registry=self.registry,
         )
+        self.http_request_seconds = Histogram(
+            "conveyor_http_request_seconds",
+            "HTTP requests served, by method, route template (unmatched: no route) and status "
+            "code; probes and scrapes included.",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
         self.dependency_up = Gauge(
             "conveyor_dependency_up",
             "1 when the dependency (kafka, mongo) answered the last readiness check, else 0.",

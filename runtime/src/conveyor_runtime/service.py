@@ -22,6 +22,7 @@ from conveyor_runtime.auth import TokenVerifier, install_verifier
 from conveyor_runtime.broker import build_broker
 from conveyor_runtime.consumer import subscribe_batches
 from conveyor_runtime.consumer_config import BatchPolicy, Route
+from conveyor_runtime.http_telemetry import instrument_http
 from conveyor_runtime.lag import ConsumerLagMonitor, Subscription
 from conveyor_runtime.logs import configure_logging
 from conveyor_runtime.metrics import MessagingMetrics
@@ -214,7 +215,13 @@ def build_http_app(
             infra.tracer_provider.shutdown()
             log.info("service stopped", extra={"service": infra.settings.service_name})
 
-    return build_api(infra.settings, [_operations_router(infra), *routers], lifespan=lifespan)
+    return build_api(
+        infra.settings,
+        [_operations_router(infra), *routers],
+        lifespan=lifespan,
+        tracer_provider=infra.tracer_provider,
+        metrics=infra.metrics,
+    )
 
 
 def _infrastructure_workers(infra: Infrastructure) -> list[Worker]:
@@ -234,11 +241,26 @@ def _infrastructure_workers(infra: Infrastructure) -> list[Worker]:
 
 
 def build_api(
-    settings: ServiceSettings, routers: Sequence[APIRouter], *, lifespan: Any = None
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    *,
+    lifespan: Any = None,
+    tracer_provider: TracerProvider | None = None,
+    metrics: MessagingMetrics | None = None,
 ) -> FastAPI:
     """The HTTP app of ``routers``: errors as problem details, bearer tokens checked against
-    the settings' key set (component tests build their app with it too)."""
+    the settings' key set (component tests build their app with it too).
+
+    With a ``tracer_provider`` (every service's, ``build_http_app``), every request is a server
+    span named for its route template, what it changes on an order's documents joins the
+    order's trace, and, given ``metrics`` too, it is timed in ``conveyor_http_request_seconds``
+    (``conveyor_runtime.http_telemetry``). Without one (unit tests), none of this.
+    """
     app = FastAPI(title=settings.service_name, lifespan=lifespan)
+    if tracer_provider is not None:
+        instrument_http(
+            app, tracer_provider, metrics.http_request_seconds if metrics is not None else None
+        )
     install_problems(app)
     install_verifier(app, TokenVerifier.of(settings))
     for router in routers:

@@ -9,6 +9,9 @@ that arrived without ``traceparent``) finds the order's trace through the W3C co
 aggregate document remembers from the write that created it (``TRACE_CONTEXT_FIELD``): timers are
 parented in it, a handler already in another trace links to it, and events written without any
 current span continue it.
+
+What an HTTP request changes on an order's documents joins the order's trace
+(``conveyor_runtime.request_tracing``).
 """
 
 import json
@@ -156,7 +159,8 @@ def current_trace_context() -> dict[str, str]:
     return carrier
 
 
-def _span_context_of(carrier: Mapping[str, str] | None) -> trace.SpanContext | None:
+def span_context_of(carrier: Mapping[str, str] | None) -> trace.SpanContext | None:
+    """The span context a stored W3C carrier points at, if it holds a valid one."""
     if not carrier:
         return None
     span_context = trace.get_current_span(_propagator.extract(dict(carrier))).get_span_context()
@@ -165,7 +169,7 @@ def _span_context_of(carrier: Mapping[str, str] | None) -> trace.SpanContext | N
 
 def trace_id_of(carrier: Mapping[str, str] | None) -> str | None:
     """The 32-hex-digit trace id a stored carrier points at, if it holds a valid one."""
-    span_context = _span_context_of(carrier)
+    span_context = span_context_of(carrier)
     return trace.format_trace_id(span_context.trace_id) if span_context else None
 
 
@@ -176,7 +180,7 @@ def link_to_order_trace(carrier: Mapping[str, str] | None) -> None:
     FastStream then starts a new trace, and this link is what leads from it to the order.
     """
     span = trace.get_current_span()
-    origin = _span_context_of(carrier)
+    origin = span_context_of(carrier)
     if origin is None or not span.is_recording():
         return
     if span.get_span_context().trace_id != origin.trace_id:
@@ -191,7 +195,7 @@ def span_in_order_trace(
 
     Without a remembered trace (a document older than this mechanism) the span is a new root.
     """
-    parent = _span_context_of(carrier)
+    parent = span_context_of(carrier)
     context = trace.set_span_in_context(trace.NonRecordingSpan(parent)) if parent else None
     with tracer.start_as_current_span(
         name, context=context, kind=SpanKind.INTERNAL, attributes=attributes
