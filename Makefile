@@ -22,7 +22,7 @@ install: $(if $(shell command -v uv 2>/dev/null),,$(CACHE)/uv/bin/uv) ## Install
 	$(UV) sync --frozen
 
 .PHONY: up
-up: install ## Fetch/build (first time) and start Kafka, FerretDB and Jaeger; create every topic
+up: install ## Fetch/build (first time) and start Kafka, FerretDB and Jaeger (its first build in the background); create every topic
 	$(STACK) up
 
 .PHONY: down
@@ -53,12 +53,23 @@ fmt: install ## Format and auto-fix
 	$(RUN) ruff check --fix .
 
 .PHONY: test
-test: lint typecheck up ## Everything CI checks: lint, types, then all tests against the real servers
+test: lint typecheck install ## Everything CI checks: lint, types, then all tests against the real servers
+	$(STACK) up --wait-all
 	$(RUN) pytest
 
 .PHONY: contracts
 contracts: install ## Regenerate JSON Schema snapshots and the AsyncAPI document
 	$(RUN) python -m conveyor_contracts.snapshots
+
+.PHONY: docs
+docs: install ## Partners' hand-off folder: AsyncAPI (JSON, offline HTML), JSON Schemas, wheel (OUT=.cache/handoff)
+	$(RUN) python -m conveyor_contracts.handoff $(or $(OUT),$(CACHE)/handoff)
+	$(UV) build --quiet --no-create-gitignore --package conveyor-contracts --wheel -o $(or $(OUT),$(CACHE)/handoff)/python
+
+.PHONY: kubernetes k8s
+kubernetes: install ## Render every deploy/k8s overlay and validate each object offline (first run builds the tools)
+	$(RUN) python -m conveyor_local.k8s check
+k8s: kubernetes  # the short name; help lists only names without digits
 
 .PHONY: token
 token: install ## Mint a development bearer token: make -s token ROLE=agent|buyer|seller|operator SUBJECT=id
@@ -67,6 +78,11 @@ token: install ## Mint a development bearer token: make -s token ROLE=agent|buye
 .PHONY: demo
 demo: up ## Run the whole mesh on a few hundred simulated orders and summarise (ARGS="--short")
 	$(RUN) python -m conveyor_local.demo $(ARGS)
+
+.PHONY: trace
+trace: install ## Print an order's trace from Jaeger as a waterfall: make trace ORDER=ord_... (ARGS="--linked")
+	@$(if $(ORDER),,echo "usage: make trace ORDER=<order id> [ARGS=\"--linked --hours 72\"]" >&2; exit 2)
+	@$(RUN) python -m conveyor_local.trace $(ORDER) $(ARGS)
 
 .PHONY: dead-letters
 dead-letters: install ## Parked messages: ARGS="list" (default), "replay --dry-run", "replay --topic T --reason TEXT"

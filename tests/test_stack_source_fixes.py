@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from conveyor_local.stack.ferretdb import FerretDB
-from conveyor_local.stack.go_build import SourceFix
+from conveyor_local.stack.go_build import SourceFix, SpanFix
+from conveyor_local.stack.jaeger import Jaeger
+from conveyor_local.stack.jaeger_fixes import JAEGER_FIXES
 from conveyor_local.stack.settings import Settings, StackError
 
 
@@ -33,3 +35,25 @@ def test_the_ferretdb_build_names_its_fixes_and_their_reasons() -> None:
     assert all(len(fix.why) > 80 for fix in ferretdb.source_fixes)
     # Changing a fix changes the binary's name, so the server is rebuilt.
     assert ferretdb.binary.name.startswith("ferretdb-v1.24.2-fixed-")
+
+
+def test_a_span_fix_replaces_the_text_between_its_markers_or_stops_the_build(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "components.go"
+    source.write_text('import (\n\t"a"\n\t"b"\n)\n\ntype builders struct {}\n')
+    source.chmod(0o444)
+    fix = SpanFix(
+        "components.go", start="import (\n", end="\ntype builders", new="import ()\n", why="t"
+    )
+    fix.apply(tmp_path)
+    assert source.read_text() == "import ()\n\ntype builders struct {}\n"
+    with pytest.raises(StackError, match="the pinned version changed"):
+        fix.apply(tmp_path)  # "import (\n" is gone
+
+
+def test_jaeger_is_built_with_only_what_its_configuration_names() -> None:
+    jaeger = Jaeger(Settings())
+    assert jaeger.version() == f"v1.76.0 with {len(JAEGER_FIXES)} source fix(es)"
+    assert jaeger.binary.name.startswith("jaeger-v1.76.0-fixed-")
+    assert all(fix.why for fix in JAEGER_FIXES)

@@ -3,7 +3,8 @@
 1. ``CONVEYOR_TEST_KAFKA``, ``CONVEYOR_TEST_MONGO_URL``, ``CONVEYOR_TEST_OTLP`` and
    ``CONVEYOR_TEST_JAEGER`` when all are set (a shared or CI-provided stack);
 2. testcontainers, when a Docker engine answers;
-3. the project's local stack (``python -m conveyor_local.stack up``: Kafka, FerretDB, Jaeger).
+3. the project's local stack (``python -m conveyor_local.stack up --wait-all``: Kafka, FerretDB
+   and Jaeger, waiting for Jaeger's first build too: the tracing tests need it).
 """
 
 import os
@@ -130,10 +131,12 @@ def repository_root() -> Path:
 
 
 def from_local_stack() -> Servers:
-    """Start (or reuse) the local stack; it is idempotent, so a running stack costs one check."""
+    """Start (or reuse) the local stack; it is idempotent, so a running stack costs one check.
+    Jaeger too: ``--wait-all`` waits for its first build, which ``up`` alone leaves running in
+    the background."""
     root = repository_root()
     done = subprocess.run(
-        [sys.executable, "-m", "conveyor_local.stack", "up"],
+        [sys.executable, "-m", "conveyor_local.stack", "up", "--wait-all"],
         cwd=root,
         capture_output=True,
         text=True,
@@ -141,7 +144,7 @@ def from_local_stack() -> Servers:
     )
     if done.returncode != 0:
         raise RuntimeError(
-            f"`python -m conveyor_local.stack up` failed:\n{done.stdout}\n{done.stderr}"
+            f"`python -m conveyor_local.stack up --wait-all` failed:\n{done.stdout}\n{done.stderr}"
         )
     env = os.environ.get
     stack = Settings.from_env()

@@ -12,12 +12,15 @@ import asyncio
 import functools
 import json
 import logging
+import os
 from pathlib import Path
 
 from conveyor_local.demo.flow import run
 from conveyor_local.demo.summary import print_summary
+from conveyor_local.stack.background import building
 from conveyor_local.stack.commands import up
-from conveyor_local.stack.settings import CACHE
+from conveyor_local.stack.jaeger import Jaeger
+from conveyor_local.stack.settings import CACHE, Settings
 
 REPORT = CACHE / "reports" / "demo-summary.json"
 say = functools.partial(print, flush=True)  # a CLI: it reports on stdout
@@ -44,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     # the output. Filters, because FastStream resets its loggers' levels when a broker starts.
     for name in ("faststream", "faststream.access.kafka"):
         logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
-    endpoints = up()  # idempotent: a running stack costs one check
+    # Idempotent: a running stack costs one check. Jaeger's first build goes on in the background.
+    endpoints = up(wait_all=False)
+    jaeger = Jaeger(Settings.from_env())
+    if jaeger.probe() is not None:
+        without_jaeger_yet(jaeger)
     summary = asyncio.run(run(args, endpoints))
     report = Path(args.report)
     report.parent.mkdir(parents=True, exist_ok=True)
@@ -52,3 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     print_summary(summary)
     say(f"summary written to {report}")
     return 1 if summary["problems"] else 0
+
+
+def without_jaeger_yet(jaeger: Jaeger) -> None:
+    """The run goes on while Jaeger builds: the spans exported before it answers are dropped,
+    quietly, each export giving up after 2 s instead of 10 (or every simulator and service
+    would wait that long for it when it stops)."""
+    state = building(jaeger)
+    if state is not None:
+        so_far = state.removeprefix("building ")
+        say(f"Jaeger still building: traces will appear once it is up {so_far}")
+    else:
+        say("Jaeger does not answer: traces will appear once it is up (make status tells)")
+    os.environ.setdefault("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "2")  # the services inherit it
+    exporter = logging.getLogger("opentelemetry.exporter.otlp.proto.http.trace_exporter")
+    exporter.setLevel(logging.CRITICAL)  # a refused export, then a retry, per batch

@@ -35,7 +35,10 @@ async def sample_trace(jaeger: str, observed: Observed) -> dict[str, Any] | None
     trace_id = observed.trace_of[order_id]
     async with httpx.AsyncClient(timeout=5.0) as http:
         for _ in range(20):  # spans arrive in batches: give the exporters a moment
-            response = await http.get(f"{jaeger}/api/traces/{trace_id}")
+            try:
+                response = await http.get(f"{jaeger}/api/traces/{trace_id}")
+            except httpx.TransportError:  # Jaeger is not up (still building)
+                break
             if response.status_code == 200 and response.json().get("data"):
                 trace = response.json()["data"][0]
                 services = sorted({p["serviceName"] for p in trace["processes"].values()})
@@ -86,6 +89,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         )
         if sample["url"]:
             say(f"  {sample['url']}")
+        else:
+            say("  not in Jaeger (yet): traces will appear once it is up (make status tells)")
     print_scorecards(summary["scorecards"])
     print_inbound(summary["inbound"], summary["inbound_events"])
     audited = summary["audit"]

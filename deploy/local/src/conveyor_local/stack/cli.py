@@ -1,12 +1,22 @@
 """The local stack without Docker: Apache Kafka (KRaft), FerretDB and Jaeger as plain processes.
 
-    python -m conveyor_local.stack up | down | status | logs     (make up / down / status / logs)
+    python -m conveyor_local.stack up [--wait-all] | down | status | logs   (make up / down / ...)
 
 ``up`` fetches or builds each server the first time (pinned versions, everything under the
 git-ignored ``.cache/``), starts the ones not running yet in the background, waits until each one
 really answers, then creates every topic of the contracts' registry. It is idempotent: a running,
 healthy server is left alone, so a second ``up`` costs a few health checks. Tests may call
 ``up()`` from Python too; it returns where the servers answer.
+
+Jaeger's first build (minutes of compiling its Go module) runs in the background: ``up`` returns
+once Kafka and FerretDB answer, and a detached process of the stack home builds Jaeger at a lower
+CPU priority, then starts it if the stack is still up (``background``). Its log is the home's
+logs/jaeger-install.log, the build's own is .cache/logs/install-jaeger.log; ``status`` says
+"building (elapsed ...)" meanwhile. The services export their traces once it answers (spans
+made before are dropped). ``up --wait-all`` (``make test``: the tracing tests need Jaeger), and
+``up()`` from Python unless given ``wait_all=False``, wait for the build as well, saying every
+30 s what still builds. One install of each server runs at a time for every stack home (its
+lock in .cache): a second ``up`` waits for the first's build instead of starting another.
 
 Loopback only. Ports (defaults in brackets) can be moved with environment variables:
 CONVEYOR_KAFKA_PORT [9092], CONVEYOR_KAFKA_CONTROLLER_PORT [9093], CONVEYOR_MONGO_PORT [27017],
@@ -56,7 +66,8 @@ import argparse
 import logging
 import sys
 
-from conveyor_local.stack.commands import down, logs, status, up
+from conveyor_local.stack.background import COMMAND as INSTALL_IN_BACKGROUND
+from conveyor_local.stack.commands import down, install_and_start, logs, status, up
 from conveyor_local.stack.output import LOG_TAIL_LINES, say
 from conveyor_local.stack.settings import StackError
 
@@ -69,22 +80,36 @@ def main(argv: list[str] | None = None) -> int:
         description="Conveyor's local stack: Kafka, FerretDB and Jaeger without Docker.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="install (first time), start and wait; create the topics")
+    start = commands.add_parser(
+        "up", help="install (first time), start and wait; create the topics"
+    )
+    start.add_argument(
+        "--wait-all",
+        action="store_true",
+        help="also wait for Jaeger's first build (else it builds in the background and starts "
+        "once built)",
+    )
     commands.add_parser("down", help="stop the servers cleanly")
     commands.add_parser("status", help="what runs where, and whether it answers")
     show_logs = commands.add_parser("logs", help="where the logs are, and their last lines")
     show_logs.add_argument("-n", "--lines", type=int, default=LOG_TAIL_LINES)
+    background = commands.add_parser(
+        INSTALL_IN_BACKGROUND, help="(what `up` starts) install a server, then start it"
+    )
+    background.add_argument("server")
     arguments = parser.parse_args(argv)
 
     # aiokafka logs every refused connection while Kafka boots; the probes report what matters.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     try:
         if arguments.command == "up":
-            up()
+            up(wait_all=arguments.wait_all)
         elif arguments.command == "down":
             down()
         elif arguments.command == "status":
             return 0 if status() else 1
+        elif arguments.command == INSTALL_IN_BACKGROUND:
+            install_and_start(arguments.server)
         else:
             logs(lines=arguments.lines)
     except StackError as error:

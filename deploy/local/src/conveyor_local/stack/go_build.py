@@ -16,6 +16,11 @@ from conveyor_local.stack.install import require_tool, run_logged
 from conveyor_local.stack.server import Server
 from conveyor_local.stack.settings import BIN_DIR, CACHE, LOG_DIR, StackError
 
+# -buildvcs=false: the copy sits inside this repository, whose commit is not theirs. Without a
+# symbol table and DWARF (-s -w) the link is shorter and Jaeger's binary 30% smaller (panics
+# still print their stack); -trimpath keeps .cache's path out of it. Measured in the README.
+BUILD_FLAGS = ("-buildvcs=false", "-trimpath", "-ldflags=-s -w")
+
 
 @dataclass(frozen=True)
 class SourceFix:
@@ -39,10 +44,40 @@ class SourceFix:
             raise StackError(
                 f"source fix for {self.path} expects {self.count} occurrence(s) of {self.old!r}, "
                 f"found {found}: the pinned version changed; review "
-                "deploy/local/src/conveyor_local/stack/ferretdb_fixes_*.py"
+                "deploy/local/src/conveyor_local/stack/ferretdb_fixes_*.py or jaeger_fixes.py"
             )
         file.chmod(file.stat().st_mode | stat.S_IWUSR)  # copied from Go's read-only module cache
         file.write_text(text.replace(self.old, self.new))
+
+
+@dataclass(frozen=True)
+class SpanFix:
+    """A change to a pinned module's source over many lines: the text from ``start`` up to
+    ``end`` (not included) becomes ``new``; ``why`` is kept with it.
+
+    ``start`` must occur exactly once and ``end`` after it, so a fix that no longer applies
+    fails the build instead of silently building the unfixed server.
+    """
+
+    path: str  # inside the module
+    start: str
+    end: str
+    new: str
+    why: str
+
+    def apply(self, source: Path) -> None:
+        file = source / self.path
+        text = file.read_text()
+        begin = text.find(self.start)
+        finish = text.find(self.end, begin + len(self.start)) if begin >= 0 else -1
+        if text.count(self.start) != 1 or finish < 0:
+            raise StackError(
+                f"source fix for {self.path} expects {self.start!r} once, then {self.end!r}: "
+                "the pinned version changed; review deploy/local/src/conveyor_local/stack/"
+                "jaeger_fixes.py"
+            )
+        file.chmod(file.stat().st_mode | stat.S_IWUSR)  # copied from Go's read-only module cache
+        file.write_text(text[:begin] + self.new + text[finish:])
 
 
 class GoServer(Server):
@@ -59,7 +94,7 @@ class GoServer(Server):
     pinned: str
     program: str  # the main package's directory inside the module
     generated_files: ClassVar[Mapping[str, str]] = {}  # path inside the module -> content
-    source_fixes: ClassVar[tuple[SourceFix, ...]] = ()
+    source_fixes: ClassVar[tuple[SourceFix | SpanFix, ...]] = ()
 
     def version(self) -> str:
         if self.source_fixes:
@@ -89,8 +124,7 @@ class GoServer(Server):
             fix.apply(source)
         partial = self.binary.with_name(self.binary.name + ".partial")  # not "installed" yet
         run_logged(
-            # -buildvcs=false: the copy sits inside this repository, whose commit is not theirs.
-            ["go", "build", "-buildvcs=false", "-o", str(partial), f"./{self.program}"],
+            ["go", "build", *BUILD_FLAGS, "-o", str(partial), f"./{self.program}"],
             what=f"building {self.name} {self.pinned} with Go",
             log=LOG_DIR / f"install-{self.name}.log",
             cwd=source,

@@ -16,14 +16,25 @@ def report(name: str, message: str) -> None:
     say(f"{name:9} {message}")
 
 
-def say(text: str, stream: TextIO = sys.stdout) -> None:
-    stream.write(text + "\n")
-    stream.flush()
+def say(text: str, stream: TextIO | None = None) -> None:
+    out = stream or sys.stdout  # looked up when called: whatever stdout is then
+    out.write(text + "\n")
+    out.flush()
 
 
 def shown(path: Path) -> str:
     """A path inside the repository relative to it, as a person would type it; else whole."""
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def elapsed(seconds: float) -> str:
+    """A duration as a person reads it: 42s, 3m05s, 1h02m."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
 def describe_ports(server: Server) -> str:

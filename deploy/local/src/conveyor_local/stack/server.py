@@ -12,6 +12,9 @@ class Server:
 
     name: str
     stop_grace: float = 15.0  # seconds between SIGTERM and SIGKILL
+    # Its first install is left to a background build that `up` does not wait for (unless
+    # told to): the stack is of use without it for the minutes it takes (Jaeger).
+    builds_in_background: bool = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -104,6 +104,17 @@ class Settings:
         values = {variable: str(getattr(self, field)) for field, variable in PORT_VARIABLES.items()}
         return {**values, "CONVEYOR_STACK_HOST": self.host}
 
+    def environment(self) -> dict[str, str]:
+        """Every CONVEYOR_* variable of these settings: ``from_env`` of them gives them back
+        (how a detached helper of the stack, such as a background build, gets its settings)."""
+        return {
+            **self.port_variables(),
+            BROKERS_VARIABLE: str(self.kafka_brokers),
+            AUTH_VARIABLE: "scram" if self.kafka_auth else "none",
+            "CONVEYOR_STACK_START_TIMEOUT": repr(self.start_timeout),
+            "CONVEYOR_STACK_HOME": str(self.home),
+        }
+
     def kafka_node_ports(self, node: int) -> tuple[int, int]:
         """Kafka node ``node``'s (1..N) client and controller ports; every node a step of 2
         above the one before, so the default pair 9092/9093 interleaves: 9094/9095, ..."""
