@@ -10,6 +10,7 @@ A service's own conftest binds the guards and subclasses the harness with its ap
 
 import asyncio
 import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -57,11 +58,17 @@ def refuse_server_fixtures(item: pytest.Item) -> None:
 
 @pytest.fixture(autouse=True)
 def no_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Refuse, and remember, every name lookup and outgoing connection during the test."""
+    """Refuse every name lookup and outgoing connection during the test, and remember those the
+    test's own thread made (the app and its broker run there). Other threads are refused but not
+    counted: a span exporter of an earlier real-server test in this process may still flush to
+    its collector from its own thread, which says nothing of the component under test (whose
+    spans go to an in-memory exporter)."""
     attempts: list[object] = []
+    own = threading.get_ident()
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
+        if threading.get_ident() == own:
+            attempts.append(args)
         raise ConnectionRefusedError("component tests make no connections")
 
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
