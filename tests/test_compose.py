@@ -269,7 +269,12 @@ def _documented(command: str) -> list[str]:
     return shlex.split(found.group(1))
 
 
-def _secrets_entry_point(compose: dict[str, Any], arguments: list[str], volume: Path) -> str:
+def _secrets_entry_point(
+    compose: dict[str, Any],
+    arguments: list[str],
+    volume: Path,
+    environment: dict[str, str] | None = None,
+) -> str:
     """Run the ``secrets`` container's entry point as ``docker compose run`` would, on a folder
     standing in for the volume it mounts; its stdout."""
     container = compose["secrets"]
@@ -283,6 +288,7 @@ def _secrets_entry_point(compose: dict[str, Any], arguments: list[str], volume: 
         "CONVEYOR_SECRETS": str(volume),
         # The image's PATH starts with its virtual environment: this one's here.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **(environment or {}),
     }
     done = subprocess.run(
         ["sh", str(source), *arguments],
@@ -346,17 +352,40 @@ async def test_a_token_minted_as_the_compose_header_says_is_accepted_by_support(
     assert await status(agent) == 401
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the first run gives folders to other uids")
+# Started in the script's Python processes (``sitecustomize`` is imported at start from
+# PYTHONPATH): ``os.chown`` records instead of changing owners, which needs root, so the first
+# run works as any user and the test reads which uid each folder is given.
+_RECORDING_CHOWN = """
+import json, os
+
+def _chown(path, uid, gid, *args, **kwargs):
+    with open(os.environ["CONVEYOR_TEST_CHOWNS"], "a") as log:
+        log.write(json.dumps([os.fspath(path), uid, gid]) + "\\n")
+
+os.chown = _chown
+"""
+
+
 def test_the_first_run_publishes_the_issuers_public_key_set_only(
     compose: dict[str, Any], tmp_path: Path
 ) -> None:
-    assert compose["secrets"]["command"] == ["/secrets"]  # the volume, here tmp_path
-    _secrets_entry_point(compose, [str(tmp_path)], tmp_path)
-    published = tmp_path / "jwks" / "jwks.json"
-    assert published.read_text() == (tmp_path / "issuer" / "jwks.json").read_text()
+    assert compose["secrets"]["command"] == ["/secrets"]  # the volume, here volume/
+    volume, shims, chowns = tmp_path / "volume", tmp_path / "shims", tmp_path / "chowns.jsonl"
+    shims.mkdir()
+    (shims / "sitecustomize.py").write_text(_RECORDING_CHOWN)
+    recording = {"PYTHONPATH": str(shims), "CONVEYOR_TEST_CHOWNS": str(chowns)}
+    _secrets_entry_point(compose, [str(volume)], volume, recording)
+    given = {
+        Path(path).relative_to(volume).parts[0]: uid
+        for path, uid, _ in map(json.loads, chowns.read_text().splitlines())
+    }
+    # The broker's image runs as uid 1000, Conveyor's (services and provisioner) as 10001.
+    assert given == {"broker": 1000, "admin": 10001, **dict.fromkeys(SETTINGS, 10001)}
+    published = volume / "jwks" / "jwks.json"
+    assert published.read_text() == (volume / "issuer" / "jwks.json").read_text()
     assert published.stat().st_mode & 0o777 == 0o644
     assert all("d" not in key for key in json.loads(published.read_text())["keys"])
-    assert sorted(path.name for path in (tmp_path / "jwks").iterdir()) == ["jwks.json"]
+    assert sorted(path.name for path in (volume / "jwks").iterdir()) == ["jwks.json"]
     for service in SETTINGS:
         assert _secrets_folders(compose[service])["/run/secrets/jwks"] == "jwks"
 
