@@ -4,6 +4,7 @@ background build is told apart and given its stack's settings."""
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,13 @@ from conveyor_local.stack.settings import Settings
 
 
 class SlowServer(Server):
-    """Installs in ``seconds``, counting its installs."""
+    """Installs once the test lets it finish (``finish``), counting its installs."""
 
     name = "slow"
 
-    def __init__(self, settings: Settings, seconds: float) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.seconds = seconds
+        self.finish = threading.Event()
         self.installs = 0
         self.done = False
 
@@ -33,11 +34,19 @@ class SlowServer(Server):
 
     def install(self) -> None:
         self.installs += 1
-        time.sleep(self.seconds)
+        assert self.finish.wait(timeout=30), "the test never let the install finish"
         self.done = True
 
     def version(self) -> str:
         return "v0"
+
+
+def until(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Poll ``condition`` until it holds; fail at the deadline."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {within}s: {condition}"
+        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -53,7 +62,7 @@ def locks_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_second_caller_waits_for_the_install_under_way_instead_of_installing_again(
     locks_in: Path, tmp_path: Path
 ) -> None:
-    server = SlowServer(Settings(home=tmp_path / "home"), seconds=0.5)
+    server = SlowServer(Settings(home=tmp_path / "home"))
     results: list[bool] = []
     callers = [
         threading.Thread(target=lambda: results.append(install.install_one(server)))
@@ -61,11 +70,13 @@ def test_a_second_caller_waits_for_the_install_under_way_instead_of_installing_a
     ]
     for caller in callers:
         caller.start()
-    time.sleep(0.2)
+    until(lambda: server.installs == 1)
     running = install.install_running(server)
     assert running is not None
     assert running.pid is not None
     assert running.seconds < 5
+    assert all(caller.is_alive() for caller in callers)  # the second waits on the first's lock
+    server.finish.set()
     for caller in callers:
         caller.join()
     assert server.installs == 1
@@ -79,8 +90,18 @@ def test_an_install_that_takes_long_says_so_with_its_elapsed_time(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(install, "PROGRESS_INTERVAL", 0.2)
-    server = SlowServer(Settings(home=tmp_path / "home"), seconds=0.7)
+    monkeypatch.setattr(install, "PROGRESS_INTERVAL", 0.05)
+    server = SlowServer(Settings(home=tmp_path / "home"))
+    told = install.report_progress
+
+    def told_twice_then_finish(running: Server) -> None:
+        told(running)
+        progress.append(running.name)
+        if len(progress) == 2:
+            server.finish.set()
+
+    progress: list[str] = []
+    monkeypatch.setattr(install, "report_progress", told_twice_then_finish)
     install.install_missing([server])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("slow      installing (first run; log ")
