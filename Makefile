@@ -55,6 +55,7 @@ fmt: install ## Format and auto-fix
 .PHONY: test
 test: lint typecheck install ## Everything CI checks: lint, types, then all tests against the real servers
 	$(STACK) up --wait-all
+	$(RUN) python -m conveyor_local.k8s tools
 	$(RUN) pytest
 
 .PHONY: contracts

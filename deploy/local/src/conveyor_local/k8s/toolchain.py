@@ -8,17 +8,15 @@ in place without calling Go at all.
 
 import contextlib
 import fcntl
-import json
 import re
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from conveyor_local.stack.go_build import go_environment
+from conveyor_local.stack.go_build import download_module, go_environment
 from conveyor_local.stack.install import require_tool, run_logged
-from conveyor_local.stack.settings import BIN_DIR, CACHE, LOG_DIR, StackError
+from conveyor_local.stack.settings import BIN_DIR, CACHE, LOG_DIR
 
 FILES_DIR = CACHE / "k8s"
 _BUILD_DIR = CACHE / "build"
@@ -36,19 +34,7 @@ class GoModule:
         """The module's files in Go's module cache (downloaded the first time)."""
         require_tool("go", "Go 1.24+ fetches the Kubernetes tools and schemas from its proxy")
         _BUILD_DIR.mkdir(parents=True, exist_ok=True)
-        downloaded = subprocess.run(
-            ["go", "mod", "download", "-json", f"{self.path}@{self.version}"],
-            cwd=_BUILD_DIR,
-            env=go_environment(),
-            capture_output=True,
-            text=True,
-        )
-        if downloaded.returncode != 0:
-            raise StackError(
-                f"downloading {self.path}@{self.version} with Go failed:\n"
-                f"{downloaded.stdout}{downloaded.stderr}"
-            )
-        return Path(json.loads(downloaded.stdout)["Dir"])
+        return download_module(self.path, self.version, _BUILD_DIR)
 
 
 @dataclass(frozen=True)

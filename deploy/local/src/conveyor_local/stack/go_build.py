@@ -117,7 +117,7 @@ class GoServer(Server):
         workdir.mkdir(parents=True, exist_ok=True)
         source = workdir / f"{self.name}-{self.pinned}"
         shutil.rmtree(source, ignore_errors=True)
-        shutil.copytree(self._download(workdir), source)
+        shutil.copytree(download_module(self.module, self.pinned, workdir), source)
         for relative, content in self.generated_files.items():
             (source / relative).write_text(content)
         for fix in self.source_fixes:
@@ -132,25 +132,26 @@ class GoServer(Server):
         )
         partial.rename(self.binary)
 
-    def _download(self, workdir: Path) -> Path:
-        """Fetch the pinned module into Go's module cache; returns its directory there."""
-        downloaded = subprocess.run(
-            ["go", "mod", "download", "-json", f"{self.module}@{self.pinned}"],
-            cwd=workdir,
-            env=go_environment(),
-            capture_output=True,
-            text=True,
-        )
-        if downloaded.returncode != 0:
-            raise StackError(
-                f"downloading {self.module}@{self.pinned} with Go failed:\n"
-                f"{downloaded.stdout}{downloaded.stderr}"
-            )
-        return Path(json.loads(downloaded.stdout)["Dir"])
-
     def owns(self, command_line: list[str]) -> bool:
         # Any pinned version, so that `down` also stops one built before the pin changed.
         return bool(command_line) and command_line[0].startswith(str(BIN_DIR / f"{self.name}-"))
+
+
+def download_module(module: str, version: str, workdir: Path) -> Path:
+    """Fetch ``module@version`` into Go's module cache; returns its directory there."""
+    downloaded = subprocess.run(
+        ["go", "mod", "download", "-json", f"{module}@{version}"],
+        cwd=workdir,
+        env=go_environment(),
+        capture_output=True,
+        text=True,
+    )
+    if downloaded.returncode != 0:
+        raise StackError(
+            f"downloading {module}@{version} with Go failed:\n"
+            f"{downloaded.stdout}{downloaded.stderr}"
+        )
+    return Path(json.loads(downloaded.stdout)["Dir"])
 
 
 def go_environment() -> dict[str, str]:

@@ -4,7 +4,7 @@ every case route's answer, the after-sales ones' too."""
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor_contracts.values import OrderId, ShipmentId
@@ -15,19 +15,19 @@ from support.domain.cases import (
     CaseStatus,
     RequestKind,
     Resolution,
-    TransitionError,
 )
 from support.entrypoints.http.dependencies import (
     AGENTS_ONLY,
+    CANNOT_MOVE,
     NO_SUCH_ORDER_OR_CASE,
-    NOT_FOUND,
     Reader,
     agents_only,
+    answering_moves,
     existing_case,
     principal_of,
     readable,
 )
-from support.usecases.change_case_status import UnknownCaseError, change_case_status
+from support.usecases.change_case_status import change_case_status
 from support.usecases.context import Support
 from support.usecases.open_case_on_request import open_case_on_request
 
@@ -160,21 +160,13 @@ def case_routes(support: Support) -> APIRouter:
     @router.post(
         "/cases/{case_id}/status",
         dependencies=agents_only,
-        responses={
-            **NO_SUCH_ORDER_OR_CASE,
-            **AGENTS_ONLY,
-            409: {"description": "The case cannot move there from its state"},
-        },
+        responses={**NO_SUCH_ORDER_OR_CASE, **AGENTS_ONLY, **CANNOT_MOVE},
     )
     async def change_status(case_id: str, body: ChangeStatus) -> CaseView:
-        try:
+        with answering_moves():
             case = await change_case_status(
                 case_id, CaseStatus(body.status), body.resolution, support
             )
-        except UnknownCaseError:
-            raise HTTPException(status_code=404, detail=NOT_FOUND) from None
-        except TransitionError as error:
-            raise HTTPException(status_code=409, detail=str(error)) from None
         return CaseView.of(case)
 
     return router

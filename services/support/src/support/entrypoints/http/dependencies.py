@@ -1,14 +1,17 @@
 """What every support route shares: who may call it, who the caller is to support, and the one
 answer for "no such order or case" and "not yours"."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import HTTPException
 
 from conveyor_runtime.auth import Caller, require
 from support.domain.access import Principal, may_read
-from support.domain.cases import Case
+from support.domain.cases import Case, TransitionError
 from support.domain.timeline import Timeline
+from support.usecases.change_case_status import UnknownCaseError
 from support.usecases.context import Support
 
 NOT_FOUND = "not found"  # one body for "no such thing" and "not yours"
@@ -17,6 +20,7 @@ AGENTS_ONLY: Responses = {403: {"description": "Only agents do this"}}
 NO_SUCH_ORDER_OR_CASE: Responses = {
     404: {"description": "No such order or case, or not the caller's"}
 }
+CANNOT_MOVE: Responses = {409: {"description": "The case cannot move there from its state"}}
 
 # Agents and the buyer of an order read it; support's actions are the agents'.
 Reader = Annotated[Caller, require("agent", "buyer")]
@@ -43,3 +47,15 @@ async def existing_case(support: Support, case_id: str) -> Case:
     if case is None:
         raise HTTPException(status_code=404, detail=NOT_FOUND)
     return case
+
+
+@contextmanager
+def answering_moves() -> Iterator[None]:
+    """An agent's move of a case, refused as HTTP answers: no such case 404, a move its state
+    does not allow 409."""
+    try:
+        yield
+    except UnknownCaseError:
+        raise HTTPException(status_code=404, detail=NOT_FOUND) from None
+    except TransitionError as error:
+        raise HTTPException(status_code=409, detail=str(error)) from None

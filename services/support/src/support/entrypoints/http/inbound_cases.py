@@ -10,11 +10,17 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from conveyor_runtime.auth import Caller, require
-from support.domain.cases import CaseStatus, Resolution, TransitionError
+from support.domain.cases import CaseStatus, Resolution
 from support.domain.inbound_cases import InboundCase, InboundOutcome
 from support.entrypoints.http.cases import ChangeStatus
-from support.entrypoints.http.dependencies import AGENTS_ONLY, NOT_FOUND, Responses, agents_only
-from support.usecases.change_case_status import UnknownCaseError
+from support.entrypoints.http.dependencies import (
+    AGENTS_ONLY,
+    CANNOT_MOVE,
+    NOT_FOUND,
+    Responses,
+    agents_only,
+    answering_moves,
+)
 from support.usecases.change_inbound_case_status import change_inbound_case_status
 from support.usecases.context import Support
 
@@ -82,21 +88,13 @@ def inbound_case_routes(support: Support) -> APIRouter:
     @router.post(
         "/inbound-cases/{case_id}/status",
         dependencies=agents_only,
-        responses={
-            **NO_SUCH_CASE,
-            **AGENTS_ONLY,
-            409: {"description": "The case cannot move there from its state"},
-        },
+        responses={**NO_SUCH_CASE, **AGENTS_ONLY, **CANNOT_MOVE},
     )
     async def change_status(case_id: str, body: ChangeStatus) -> InboundCaseView:
-        try:
+        with answering_moves():
             case = await change_inbound_case_status(
                 case_id, CaseStatus(body.status), body.resolution, support
             )
-        except UnknownCaseError:
-            raise HTTPException(status_code=404, detail=NOT_FOUND) from None
-        except TransitionError as error:
-            raise HTTPException(status_code=409, detail=str(error)) from None
         return InboundCaseView.of(case)
 
     return router
