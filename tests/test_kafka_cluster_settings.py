@@ -4,6 +4,7 @@ node, a three-node cluster's ports, copies and controllers, and which processes 
 
 import os
 import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -119,7 +120,11 @@ def test_a_process_belongs_only_to_the_stack_home_it_was_started_in(tmp_path: Pa
     ours.run_dir.mkdir(parents=True)
     pid = spawn_detached(["sleep", marker], tmp_path / "sleep.log", os.environ, ours.run_dir)
     try:
-        assert running_pid(Sleeper(ours)) == pid
+        # The launcher's child becomes `sleep` a moment after its pid is known: wait for it.
+        deadline = time.monotonic() + 10
+        while running_pid(Sleeper(ours)) != pid:
+            assert time.monotonic() < deadline, "the sleeper never showed as ours"
+            time.sleep(0.01)
         assert running_pid(Sleeper(theirs)) is None
     finally:
         os.kill(pid, signal.SIGKILL)
