@@ -30,7 +30,7 @@ import yaml
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from conveyor_local.stack.jaeger import Jaeger
+from conveyor_local.stack.jaeger import JAEGER_RELEASE, Jaeger
 from conveyor_local.stack.kafka_build import KafkaBuild
 from conveyor_runtime.kafka_acl import ADMIN, BROKER
 from conveyor_runtime.kafka_secrets import write_secrets
@@ -244,6 +244,10 @@ def test_compose_runs_the_kafka_version_the_local_stack_tests(compose: dict[str,
     assert re.fullmatch(r"\d+\.\d+\.\d+", pinned), pinned
     image, _, tag = compose["kafka"]["image"].partition(":")
     assert (image, tag) == ("apache/kafka", pinned)
+
+
+def test_compose_runs_the_jaeger_release_the_local_stack_builds(compose: dict[str, Any]) -> None:
+    assert compose["jaeger"]["image"] == f"jaegertracing/jaeger:{JAEGER_RELEASE}"
 
 
 # --- tokens ----------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def from_testcontainers(stack: ExitStack) -> Servers:
         .with_env("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
     )
     mongo = MongoDbContainer("mongo:7.0")
-    jaeger = DockerContainer("jaegertracing/jaeger:2.13.0").with_exposed_ports(4318, 16686)
+    jaeger = DockerContainer("jaegertracing/jaeger:2.12.0").with_exposed_ports(4318, 16686)
     for container in (kafka, mongo, jaeger):
         stack.enter_context(container)
     host = jaeger.get_container_host_ip()

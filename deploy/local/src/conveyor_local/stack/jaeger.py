@@ -8,7 +8,8 @@ from pathlib import Path
 from conveyor_local.stack.go_build import GoServer
 from conveyor_local.stack.jaeger_fixes import JAEGER_FIXES
 
-JAEGER_VERSION = "v1.76.0"  # the Go module's tag; the program calls itself Jaeger 2.13
+JAEGER_VERSION = "v1.75.0"  # the Go module's tag (v1.76.0 is served but not an approved release)
+JAEGER_RELEASE = "2.12.0"  # what the program calls itself, and the tag of its official image
 
 
 class Jaeger(GoServer):

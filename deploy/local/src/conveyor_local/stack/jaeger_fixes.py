@@ -28,7 +28,6 @@ _ONLY_WHAT_THE_STACK_RUNS = (
 \t"go.opentelemetry.io/collector/processor/batchprocessor"
 \t"go.opentelemetry.io/collector/receiver"
 \t"go.opentelemetry.io/collector/receiver/otlpreceiver"
-\t"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 \t"github.com/jaegertracing/jaeger/cmd/jaeger/internal/exporters/storageexporter"
 \t"github.com/jaegertracing/jaeger/cmd/jaeger/internal/extension/jaegerquery"
