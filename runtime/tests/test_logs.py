@@ -62,3 +62,17 @@ def test_a_client_repeating_one_complaint_writes_one_line_per_window_with_the_co
     assert lines[-1].repeated == 1399  # type: ignore[attr-defined]
     own = logging.LogRecord("orders", logging.ERROR, __file__, 1, "handler failed", None, None)
     assert all(repeats.filter(own) for _ in range(3))  # the service's own lines all pass
+
+
+def test_the_span_exporter_retrying_while_jaeger_is_away_writes_one_line_per_window() -> None:
+    repeats = RepeatedLines(window=30, clock=lambda: 0.0)
+    retry = "Transient error %s encountered while exporting %s batch, retrying in %.2fs."
+    logger = "opentelemetry.exporter.otlp.proto.http.trace_exporter"
+    records = [
+        logging.LogRecord(
+            logger, logging.WARNING, __file__, 1, retry, ("refused", "spans", delay), None
+        )
+        for delay in (0.84, 0.97, 1.04, 1.18)
+    ]
+    passed = [repeats.filter(record) for record in records]
+    assert passed == [True, False, False, False]
