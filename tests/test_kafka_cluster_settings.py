@@ -4,7 +4,6 @@ node, a three-node cluster's ports, copies and controllers, and which processes 
 
 import os
 import signal
-import time
 import uuid
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from conveyor_local.stack.settings import (
     StackError,
 )
 from conveyor_local.stack.supervise import spawn_detached
+from conveyor_testkit.waiting import wait_until
 
 
 def test_the_default_stack_keeps_its_single_node_its_names_and_its_files() -> None:
@@ -121,10 +121,7 @@ def test_a_process_belongs_only_to_the_stack_home_it_was_started_in(tmp_path: Pa
     pid = spawn_detached(["sleep", marker], tmp_path / "sleep.log", os.environ, ours.run_dir)
     try:
         # The launcher's child becomes `sleep` a moment after its pid is known: wait for it.
-        deadline = time.monotonic() + 10
-        while running_pid(Sleeper(ours)) != pid:
-            assert time.monotonic() < deadline, "the sleeper never showed as ours"
-            time.sleep(0.01)
+        wait_until(lambda: running_pid(Sleeper(ours)) == pid)
         assert running_pid(Sleeper(theirs)) is None
     finally:
         os.kill(pid, signal.SIGKILL)

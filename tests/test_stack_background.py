@@ -3,8 +3,6 @@
 background build is told apart and given its stack's settings."""
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from conveyor_local.stack.jaeger import Jaeger
 from conveyor_local.stack.output import elapsed
 from conveyor_local.stack.server import Server
 from conveyor_local.stack.settings import Settings
+from conveyor_testkit.waiting import wait_until
 
 
 class SlowServer(Server):
@@ -41,14 +40,6 @@ class SlowServer(Server):
         return "v0"
 
 
-def until(condition: Callable[[], object], within: float = 10.0) -> None:
-    """Poll ``condition`` until it holds; fail at the deadline."""
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {within}s: {condition}"
-        time.sleep(0.01)
-
-
 @pytest.fixture
 def locks_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install locks in a folder of the test's own, not the shared .cache."""
@@ -70,7 +61,7 @@ def test_a_second_caller_waits_for_the_install_under_way_instead_of_installing_a
     ]
     for caller in callers:
         caller.start()
-    until(lambda: server.installs == 1)
+    wait_until(lambda: server.installs == 1)
     running = install.install_running(server)
     assert running is not None
     assert running.pid is not None

@@ -1,6 +1,7 @@
 """Waiting on a condition with a short deadline, never on a production timer."""
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,15 @@ async def wait_for(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s: {check.__qualname__}")
         await asyncio.sleep(interval)
+
+
+def wait_until(condition: Callable[[], object], *, within: float = 10.0) -> None:
+    """``wait_for`` for code with no event loop: threads and processes of the test itself."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within}s: {condition.__qualname__}")
+        time.sleep(0.01)
 
 
 async def fetch_trace(
