@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from conveyor_local.stack.jaeger import JAEGER_RELEASE
 from conveyor_local.stack.settings import Settings
 from conveyor_testkit.logins import KafkaLogin
 
@@ -110,7 +111,8 @@ def from_testcontainers(stack: ExitStack) -> Servers:
         .with_env("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
     )
     mongo = MongoDbContainer("mongo:7.0")
-    jaeger = DockerContainer("jaegertracing/jaeger:2.12.0").with_exposed_ports(4318, 16686)
+    jaeger = DockerContainer(f"jaegertracing/jaeger:{JAEGER_RELEASE}")
+    jaeger.with_exposed_ports(4318, 16686)
     for container in (kafka, mongo, jaeger):
         stack.enter_context(container)
     host = jaeger.get_container_host_ip()
